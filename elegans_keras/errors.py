@@ -1,0 +1,29 @@
+"""The package's exception types.
+
+Every error raised on bad input (files, graphs, arrays, arguments) is an
+:class:`ElegansKerasError`, so callers can catch the package's complaints
+without catching programming errors from numpy or Keras.
+"""
+
+
+class ElegansKerasError(ValueError):
+    """Base class of every error the package raises on bad input.
+
+    Example:
+        >>> try:
+        ...     load_connectome("no_such_worm")
+        ... except ElegansKerasError as err:
+        ...     print(err)
+    """
+
+
+class ConnectomeError(ElegansKerasError):
+    """A connectome file, graph or array is malformed or inconsistent."""
+
+
+class ConfigurationError(ElegansKerasError):
+    """A layer, model or command received an invalid argument."""
+
+
+class WeightsError(ElegansKerasError):
+    """Published weights are missing, unregistered or fail their checksum."""
