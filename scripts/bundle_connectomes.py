@@ -7,8 +7,8 @@ RAW_DIR defaults to ../shared/data/connectome (the project's copy of the raw
 files; see the README's data provenance). Writes
 ``elegans_keras/connectome/data/<name>.{neurons,synapses}.csv`` and prints the
 counts of each connectome; ``--check`` compares with the committed tables
-instead of writing and exits 1 on any difference. Needs ``xlrd`` and
-``openpyxl`` (the ``data`` extra) to read the Excel files.
+instead of writing and exits 1 on any difference. Needs
+``python-calamine`` (the ``data`` extra) to read the Excel files.
 
 Role rule for Varshney 2011, Cook 2019 and Witvliet 2021: a neuron is
 sensory (S) if the WormAtlas ``Sensory`` table lists it, else motor (M) if it
@@ -45,16 +45,21 @@ WITVLIET_FILES = (
 
 def varshney_tables(raw: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     """Varshney 2011 synapse rows (upper-cased names) and the WormAtlas role rule."""
-    table = pd.read_excel(raw / "NeuronConnect.xls")
+    table = pd.read_excel(raw / "NeuronConnect.xls", engine="calamine")
     for column in ("Neuron 1", "Neuron 2"):
         table[column] = table[column].astype(str).str.strip().str.upper()
     atlas = raw / "CElegansNeuronTables.xls"
-    sensory = set(pd.read_excel(atlas, "Sensory")["Neuron"].astype(str).str.strip())
-    to_muscle = set(pd.read_excel(atlas, "NeuronsToMuscle")["Neuron"].astype(str).str.strip())
+    sensory = _neuron_column(atlas, "Sensory")
+    to_muscle = _neuron_column(atlas, "NeuronsToMuscle")
     motor = to_muscle | set(table.loc[table["Type"] == "NMJ", "Neuron 1"])
     names = (set(table["Neuron 1"]) | set(table["Neuron 2"])) - {"NMJ"}
     roles = {n: "S" if n in sensory else "M" if n in motor else "I" for n in sorted(names)}
     return table, roles
+
+
+def _neuron_column(workbook: Path, sheet: str) -> set[str]:
+    table = pd.read_excel(workbook, sheet, engine="calamine")
+    return set(table["Neuron"].astype(str).str.strip())
 
 
 def varshney2011(raw: Path) -> Connectome:
@@ -100,7 +105,7 @@ def cook2019(raw: Path, roles: dict[str, str]) -> Connectome:
 
 def witvliet2021(raw: Path, roles: dict[str, str], index: int) -> Connectome:
     filename = WITVLIET_FILES[index - 1]
-    table = pd.read_excel(raw / filename)
+    table = pd.read_excel(raw / filename, engine="calamine")
     rows = pd.DataFrame({
         "pre": table["pre"].astype(str).str.strip(), "post": table["post"].astype(str).str.strip(),
         "type": table["type"], "count": table["synapses"],

@@ -1,0 +1,109 @@
+"""``echo_state_network`` and its closed-form ridge readout ``fit_ridge``."""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+import scipy.linalg
+
+from elegans_keras.connectome import Connectome, resolve_connectome
+from elegans_keras.errors import ConfigurationError
+from elegans_keras.layers import ReservoirCell
+
+
+def echo_state_network(
+    connectome: Connectome | str | os.PathLike | None = None,
+    input_dim: int = 1,
+    output_dim: int = 1,
+    spectral_radius: float = 0.9,
+    leak_rate: float = 0.3,
+    input_scaling: float = 1.0,
+    input_neurons: str = "S",
+    output_neurons: str = "all",
+    mode: str = "reservoir",
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+) -> keras.Model:
+    """A connectome echo-state network: ReservoirCell over time + linear readout.
+
+    Input (batch, time, input_dim) -> (batch, time, output_dim). The reservoir
+    is frozen (``mode="reservoir"``) or trained by backpropagation through
+    time (``mode="deep"``). Fit the readout in closed form with
+    :func:`fit_ridge`, or train with ``fit`` (compiled with MSE).
+
+    Example:
+        >>> esn = echo_state_network(spectral_radius=0.9, seed=0)
+        >>> fit_ridge(esn, u_train, y_train, washout=100)
+        >>> y = esn.predict(u_test[None])[0]
+    """
+    if mode not in ("reservoir", "deep"):
+        raise ConfigurationError(f"mode={mode!r} is not one of deep, reservoir")
+    for label, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+        if not isinstance(value, int) or value < 1:
+            raise ConfigurationError(f"{label}={value!r} must be a positive int")
+    cell = ReservoirCell(
+        resolve_connectome(connectome), spectral_radius=spectral_radius, leak_rate=leak_rate,
+        input_scaling=input_scaling, input_neurons=input_neurons,
+        output_neurons=output_neurons, seed=seed, trainable=mode == "deep",
+    )
+    inputs = keras.Input((None, input_dim), name="signal")
+    states = keras.layers.RNN(cell, return_sequences=True, name="reservoir")(inputs)
+    outputs = keras.layers.Dense(output_dim, name="readout")(states)
+    model = keras.Model(inputs, outputs, name=f"echo_state_network_{mode}")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
+    return model
+
+
+def reservoir_states(model: keras.Model, inputs: np.ndarray) -> np.ndarray:
+    """The reservoir's states for (time, input_dim) or (batch, time, input_dim) inputs."""
+    sequences = _as_batch(inputs, "inputs")
+    reservoir = keras.Model(model.inputs, model.get_layer("reservoir").output)
+    states = reservoir.predict(sequences, verbose=0, batch_size=len(sequences))
+    return states if np.ndim(inputs) == 3 else states[0]
+
+
+def fit_ridge(
+    model: keras.Model,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    washout: int = 100,
+    ridge: float = 1e-6,
+) -> keras.Model:
+    """Fit the readout of an echo-state network in closed form (ridge regression).
+
+    The first ``washout`` steps of every sequence are discarded; the readout
+    solves ``(S^T S + ridge I) W = S^T Y`` with a bias column. Returns the model.
+
+    Example:
+        >>> fit_ridge(esn, u, y, washout=100, ridge=1e-6)
+    """
+    sequences, wanted = _as_batch(inputs, "inputs"), _as_batch(targets, "targets")
+    if sequences.shape[:2] != wanted.shape[:2]:
+        raise ConfigurationError(
+            f"inputs {sequences.shape} and targets {wanted.shape} differ in batch/time"
+        )
+    if not 0 <= washout < sequences.shape[1]:
+        raise ConfigurationError(f"washout={washout} must be in [0, {sequences.shape[1]})")
+    if ridge < 0:
+        raise ConfigurationError(f"ridge={ridge} must be >= 0")
+    states = reservoir_states(model, sequences)[:, washout:]
+    design = states.reshape(-1, states.shape[-1]).astype(np.float64)
+    design = np.hstack([design, np.ones((len(design), 1))])
+    outputs = wanted[:, washout:].reshape(len(design), -1).astype(np.float64)
+    gram = design.T @ design + ridge * np.eye(design.shape[1])
+    solution = scipy.linalg.solve(gram, design.T @ outputs, assume_a="pos")
+    model.get_layer("readout").set_weights([solution[:-1], solution[-1]])
+    return model
+
+
+def _as_batch(array: np.ndarray, label: str) -> np.ndarray:
+    array = np.asarray(array, dtype=np.float32)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim == 2:
+        array = array[None]
+    if array.ndim != 3 or not np.all(np.isfinite(array)):
+        raise ConfigurationError(f"{label} must be a finite (time, dim) or (batch, time, dim) array")
+    return array

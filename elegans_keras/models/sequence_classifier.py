@@ -1,0 +1,101 @@
+"""``echo_state_transformer_classifier``: image rows or patches through a reservoir + attention."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import keras
+from keras import ops
+
+from elegans_keras.connectome import Connectome, resolve_connectome
+from elegans_keras.errors import ConfigurationError
+from elegans_keras.layers import EchoStateTransformer
+from elegans_keras.models.common import check_image_shape
+
+
+@keras.saving.register_keras_serializable(package="elegans_keras")
+class ImageToSequence(keras.layers.Layer):
+    """(batch, H, W, C) images -> (batch, T, F) sequences of rows or square patches.
+
+    ``"rows"``: T = H, F = W * C. ``"patches"``: non-overlapping
+    ``patch_size`` squares in raster order, T = (H / p) * (W / p), F = p * p * C.
+
+    Example:
+        >>> ImageToSequence("patches", 4)(ops.zeros((2, 28, 28, 1))).shape
+        (2, 49, 16)
+    """
+
+    def __init__(self, sequence: str = "rows", patch_size: int = 4, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if sequence not in ("rows", "patches"):
+            raise ConfigurationError(f"sequence={sequence!r} is not one of rows, patches")
+        if not isinstance(patch_size, int) or patch_size < 1:
+            raise ConfigurationError(f"patch_size={patch_size!r} must be a positive int")
+        self.sequence = sequence
+        self.patch_size = patch_size
+
+    def call(self, images):
+        batch = ops.shape(images)[0]
+        if self.sequence == "rows":
+            height, width, channels = images.shape[1:]
+            return ops.reshape(images, (batch, height, width * channels))
+        patches = ops.image.extract_patches(images, self.patch_size, padding="valid")
+        steps = patches.shape[1] * patches.shape[2]
+        return ops.reshape(patches, (batch, steps, patches.shape[3]))
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        if self.sequence == "rows":
+            return (batch, height, width * channels)
+        p = self.patch_size
+        return (batch, (height // p) * (width // p), p * p * channels)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "sequence": self.sequence, "patch_size": self.patch_size}
+
+
+def echo_state_transformer_classifier(
+    input_shape: Sequence[int] = (28, 28, 1),
+    num_classes: int = 10,
+    connectome: Connectome | str | os.PathLike | None = None,
+    sequence: str = "rows",
+    patch_size: int = 4,
+    d_model: int = 64,
+    num_heads: int = 4,
+    num_blocks: int = 2,
+    spectral_radius: float = 0.9,
+    leak_rate: float = 0.5,
+    dropout: float = 0.1,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+) -> keras.Model:
+    """A compiled classifier: image rows/patches -> frozen connectome reservoir -> transformer.
+
+    Example:
+        >>> model = echo_state_transformer_classifier(sequence="patches", patch_size=4)
+        >>> model.fit(x_train, y_train, epochs=1)
+    """
+    shape = check_image_shape(input_shape)
+    if sequence == "patches" and (shape[0] % patch_size or shape[1] % patch_size):
+        raise ConfigurationError(
+            f"input_shape={shape!r} is not divisible into {patch_size}x{patch_size} patches"
+        )
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ConfigurationError(f"num_classes={num_classes!r} must be an int >= 2")
+    images = keras.Input(shape, name="images")
+    steps = ImageToSequence(sequence, patch_size, name="to_sequence")(images)
+    tokens = EchoStateTransformer(
+        resolve_connectome(connectome), d_model=d_model, num_heads=num_heads,
+        num_blocks=num_blocks, spectral_radius=spectral_radius, leak_rate=leak_rate,
+        dropout=dropout, seed=seed, name="echo_state_transformer",
+    )(steps)
+    pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
+    probabilities = keras.layers.Dense(num_classes, activation="softmax", name="classes")(pooled)
+    model = keras.Model(images, probabilities, name="echo_state_transformer_classifier")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    return model

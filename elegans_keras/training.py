@@ -1,0 +1,114 @@
+"""Seeding, run directories and the callbacks every experiment uses."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from elegans_keras.atomic import write_json
+
+
+def set_seed(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and the Keras backend; make TensorFlow ops deterministic.
+
+    Example:
+        >>> set_seed(0)
+    """
+    keras.utils.set_random_seed(seed)
+    if deterministic and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def machine_description() -> str:
+    """A one-line description of this machine (CPU count, platform, backend)."""
+    return (
+        f"{os.cpu_count()} CPU cores, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, Keras {keras.__version__} "
+        f"({keras.backend.backend()} backend)"
+    )
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a result depends on."""
+    import networkx
+    import numpy
+
+    from elegans_keras import __version__
+
+    versions = {
+        "elegans_keras": __version__,
+        "keras": keras.__version__,
+        "numpy": numpy.__version__,
+        "networkx": networkx.__version__,
+        "python": platform.python_version(),
+        "backend": keras.backend.backend(),
+    }
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        versions["tensorflow"] = tf.__version__
+    if keras.backend.backend() == "jax":
+        import jax
+
+        versions["jax"] = jax.__version__
+    return versions
+
+
+def start_run(
+    experiment: str,
+    config: dict[str, Any],
+    root: str | os.PathLike = "logs",
+    run_id: str | None = None,
+) -> Path:
+    """Create ``root/<experiment>/<run-id>/`` and write its ``config.json``.
+
+    The config records what is given plus library versions, backend, machine,
+    the command line and the start time. A run id that already exists is
+    reused, so that an interrupted run resumes in the same directory.
+
+    Example:
+        >>> run_dir = start_run("mnist_classify", {"seed": 0}, run_id="deep-seed0")
+    """
+    run_id = run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(root) / experiment / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    record = {
+        **config,
+        "experiment": experiment,
+        "run_id": run_id,
+        "versions": library_versions(),
+        "machine": machine_description(),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "started": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+    write_json(run_dir / "config.json", record)
+    return run_dir
+
+
+def run_callbacks(run_dir: str | os.PathLike, resume: bool = True) -> list[keras.callbacks.Callback]:
+    """TensorBoard events, ``metrics.csv`` and (if ``resume``) BackupAndRestore in ``run_dir``.
+
+    TensorBoard events need TensorFlow's summary writer; where TensorFlow is
+    not installed (a JAX-only GPU machine) the CSV log is still written.
+
+    Example:
+        >>> model.fit(x, y, callbacks=run_callbacks(run_dir))
+    """
+    run_dir = Path(run_dir)
+    callbacks: list[keras.callbacks.Callback] = [
+        keras.callbacks.CSVLogger(str(run_dir / "metrics.csv"), append=resume),
+    ]
+    if importlib.util.find_spec("tensorflow") is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir), write_graph=False))
+    if resume:
+        callbacks.append(keras.callbacks.BackupAndRestore(str(run_dir / "backup")))
+    return callbacks
