@@ -2,7 +2,7 @@
 
 Example:
     $ elegans-keras info celegans_herm
-    $ elegans-keras analyze --null rewire --seeds 3
+    $ elegans-keras analyze --null rewire --p 0.2 --seeds 3
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def cmd_analyze(args: argparse.Namespace) -> str:
     graphs = {connectome.name: connectome}
     for seed in progress(range(args.seeds if args.null else 0), desc=f"{args.null} graphs",
                          quiet=args.quiet):
-        graphs[f"{args.null}/seed={seed}"] = make_null_model(connectome, args.null, seed=seed)
+        params = {} if args.p is None else {"p": args.p}
+        graphs[f"{args.null}/seed={seed}"] = make_null_model(connectome, args.null, seed=seed,
+                                                             **params)
     table = compare(graphs, seed=args.seed)
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(table.T.to_string())
@@ -147,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = commands.add_parser("analyze", help="graph metrics, optionally vs null models")
     analyze.add_argument("connectome", nargs="?", default=None)
     analyze.add_argument("--null", default=None, help="null model family, e.g. rewire")
+    analyze.add_argument("--p", type=float, default=None,
+                         help="rewiring probability (rewire: required; watts_strogatz)")
     analyze.add_argument("--seeds", type=int, default=3, help="null-model graphs to draw")
     analyze.add_argument("--seed", type=int, default=0, help="seed of the metric references")
     analyze.add_argument("--csv", default=None, help="also write the table to this CSV file")

@@ -7,6 +7,7 @@ Example:
     2993
 """
 
+from elegans_keras.connectome import metrics, nullmodels
 from elegans_keras.connectome.bundled import (
     DEFAULT_CONNECTOME,
     list_connectomes,
@@ -22,6 +23,8 @@ __all__ = [
     "ROLES",
     "Connectome",
     "list_connectomes",
+    "metrics",
+    "nullmodels",
     "load_connectome",
     "read_edgelist",
     "read_graphml",

@@ -134,49 +134,63 @@ def swap_edges(
 ) -> Edges:
     """Double-edge swaps on an edge list without self-loops; degrees are kept.
 
-    Each attempt draws two edges (a, b) and (c, d) (for undirected edges each
-    in a random orientation) and replaces them with (a, d) and (c, b) unless
-    that creates a self-loop or a duplicate. Edge ``k`` keeps its position in
-    the arrays, so per-edge data (synapse counts) travels with it. With
-    ``lattice=True`` a swap is only accepted if it does not move the edges
-    further from the ring's diagonal (Sporns & Zwi 2004 latticisation, ring
-    distance ``min(|i-j|, n-|i-j|)``).
+    Each attempt draws two edges (a, b) and (c, d) (undirected edges in a
+    random orientation) and replaces them with (a, d) and (c, b) unless that
+    creates a self-loop or a duplicate. With ``lattice=True`` a swap is also
+    rejected if it moves the edges further from the ring diagonal (Sporns &
+    Zwi 2004 latticisation, ring distance ``min(|i-j|, n-|i-j|)``). Attempts
+    are evaluated in vectorised batches of about m/4; within a batch an
+    attempt that reuses an edge or a new pair of an earlier attempt is
+    rejected, so every accepted swap is valid. Edge ``k`` keeps its position
+    in the arrays, so per-edge data (synapse counts) travels with it.
 
     Example:
         >>> pre, post = swap_edges(np.array([0, 2]), np.array([1, 3]), 4, 10,
         ...                        np.random.default_rng(0))
     """
-    src, dst = pre.tolist(), post.tolist()
-    m = len(src)
+    src = np.asarray(pre, dtype=np.int64).copy()
+    dst = np.asarray(post, dtype=np.int64).copy()
+    m = src.size
     if m < 2 or attempts <= 0:
-        return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+        return src, dst
 
-    def key(u: int, v: int) -> int:
-        return u * n + v if directed or u < v else v * n + u
+    def key(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return u * n + v if directed else np.minimum(u, v) * n + np.maximum(u, v)
 
-    def ring(u: int, v: int) -> int:
-        gap = abs(u - v)
-        return min(gap, n - gap)
+    def ring(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        gap = np.abs(u - v)
+        return np.minimum(gap, n - gap)
 
-    present = {key(u, v) for u, v in zip(src, dst)}
-    draws = rng.integers(m, size=(attempts, 2)).tolist()
-    flips = (rng.integers(2, size=(attempts, 2)) if not directed else np.zeros((attempts, 2), int))
-    for (e1, e2), (f1, f2) in zip(draws, flips.tolist()):
-        if e1 == e2:
-            continue
-        a, b = (dst[e1], src[e1]) if f1 else (src[e1], dst[e1])
-        c, d = (dst[e2], src[e2]) if f2 else (src[e2], dst[e2])
-        if a == d or c == b:
-            continue
+    present = np.zeros(n * n, dtype=bool)
+    present[key(src, dst)] = True
+    batch = max(1, m // 4)
+    for start in range(0, int(attempts), batch):
+        size = min(batch, int(attempts) - start)
+        e1, e2 = rng.integers(m, size=(2, size))
+        a, b, c, d = src[e1], dst[e1], src[e2], dst[e2]
+        if not directed:
+            flip1, flip2 = rng.random((2, size)) < 0.5
+            a, b = np.where(flip1, b, a), np.where(flip1, a, b)
+            c, d = np.where(flip2, d, c), np.where(flip2, c, d)
         new1, new2 = key(a, d), key(c, b)
-        if new1 in present or new2 in present:
-            continue
-        if lattice and ring(a, d) + ring(c, b) > ring(a, b) + ring(c, d):
-            continue
-        present.difference_update((key(a, b), key(c, d)))
-        present.update((new1, new2))
+        ok = (e1 != e2) & (a != d) & (c != b) & ~present[new1] & ~present[new2]
+        if lattice:
+            ok &= ring(a, d) + ring(c, b) <= ring(a, b) + ring(c, d)
+        ok[ok] = _first_claims(e1[ok], e2[ok])
+        ok[ok] = _first_claims(new1[ok], new2[ok])
+        e1, e2, a, b, c, d = e1[ok], e2[ok], a[ok], b[ok], c[ok], d[ok]
+        present[key(a, b)] = present[key(c, d)] = False
+        present[key(a, d)] = present[key(c, b)] = True
         src[e1], dst[e1], src[e2], dst[e2] = a, d, c, b
-    return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    return src, dst
+
+
+def _first_claims(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """True for the attempts whose two items no earlier attempt claimed."""
+    items = np.stack([first, second], axis=1).ravel()
+    claimed = np.zeros(items.size, dtype=bool)
+    claimed[np.unique(items, return_index=True)[1]] = True
+    return claimed.reshape(-1, 2).all(axis=1)
 
 
 def _sample_pairs(n: int, m: int, directed: bool, rng: np.random.Generator, where: str) -> Edges:
