@@ -29,8 +29,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
         prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent
     )
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         yield temporary
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):

@@ -132,6 +132,14 @@ def cmd_demo(args: argparse.Namespace) -> str:
     return f"demo finished; logs in {report['run_dir']}"
 
 
+def cmd_plot(args: argparse.Namespace) -> str:
+    """Draw one of the figures (connectome, adjacency, curves, reconstructions, topology)."""
+    from elegans_keras.plots import PLOTS
+
+    path = PLOTS[args.figure](args.source, args.out)
+    return f"wrote {path}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per job."""
     parser = argparse.ArgumentParser(
@@ -170,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("name", help="a name from weights/manifest.json")
     evaluate.add_argument("--weights-dir", default=None)
     evaluate.set_defaults(handler=cmd_evaluate)
+
+    plot = commands.add_parser("plot", help="draw a figure to a PNG/PDF/SVG file")
+    plot.add_argument("figure", choices=("connectome", "adjacency", "curves", "reconstructions",
+                                         "topology"))
+    plot.add_argument("source", nargs="?", default=None,
+                      help="connectome (name/path), run directory, published model or CSV")
+    plot.add_argument("--out", required=True, help="output file (.png, .pdf or .svg)")
+    plot.set_defaults(handler=cmd_plot)
     return parser
 
 

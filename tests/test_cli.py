@@ -57,3 +57,10 @@ def test_unknown_published_model(capsys):
 def test_argument_errors(argv):
     with pytest.raises(SystemExit):
         main(argv)
+
+
+def test_plot_writes_a_png(tmp_path, capsys):
+    out = tmp_path / "adjacency.png"
+    assert main(["plot", "adjacency", "witvliet2021_1", "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {out}" in capsys.readouterr().out

@@ -1,0 +1,173 @@
+"""Charts of the topology study: a metric against rewiring probability and across graph families."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from scipy import stats
+
+from elegans_keras.errors import ConfigurationError
+from elegans_keras.plots.figures import check_output, new_figure, save_figure
+
+REQUIRED = ("family", "p", "seed")
+DEFAULT_METRICS = ("test_accuracy", "accuracy", "memory_capacity", "nrmse")
+REWIRE = "rewire"
+CONNECTOME = "connectome"
+
+
+def read_topology(csv_path: str | os.PathLike,
+                  metric: str | None = None) -> tuple[pd.DataFrame, str]:
+    """The study's tidy table (one row per run) and the metric to chart, checked.
+
+    ``metric`` defaults to the first of ``test_accuracy``, ``accuracy``,
+    ``memory_capacity``, ``nrmse`` that the CSV has. Rows without a value of
+    the metric are dropped.
+
+    Example:
+        >>> table, metric = read_topology("results/topology.csv")
+        >>> metric
+        'test_accuracy'
+    """
+    path = Path(csv_path)
+    if not path.is_file():
+        raise ConfigurationError(f"topology table {str(path)!r} does not exist")
+    try:
+        table = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ConfigurationError(f"topology table {str(path)!r} is unreadable ({err})") from None
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise ConfigurationError(f"topology table {str(path)!r} lacks column(s) {missing}")
+    if metric is None:
+        metric = next((m for m in DEFAULT_METRICS if m in table.columns), None)
+        if metric is None:
+            raise ConfigurationError(
+                f"topology table {str(path)!r} has none of the metric columns "
+                f"{list(DEFAULT_METRICS)}; name one with metric=... "
+                f"(columns: {list(table.columns)})"
+            )
+    elif metric not in table.columns:
+        raise ConfigurationError(
+            f"topology table {str(path)!r} has no column {metric!r} "
+            f"(columns: {list(table.columns)})"
+        )
+    for column in ("p", metric):
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            raise ConfigurationError(
+                f"topology table {str(path)!r}: column {column!r} is not numeric"
+            )
+    table = table.dropna(subset=[metric])
+    if table.empty:
+        raise ConfigurationError(f"topology table {str(path)!r} has no run with a {metric!r} value")
+    table = table.assign(family=table["family"].astype(str))
+    return table, metric
+
+
+def confidence_band(table: pd.DataFrame, metric: str, by: str = "p") -> pd.DataFrame:
+    """Mean, seed count and 95 % t-interval bounds of ``metric`` per value of ``by``.
+
+    The interval is NaN where a group has a single run.
+
+    Example:
+        >>> confidence_band(pd.DataFrame({"p": [0.1, 0.1], "acc": [0.9, 0.8]}), "acc")
+    """
+    groups = table.groupby(by)[metric].agg(["mean", "std", "count"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.975, groups["count"] - 1) * groups["std"] / np.sqrt(groups["count"])
+    return groups.assign(low=groups["mean"] - half, high=groups["mean"] + half)
+
+
+def family_order(families: pd.Series) -> list[str]:
+    """Families as they appear, the connectome first and rewiring second.
+
+    Example:
+        >>> family_order(pd.Series(["erdos_renyi", "rewire", "connectome"]))
+        ['connectome', 'rewire', 'erdos_renyi']
+    """
+    present = list(dict.fromkeys(families))
+    first = [f for f in (CONNECTOME, REWIRE) if f in present]
+    return first + [f for f in present if f not in first]
+
+
+def _rewiring_panel(axes: Axes, table: pd.DataFrame, metric: str) -> None:
+    rewired = table[(table["family"] == REWIRE) & table["p"].notna()]
+    if rewired.empty:
+        axes.text(0.5, 0.5, f"no '{REWIRE}' runs with a p value", ha="center", va="center",
+                  transform=axes.transAxes)
+    else:
+        band = confidence_band(rewired, metric)
+        axes.scatter(rewired["p"], rewired[metric], s=10, color="grey", alpha=0.5, label="one seed")
+        axes.plot(band.index, band["mean"], marker="o", color="#1f6fb4", label="rewired: mean")
+        axes.fill_between(band.index, band["low"], band["high"], color="#1f6fb4", alpha=0.2,
+                          label="rewired: 95% t-interval")
+        positive = band.index[band.index > 0]
+        if len(positive) and band.index.max() / positive.min() >= 50:
+            if band.index.min() > 0:
+                axes.set_xscale("log")
+            else:
+                axes.set_xscale("symlog", linthresh=positive.min())
+    original = table.loc[table["family"] == CONNECTOME, metric]
+    if len(original):
+        mean = original.mean()
+        axes.axhline(mean, color="#c0392b", linestyle="--",
+                     label=f"connectome: mean of {len(original)}")
+        if len(original) > 1:
+            half = stats.t.ppf(0.975, len(original) - 1) * stats.sem(original)
+            axes.axhspan(mean - half, mean + half, color="#c0392b", alpha=0.1,
+                         label="connectome: 95% t-interval")
+    axes.set_xlabel("rewiring probability p")
+    axes.set_ylabel(metric)
+    axes.set_title("A. metric against rewiring")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8)
+
+
+def _family_panel(axes: Axes, table: pd.DataFrame, metric: str) -> None:
+    families = family_order(table["family"])
+    values = [table.loc[table["family"] == f, metric].to_numpy() for f in families]
+    axes.boxplot(values, positions=np.arange(len(families)), widths=0.5, showfliers=False)
+    for k, family in enumerate(families):
+        rows = table[table["family"] == family].sort_values(["p", "seed"])
+        offsets = np.linspace(-0.18, 0.18, len(rows)) if len(rows) > 1 else np.zeros(1)
+        if family == REWIRE:
+            points = axes.scatter(k + offsets, rows[metric], s=12, c=rows["p"], cmap="viridis",
+                                  zorder=3)
+            axes.figure.colorbar(points, ax=axes, label="rewiring probability p", pad=0.01)
+        else:
+            axes.scatter(k + offsets, rows[metric], s=12, color="black", alpha=0.7, zorder=3)
+    tilt = len(families) > 4
+    style = {"rotation": 25, "ha": "right", "rotation_mode": "anchor"} if tilt else {}
+    separator = " " if tilt else "\n"
+    axes.set_xticks(np.arange(len(families)),
+                    [f"{f}{separator}(n={len(v)})" for f, v in zip(families, values)], **style)
+    axes.set_ylabel(metric)
+    axes.set_title("B. per graph family")
+    axes.grid(alpha=0.3, axis="y")
+
+
+def plot_topology(csv_path: str | os.PathLike, out: str | os.PathLike, metric: str | None = None,
+                  dpi: int = 150) -> Path:
+    """Panel A: ``metric`` against rewiring p with a 95 % band; panel B: one box per family.
+
+    ``csv_path`` is a tidy table with one row per run and columns ``family``,
+    ``p`` (NaN outside the ``rewire`` family), ``seed`` and the metric. The
+    connectome's own runs (``family == "connectome"``) are the dashed line of
+    panel A.
+
+    Example:
+        >>> plot_topology("results/topology.csv", "figures/topology.png", metric="test_accuracy")
+        PosixPath('figures/topology.png')
+    """
+    check_output(out)
+    table, metric = read_topology(csv_path, metric)
+    figure = new_figure(13.0, 5.0)
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
+    _rewiring_panel(left, table, metric)
+    _family_panel(right, table, metric)
+    right.sharey(left)
+    figure.suptitle(f"topology study: {metric} ({Path(csv_path).name}, {len(table)} runs)")
+    return save_figure(figure, out, dpi=dpi)
