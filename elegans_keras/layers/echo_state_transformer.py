@@ -1,0 +1,196 @@
+"""EchoStateTransformer: a frozen connectome reservoir feeding trainable attention blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from elegans_keras.errors import ConfigurationError
+from elegans_keras.layers.checks import check_number, check_positive_int
+from elegans_keras.layers.masks import NeuronSpec, WiringSpec, resolve_wiring, select_neurons
+from elegans_keras.layers.reservoir_cell import ReservoirCell
+
+
+class _PreNormEncoderBlock(keras.layers.Layer):
+    """``x + Attn(LN(x))`` then ``x + FF(LN(x))``; built and saved by its owner."""
+
+    def __init__(
+        self, d_model: int, num_heads: int, ff_dim: int, dropout: float, seed: int, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.attention_norm = keras.layers.LayerNormalization(name="attention_norm")
+        self.attention = keras.layers.MultiHeadAttention(
+            num_heads, d_model // num_heads, dropout=dropout, seed=seed, name="attention"
+        )
+        self.feed_forward_norm = keras.layers.LayerNormalization(name="feed_forward_norm")
+        self.hidden = keras.layers.Dense(
+            ff_dim,
+            activation="gelu",
+            name="hidden",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 1),
+        )
+        self.projection = keras.layers.Dense(
+            d_model,
+            name="projection",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2),
+        )
+        self.attention_dropout = keras.layers.Dropout(dropout, seed=seed)
+        self.feed_forward_dropout = keras.layers.Dropout(dropout, seed=seed + 1)
+
+    def build(self, input_shape: tuple) -> None:
+        self.attention_norm.build(input_shape)
+        self.attention.build(input_shape, input_shape, input_shape)
+        self.feed_forward_norm.build(input_shape)
+        self.hidden.build(input_shape)
+        self.projection.build((*input_shape[:-1], self.hidden.units))
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        normed = self.attention_norm(inputs)
+        attended = self.attention(normed, normed, normed, training=training)
+        inputs = inputs + self.attention_dropout(attended, training=training)
+        expanded = self.projection(self.hidden(self.feed_forward_norm(inputs)))
+        return inputs + self.feed_forward_dropout(expanded, training=training)
+
+
+@keras.saving.register_keras_serializable(package="elegans_keras")
+class EchoStateTransformer(keras.layers.Layer):
+    """A frozen connectome reservoir over a sequence, then trainable transformer blocks.
+
+    ``(batch, T, F)`` -> leaky connectome reservoir (:class:`ReservoirCell` in
+    ``keras.layers.RNN``, frozen) -> the selected neurons' states projected to
+    ``d_model`` tokens plus a learned positional embedding -> ``num_blocks``
+    pre-norm encoder blocks (self-attention and feed-forward, residual) ->
+    final LayerNorm. Returns ``(batch, T, d_model)``; T must be fixed.
+
+    Args:
+        connectome: a Connectome or bundled name / path (a plain square mask
+            works when ``input_neurons`` / ``state_neurons`` are "all" or indices).
+        d_model: token width (a multiple of ``num_heads``).
+        num_heads: attention heads.
+        num_blocks: number of encoder blocks.
+        ff_dim: hidden width of the feed-forward part.
+        spectral_radius, leak_rate: of the reservoir.
+        input_neurons: neurons the input reaches (``"S"``, ``"all"``, indices).
+        state_neurons: neurons whose states become tokens.
+        dropout: dropout of attention weights and residual branches.
+        seed: reservoir, dropout and initial Dense / positional weights; None
+            draws one (kept in the config). The attention projections follow
+            Keras's global seed (``keras.utils.set_random_seed``): a seeded
+            initializer would give the query, key and value the same values.
+
+    Example:
+        >>> est = EchoStateTransformer(load_connectome(), d_model=32, num_heads=4)
+        >>> est(np.ones((2, 28, 28))).shape
+        (2, 28, 32)
+    """
+
+    def __init__(
+        self,
+        connectome: WiringSpec,
+        d_model: int = 64,
+        num_heads: int = 4,
+        num_blocks: int = 2,
+        ff_dim: int = 128,
+        spectral_radius: float = 0.9,
+        leak_rate: float = 0.5,
+        input_neurons: NeuronSpec = "S",
+        state_neurons: NeuronSpec = "all",
+        dropout: float = 0.0,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        where = f"EchoStateTransformer {self.name!r}"
+        self.d_model = check_positive_int(d_model, "d_model", where)
+        self.num_heads = check_positive_int(num_heads, "num_heads", where)
+        self.num_blocks = check_positive_int(num_blocks, "num_blocks", where)
+        self.ff_dim = check_positive_int(ff_dim, "ff_dim", where)
+        if self.d_model % self.num_heads:
+            raise ConfigurationError(
+                f"{where}: d_model={d_model} is not a multiple of num_heads={num_heads}"
+            )
+        self.dropout = check_number(
+            dropout, "dropout", where, low=0.0, high=1.0, low_inclusive=True, high_inclusive=False
+        )
+        wiring = resolve_wiring(connectome, f"{where}: connectome")
+        cell = ReservoirCell(
+            wiring,
+            spectral_radius=spectral_radius,
+            leak_rate=leak_rate,
+            input_neurons=select_neurons(input_neurons, wiring, "input_neurons", where),
+            output_neurons=select_neurons(state_neurons, wiring, "state_neurons", where),
+            seed=seed,
+            name="reservoir_cell",
+        )
+        self.seed = cell.seed
+        self.reservoir = keras.layers.RNN(cell, return_sequences=True, name="reservoir")
+        self.tokens = keras.layers.Dense(
+            self.d_model,
+            name="tokens",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=self.seed),
+        )
+        self.blocks = [
+            _PreNormEncoderBlock(
+                self.d_model,
+                self.num_heads,
+                self.ff_dim,
+                self.dropout,
+                seed=self.seed + 3 * index + 1,
+                name=f"block_{index}",
+            )
+            for index in range(self.num_blocks)
+        ]
+        self.final_norm = keras.layers.LayerNormalization(name="final_norm")
+
+    @property
+    def cell(self) -> ReservoirCell:
+        """The frozen :class:`ReservoirCell` inside the reservoir RNN."""
+        return self.reservoir.cell
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != 3 or input_shape[1] is None or input_shape[2] is None:
+            raise ConfigurationError(
+                f"EchoStateTransformer {self.name!r}: input of shape {tuple(input_shape)}; "
+                "expected (batch, T, F) with T and F fixed"
+            )
+        batch, steps = input_shape[0], input_shape[1]
+        token_shape = (batch, steps, self.d_model)
+        self.reservoir.build(input_shape)
+        self.tokens.build((batch, steps, self.cell.output_size))
+        self.positions = self.add_weight(
+            name="positions",
+            shape=(steps, self.d_model),
+            initializer=keras.initializers.RandomNormal(
+                stddev=0.02, seed=self.seed + 3 * self.num_blocks + 1
+            ),
+        )
+        for block in self.blocks:
+            block.build(token_shape)
+        self.final_norm.build(token_shape)
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        tokens = self.tokens(self.reservoir(inputs)) + self.positions
+        for block in self.blocks:
+            tokens = block(tokens, training=training)
+        return self.final_norm(tokens)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], input_shape[1], self.d_model)
+
+    def get_config(self) -> dict[str, Any]:
+        cell = self.cell.get_config()
+        return {
+            **super().get_config(),
+            "connectome": cell["connectome_or_mask"],
+            "d_model": self.d_model,
+            "num_heads": self.num_heads,
+            "num_blocks": self.num_blocks,
+            "ff_dim": self.ff_dim,
+            "spectral_radius": self.cell.spectral_radius,
+            "leak_rate": self.cell.leak_rate,
+            "input_neurons": cell["input_neurons"],
+            "state_neurons": cell["output_neurons"],
+            "dropout": self.dropout,
+            "seed": self.seed,
+        }

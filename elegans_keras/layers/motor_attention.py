@@ -1,0 +1,94 @@
+"""MotorAttentionReadout: the input embedding queries the motor-neuron tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from elegans_keras.errors import ConfigurationError
+from elegans_keras.layers.checks import check_number, check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="elegans_keras")
+class MotorAttentionReadout(keras.layers.Layer):
+    """Multi-head attention readout over motor tokens, pooled to one vector.
+
+    Called as ``readout(query, motor_tokens)``: ``query`` is ``(batch, D)`` or
+    ``(batch, Tq, D)`` (the input embedding), ``motor_tokens`` is
+    ``(batch, N_M, features)`` (keys and values, e.g. a
+    :class:`ConnectomicBlock` output). Returns ``(batch, output_dim or D)``,
+    the attention output averaged over the query positions.
+
+    Args:
+        num_heads: attention heads (a free parameter, not the motor count).
+        key_dim: size of each head's queries and keys.
+        output_dim: width of the result; None keeps the query width D.
+        dropout: dropout rate on the attention weights.
+
+    Example:
+        >>> readout = MotorAttentionReadout(num_heads=2, key_dim=8, output_dim=10)
+        >>> readout(np.ones((3, 16)), np.ones((3, 89, 32))).shape
+        (3, 10)
+    """
+
+    def __init__(
+        self,
+        num_heads: int = 4,
+        key_dim: int = 32,
+        output_dim: int | None = None,
+        dropout: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        where = f"MotorAttentionReadout {self.name!r}"
+        self.num_heads = check_positive_int(num_heads, "num_heads", where)
+        self.key_dim = check_positive_int(key_dim, "key_dim", where)
+        self.output_dim = (
+            None if output_dim is None else check_positive_int(output_dim, "output_dim", where)
+        )
+        self.dropout = check_number(
+            dropout, "dropout", where, low=0.0, high=1.0, low_inclusive=True, high_inclusive=False
+        )
+        self.attention = keras.layers.MultiHeadAttention(
+            num_heads=self.num_heads,
+            key_dim=self.key_dim,
+            dropout=self.dropout,
+            output_shape=self.output_dim,
+            name="attention",
+        )
+
+    def build(self, query_shape: tuple, motor_tokens_shape: tuple) -> None:
+        where = f"MotorAttentionReadout {self.name!r}"
+        if len(query_shape) not in (2, 3):
+            raise ConfigurationError(
+                f"{where}: query of shape {tuple(query_shape)}; expected (batch, D) or "
+                "(batch, Tq, D)"
+            )
+        if len(motor_tokens_shape) != 3:
+            raise ConfigurationError(
+                f"{where}: motor_tokens of shape {tuple(motor_tokens_shape)}; expected "
+                "(batch, N_M, features)"
+            )
+        if len(query_shape) == 2:
+            query_shape = (query_shape[0], 1, query_shape[1])
+        self.attention.build(query_shape, motor_tokens_shape, motor_tokens_shape)
+
+    def call(self, query: Any, motor_tokens: Any, training: bool | None = None) -> Any:
+        if len(query.shape) == 2:
+            query = ops.expand_dims(query, axis=1)
+        attended = self.attention(query, motor_tokens, motor_tokens, training=training)
+        return ops.mean(attended, axis=1)
+
+    def compute_output_shape(self, query_shape: tuple, motor_tokens_shape: tuple) -> tuple:
+        return (query_shape[0], self.output_dim or query_shape[-1])
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "num_heads": self.num_heads,
+            "key_dim": self.key_dim,
+            "output_dim": self.output_dim,
+            "dropout": self.dropout,
+        }
