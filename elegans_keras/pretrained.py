@@ -107,8 +107,9 @@ def publish(
     """Save ``model``'s weights as ``<name>.weights.h5`` and add its manifest entry.
 
     ``record`` must hold ``factory``, ``config``, ``dataset`` and
-    ``test_metrics``; the file name, sha256 and date are added here. Both
-    writes are atomic.
+    ``test_metrics``; the file name, sha256 and date are added here. The
+    weights are copied into a freshly built model first, so the file holds
+    the model's weights without the optimizer's state. Both writes are atomic.
 
     Example:
         >>> publish(model, "mnist_classifier_deep", {"factory": "elegans_classifier", ...})
@@ -118,8 +119,10 @@ def publish(
         raise WeightsError(f"cannot publish {name!r}: record lacks {sorted(missing)}")
     folder = Path(weights_dir or default_weights_dir())
     path = folder / f"{name}.weights.h5"
+    fresh = build_from_entry(record)
+    fresh.set_weights(model.get_weights())
     with atomic_path(path) as temporary:
-        model.save_weights(temporary)
+        fresh.save_weights(temporary)
     entries = read_manifest(folder)
     entries[name] = {
         **record,

@@ -24,7 +24,7 @@ def build(args: argparse.Namespace):
     from elegans_keras.models import elegans_classifier
 
     config = {"input_shape": [28, 28, 1], "num_classes": 10, "connectome": args.connectome,
-              "mode": args.mode, "learning_rate": args.learning_rate, "seed": args.seed}
+              "mode": args.mode, "augment": True, "learning_rate": args.learning_rate, "seed": args.seed}
     return elegans_classifier(**config), config
 
 

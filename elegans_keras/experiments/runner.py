@@ -66,7 +66,7 @@ def run_image_task(task: ImageTask, args: argparse.Namespace) -> dict[str, Any]:
     if args.limit:
         x, y = x[: args.limit], y[: args.limit]
     (x_train, y_train), (x_val, y_val) = train_validation_split(
-        x, y, validation_fraction=args.validation_fraction, seed=args.seed
+        x, y, validation_fraction=args.validation_fraction, seed=args.seed, stratify=y.ndim == 1
     )
     model, config = task.build(args)
     worm = resolve_connectome(args.connectome)
@@ -80,6 +80,7 @@ def run_image_task(task: ImageTask, args: argparse.Namespace) -> dict[str, Any]:
 
     started = time.perf_counter()
     callbacks = run_callbacks(run_dir) + [
+        keras.callbacks.ReduceLROnPlateau(factor=0.3, patience=1, min_lr=1e-5),
         keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True),
     ]
     model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=args.epochs,

@@ -10,7 +10,14 @@ import keras
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers import ConnectomicBlock, MotorAttentionReadout
-from elegans_keras.models.common import check_image_shape, check_mode, conv_tokens
+from elegans_keras.models.common import (
+    check_image_shape,
+    check_mode,
+    check_rates,
+    check_size,
+    check_sizes,
+    conv_tokens,
+)
 from elegans_keras.models.metrics import reconstruction_metrics
 
 
@@ -21,6 +28,8 @@ def elegans_autoencoder(
     features: int = 16,
     steps: int = 2,
     filters: Sequence[int] = (32, 64),
+    decoder_channels: int = 16,
+    decoder_filters: Sequence[int] = (32, 16),
     num_heads: int = 4,
     gating: bool = False,
     spectral_radius: float = 0.9,
@@ -31,7 +40,8 @@ def elegans_autoencoder(
 
     Conv encoder (frozen in ``mode="reservoir"``, as are the synaptic
     weights) -> connectome -> motor tokens plus their attention readout ->
-    dense + transposed-conv decoder -> sigmoid pixels. The code the decoder
+    dense (to ``decoder_channels`` maps at the smallest scale) + one stride-2
+    transposed conv per ``decoder_filters`` entry -> sigmoid pixels. The code the decoder
     sees is ``num_motor * features + features`` numbers. Binary cross-entropy;
     metrics: pixel binary accuracy, foreground F1 and SSIM. Height and width
     must be divisible by ``2 ** len(filters)``. Train it on digits binarised
@@ -43,7 +53,16 @@ def elegans_autoencoder(
     """
     height, width, channels = check_image_shape(input_shape)
     check_mode(mode)
+    filters = check_sizes(filters, "filters")
+    decoder_filters = check_sizes(decoder_filters, "decoder_filters")
+    decoder_channels = check_size(decoder_channels, "decoder_channels")
+    check_rates("elegans_autoencoder", learning_rate)
     scale = 2 ** len(filters)
+    if len(decoder_filters) != len(filters):
+        raise ConfigurationError(
+            f"decoder_filters={tuple(decoder_filters)!r} must have one entry per encoder block "
+            f"({len(filters)})"
+        )
     if height % scale or width % scale:
         raise ConfigurationError(
             f"input_shape={tuple(input_shape)!r}: height and width must be divisible by {scale} "
@@ -64,9 +83,10 @@ def elegans_autoencoder(
     )
 
     small_h, small_w = height // scale, width // scale
-    x = keras.layers.Dense(small_h * small_w * filters[-1], activation="relu", name="expand")(code)
-    x = keras.layers.Reshape((small_h, small_w, filters[-1]), name="unflatten")(x)
-    for block, width_ in enumerate(reversed(filters)):
+    x = keras.layers.Dense(small_h * small_w * decoder_channels, activation="relu",
+                           name="expand")(code)
+    x = keras.layers.Reshape((small_h, small_w, decoder_channels), name="unflatten")(x)
+    for block, width_ in enumerate(decoder_filters):
         x = keras.layers.Conv2DTranspose(width_, 3, strides=2, padding="same", activation="relu",
                                          name=f"decoder_deconv{block}")(x)
     pixels = keras.layers.Conv2D(channels, 3, padding="same", activation="sigmoid",

@@ -8,9 +8,15 @@ from collections.abc import Sequence
 import keras
 
 from elegans_keras.connectome import Connectome, resolve_connectome
-from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers import ConnectomicBlock, MotorAttentionReadout
-from elegans_keras.models.common import check_image_shape, check_mode, conv_tokens
+from elegans_keras.models.common import (
+    check_image_shape,
+    check_mode,
+    check_rates,
+    check_size,
+    check_sizes,
+    conv_tokens,
+)
 
 
 def elegans_classifier(
@@ -25,6 +31,7 @@ def elegans_classifier(
     gating: bool = False,
     spectral_radius: float = 0.9,
     dropout: float = 0.1,
+    augment: bool = False,
     learning_rate: float = 1e-3,
     seed: int = 0,
 ) -> keras.Model:
@@ -35,7 +42,9 @@ def elegans_classifier(
     electrical synapses lead to the motor neurons, read out by multi-head
     attention with the pooled image embedding as query. ``mode="reservoir"``
     freezes the synaptic weights (spectral radius ``spectral_radius``).
-    Compiled with Adam and sparse categorical cross-entropy on integer labels.
+    ``augment=True`` adds random shifts of up to 10% and rotations of up to
+    ~10 degrees, active during training only. Compiled with Adam and sparse
+    categorical cross-entropy on integer labels.
 
     Example:
         >>> model = elegans_classifier((28, 28, 1), 10, mode="reservoir")
@@ -43,12 +52,18 @@ def elegans_classifier(
     """
     shape = check_image_shape(input_shape)
     check_mode(mode)
-    if not isinstance(num_classes, int) or num_classes < 2:
-        raise ConfigurationError(f"num_classes={num_classes!r} must be an int >= 2")
+    num_classes = check_size(num_classes, "num_classes", low=2)
+    filters = check_sizes(filters, "filters")
+    check_rates("elegans_classifier", learning_rate, dropout)
     worm = resolve_connectome(connectome)
 
     images = keras.Input(shape, name="images")
-    tokens = conv_tokens(images, filters)
+    x = images
+    if augment:
+        x = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed,
+                                           name="shift")(x)
+        x = keras.layers.RandomRotation(0.03, fill_mode="constant", seed=seed, name="rotate")(x)
+    tokens = conv_tokens(x, filters)
     motor = ConnectomicBlock(worm, mode=mode, features=features, steps=steps, gating=gating,
                              spectral_radius=spectral_radius, seed=seed, name="connectome")(tokens)
     pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)

@@ -11,6 +11,7 @@ import scipy.linalg
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers import ReservoirCell
+from elegans_keras.models.common import check_rates, check_size
 
 
 def echo_state_network(
@@ -40,9 +41,8 @@ def echo_state_network(
     """
     if mode not in ("reservoir", "deep"):
         raise ConfigurationError(f"mode={mode!r} is not one of deep, reservoir")
-    for label, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-        if not isinstance(value, int) or value < 1:
-            raise ConfigurationError(f"{label}={value!r} must be a positive int")
+    input_dim, output_dim = check_size(input_dim, "input_dim"), check_size(output_dim, "output_dim")
+    check_rates("echo_state_network", learning_rate)
     cell = ReservoirCell(
         resolve_connectome(connectome), spectral_radius=spectral_radius, leak_rate=leak_rate,
         input_scaling=input_scaling, input_neurons=input_neurons,

@@ -11,7 +11,7 @@ from keras import ops
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers import EchoStateTransformer
-from elegans_keras.models.common import check_image_shape
+from elegans_keras.models.common import check_image_shape, check_rates, check_size
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
@@ -77,12 +77,13 @@ def echo_state_transformer_classifier(
         >>> model.fit(x_train, y_train, epochs=1)
     """
     shape = check_image_shape(input_shape)
+    patch_size = check_size(patch_size, "patch_size")
     if sequence == "patches" and (shape[0] % patch_size or shape[1] % patch_size):
         raise ConfigurationError(
             f"input_shape={shape!r} is not divisible into {patch_size}x{patch_size} patches"
         )
-    if not isinstance(num_classes, int) or num_classes < 2:
-        raise ConfigurationError(f"num_classes={num_classes!r} must be an int >= 2")
+    num_classes = check_size(num_classes, "num_classes", low=2)
+    check_rates("echo_state_transformer_classifier", learning_rate)
     images = keras.Input(shape, name="images")
     steps = ImageToSequence(sequence, patch_size, name="to_sequence")(images)
     tokens = EchoStateTransformer(

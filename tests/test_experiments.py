@@ -1,0 +1,57 @@
+"""Experiments write complete run directories and publish loadable weights."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from elegans_keras.experiments import EXPERIMENTS
+from elegans_keras.pretrained import load_pretrained, read_manifest
+
+
+def test_mnist_classify_run_directory_and_publish(tmp_path):
+    report = EXPERIMENTS["mnist_classify"]([
+        "--epochs", "1", "--limit", "600", "--batch-size", "64", "--mode", "reservoir",
+        "--out", str(tmp_path / "logs"), "--run-id", "quick", "--publish", "quick_classifier",
+        "--weights-dir", str(tmp_path / "weights"), "--quiet",
+    ])
+    run_dir = tmp_path / "logs" / "mnist_classify" / "quick"
+    config = json.loads((run_dir / "config.json").read_text())
+    assert len(config["connectome_fingerprint"]) == 64
+    assert config["train_size"] == 540 and config["validation_size"] == 60
+    assert config["versions"]["backend"]
+    assert (run_dir / "metrics.csv").read_text().startswith("epoch")
+    assert list(run_dir.rglob("events.out.tfevents*"))
+    assert 0.0 <= report["test_metrics"]["accuracy"] <= 1.0
+    entry = read_manifest(tmp_path / "weights")["quick_classifier"]
+    assert entry["experiment"] == "mnist_classify" and entry["epochs"] == 1
+    assert "--limit 600" in entry["command"]
+    load_pretrained("quick_classifier", tmp_path / "weights")
+
+
+def test_mnist_unsup_reports_the_background_baseline(tmp_path):
+    report = EXPERIMENTS["mnist_unsup"]([
+        "--epochs", "1", "--limit", "300", "--out", str(tmp_path), "--quiet",
+    ])
+    metrics = report["test_metrics"]
+    assert 0.84 < metrics["all_background_pixel_accuracy"] < 0.855
+    assert {"pixel_accuracy", "foreground_f1", "ssim", "loss"} <= set(metrics)
+
+
+def test_memory_scan(tmp_path):
+    table = EXPERIMENTS["memory"](["--radii", "0.9", "--length", "800", "--out", str(tmp_path),
+                                   "--quiet"])
+    assert list(table["spectral_radius"]) == [0.9]
+    assert 1.0 < table.loc[0, "memory_capacity"] <= 40
+    assert 0 <= table.loc[0, "mackey_glass_nrmse"] < 0.5
+    assert list(tmp_path.rglob("results.csv"))
+
+
+def test_cifar_without_files_says_where_to_put_them(tmp_path, monkeypatch):
+    from elegans_keras.errors import ElegansKerasError
+
+    monkeypatch.setenv("ELEGANS_KERAS_DATA", str(tmp_path))
+    with pytest.raises(ElegansKerasError, match="cifar-10-batches-py"):
+        EXPERIMENTS["cifar"](["--epochs", "1", "--data-dir", str(tmp_path), "--out",
+                              str(tmp_path), "--quiet"])

@@ -1,0 +1,122 @@
+"""Model factories: shapes, modes, training, save/load, bad arguments."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+import elegans_keras as ek
+from elegans_keras.datasets import load_images
+from elegans_keras.errors import ConfigurationError
+from elegans_keras.models import (
+    ImageToSequence,
+    count_parameters,
+    echo_state_network,
+    echo_state_transformer_classifier,
+    elegans_autoencoder,
+    elegans_classifier,
+    fit_ridge,
+)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    x, y = load_images("mnist", "train")
+    return x[:256], y[:256]
+
+
+def test_classifier_modes_differ_in_what_trains():
+    deep = count_parameters(elegans_classifier(mode="deep"))
+    reservoir = count_parameters(elegans_classifier(mode="reservoir"))
+    assert deep["total"] == reservoir["total"]
+    assert reservoir["trainable"] < deep["trainable"]
+
+
+def test_classifier_learns_and_round_trips(digits, tmp_path):
+    x, y = digits
+    keras.utils.set_random_seed(0)
+    model = elegans_classifier(mode="deep", features=16)
+    before = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+    model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+    after = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+    assert after < before
+    path = tmp_path / "classifier.keras"
+    model.save(path)
+    restored = keras.models.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(restored.predict(x[:8], verbose=0), model.predict(x[:8], verbose=0),
+                               atol=1e-6)
+
+
+def test_classifier_on_color_images_and_other_connectomes():
+    model = elegans_classifier((32, 32, 3), 100, connectome="witvliet2021_8", filters=(16, 32, 32),
+                               augment=True)
+    images = np.random.default_rng(0).random((2, 32, 32, 3), dtype=np.float32)
+    out = model.predict(images, verbose=0)
+    assert out.shape == (2, 100)
+    np.testing.assert_array_equal(out, model.predict(images, verbose=0))
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_autoencoder_outputs_pixels_and_reports_metrics(digits):
+    x, _ = digits
+    binary = (x > 0.3).astype("float32")
+    model = elegans_autoencoder(mode="reservoir", features=8)
+    history = model.fit(binary[:64], binary[:64], epochs=1, batch_size=32, verbose=0)
+    assert {"pixel_accuracy", "foreground_f1", "ssim"} <= set(history.history)
+    out = model.predict(binary[:4], verbose=0)
+    assert out.shape == (4, 28, 28, 1) and out.min() >= 0 and out.max() <= 1
+    frozen = [layer.name for layer in model.layers if layer.name.startswith("encoder_conv")]
+    assert frozen and not any(model.get_layer(n).trainable for n in frozen)
+
+
+def test_echo_state_network_ridge_recalls_the_past():
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-0.5, 0.5, size=(1200, 1)).astype("float32")
+    target = np.roll(u, 2, axis=0)
+    esn = echo_state_network(spectral_radius=0.9, leak_rate=1.0, input_neurons="all", seed=1)
+    fit_ridge(esn, u[:800], target[:800], washout=100)
+    predicted = esn.predict(u[None], verbose=0)[0]
+    r = np.corrcoef(predicted[900:, 0], target[900:, 0])[0, 1]
+    assert r**2 > 0.9
+    assert not esn.get_layer("reservoir").trainable_weights
+
+
+def test_echo_state_transformer_classifier_sequences(digits):
+    x, y = digits
+    for sequence, steps in (("rows", 28), ("patches", 49)):
+        seq = ImageToSequence(sequence, 4)(x[:2])
+        assert seq.shape[1] == steps
+        model = echo_state_transformer_classifier(sequence=sequence, d_model=16, num_blocks=1)
+        model.fit(x[:32], y[:32], epochs=1, batch_size=16, verbose=0)
+    patches = np.asarray(ImageToSequence("patches", 4)(x[:1]))
+    np.testing.assert_allclose(patches[0, 1], x[0, 0:4, 4:8, 0].reshape(-1))
+
+
+@pytest.mark.parametrize(
+    "factory, kwargs, message",
+    [
+        (elegans_classifier, {"mode": "frozen"}, "mode='frozen'"),
+        (elegans_classifier, {"input_shape": (28, 28)}, "input_shape"),
+        (elegans_classifier, {"num_classes": 1}, "num_classes"),
+        (elegans_autoencoder, {"input_shape": (30, 30, 1)}, "divisible"),
+        (echo_state_network, {"input_dim": 0}, "input_dim"),
+        (echo_state_transformer_classifier, {"sequence": "columns"}, "sequence"),
+    ],
+)
+def test_bad_factory_arguments(factory, kwargs, message):
+    with pytest.raises(ConfigurationError, match=message):
+        factory(**kwargs)
+
+
+def test_unknown_connectome_is_the_package_error():
+    with pytest.raises(ek.ConnectomeError):
+        elegans_classifier(connectome="no_such_graph")
+
+
+def test_fit_ridge_rejects_mismatched_arrays():
+    esn = echo_state_network(seed=0)
+    with pytest.raises(ConfigurationError, match="differ"):
+        fit_ridge(esn, np.zeros((50, 1)), np.zeros((40, 1)), washout=10)
+    with pytest.raises(ConfigurationError, match="washout"):
+        fit_ridge(esn, np.zeros((50, 1)), np.zeros((50, 1)), washout=60)
