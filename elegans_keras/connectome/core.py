@@ -35,9 +35,15 @@ def normalize_role(role: Any, where: str) -> str:
 
 def _check_matrix(matrix: Any, size: int, label: str, source: str) -> np.ndarray:
     try:
-        array = np.array(matrix, dtype=np.float64)
-    except (TypeError, ValueError) as err:
+        raw = np.asarray(matrix)
+    except (TypeError, ValueError, OverflowError) as err:
         raise ConnectomeError(f"{source}: {label} matrix is not numeric ({err})") from None
+    if raw.dtype.kind not in "biuf":
+        raise ConnectomeError(
+            f"{source}: {label} matrix is not numeric (dtype {raw.dtype}; expected booleans "
+            "or real numbers)"
+        )
+    array = raw.astype(np.float64)
     if array.shape != (size, size):
         raise ConnectomeError(
             f"{source}: {label} matrix has shape {array.shape}, expected ({size}, {size})"
@@ -88,7 +94,10 @@ class Connectome:
 
     def __post_init__(self) -> None:
         source = f"connectome {self.name!r}"
-        names = tuple(str(n) for n in self.names)
+        try:
+            names, given_roles = tuple(str(n) for n in self.names), tuple(self.roles)
+        except TypeError:
+            raise ConnectomeError(f"{source}: names and roles must be sequences") from None
         if not names:
             raise ConnectomeError(f"{source}: the graph is empty (no neurons)")
         seen: set[str] = set()
@@ -98,13 +107,13 @@ class Connectome:
             if label in seen:
                 raise ConnectomeError(f"{source}: duplicated neuron name {label!r}")
             seen.add(label)
-        if len(self.roles) != len(names):
+        if len(given_roles) != len(names):
             raise ConnectomeError(
-                f"{source}: {len(self.roles)} roles for {len(names)} neurons"
+                f"{source}: {len(given_roles)} roles for {len(names)} neurons"
             )
         roles = tuple(
             normalize_role(role, f"{source}, neuron {label!r}")
-            for label, role in zip(names, self.roles)
+            for label, role in zip(names, given_roles)
         )
         size = len(names)
         chemical = _check_matrix(self.chemical, size, "chemical", source)
@@ -339,7 +348,7 @@ class Connectome:
             >>> Connectome.from_networkx(nx.path_graph(3)).num_edges("chemical")
             4
         """
-        from elegans_keras.connectome.tables import connectome_from_records
+        from elegans_keras.connectome.tables import connectome_from_records, synapse_type
 
         label = name or graph.graph.get("name") or "networkx"
         nodes = []
@@ -352,11 +361,12 @@ class Connectome:
             edge = {
                 "pre": str(pre),
                 "post": str(post),
-                "type": data.get("synapse_type", "C"),
+                "type": synapse_type(data.get("synapse_type", "C"),
+                                     f"networkx graph {label!r}: edge {pre} -> {post}"),
                 "count": data.get("weight", 1.0),
             }
             edges.append(edge)
-            if not graph.is_directed() and edge["type"] in ("C", "chemical") and pre != post:
+            if not graph.is_directed() and edge["type"] == "C" and pre != post:
                 edges.append({**edge, "pre": str(post), "post": str(pre)})
         return connectome_from_records(nodes, edges, source=f"networkx graph {label!r}",
                                        name=label, citation=citation)

@@ -10,7 +10,7 @@ import networkx as nx
 
 from elegans_keras.atomic import atomic_path
 from elegans_keras.connectome.core import ATTRIBUTE_NAMES, Connectome
-from elegans_keras.connectome.tables import connectome_from_records
+from elegans_keras.connectome.tables import connectome_from_records, synapse_type
 from elegans_keras.errors import ConnectomeError
 
 _GRAPHML_NS = "{http://graphml.graphdrawing.org/xmlns}"
@@ -65,7 +65,7 @@ def read_graphml(
         edge = {
             "pre": ids_to_names[pre],
             "post": ids_to_names[post],
-            "type": data.get("synapse_type", "C"),
+            "type": synapse_type(data.get("synapse_type", "C"), f"{source}: edge {pre} -> {post}"),
             "count": data.get("weight", 1.0),
         }
         edges.append(edge)
@@ -98,16 +98,26 @@ def write_graphml(connectome: Connectome, path: str | os.PathLike) -> Path:
 
 
 def _check_node_references(path: Path, source: str) -> None:
-    """Refuse edges naming undeclared nodes (networkx would invent them)."""
+    """Refuse nodes without or with repeated ids, and edges naming undeclared nodes.
+
+    networkx would name an id-less node ``"None"``, merge repeated ids and
+    invent undeclared nodes.
+    """
     try:
         root = ElementTree.parse(path).getroot()
     except (ElementTree.ParseError, UnicodeDecodeError, ValueError) as err:
         raise ConnectomeError(f"{source}: not a readable GraphML file ({err})") from None
     if root.tag not in (f"{_GRAPHML_NS}graphml", "graphml"):
         raise ConnectomeError(f"{source}: root element is <{root.tag}>, not <graphml>")
-    declared = {node.get("id") for node in root.iter() if node.tag.endswith("node")}
-    if not declared:
+    ids = [node.get("id") for node in root.iter() if node.tag.endswith("node")]
+    if not ids:
         raise ConnectomeError(f"{source}: the graph is empty (no <node> elements)")
+    if None in ids:
+        raise ConnectomeError(f"{source}: <node> #{ids.index(None)} has no id")
+    declared = set(ids)
+    if len(declared) < len(ids):
+        twice = next(i for k, i in enumerate(ids) if i in ids[:k])
+        raise ConnectomeError(f"{source}: node id {twice!r} is declared twice")
     for position, edge in enumerate(e for e in root.iter() if e.tag.endswith("edge")):
         for end in ("source", "target"):
             if edge.get(end) not in declared:
