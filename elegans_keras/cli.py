@@ -123,6 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> str:
         epochs=1, batch_size=64, seed=0, connectome=None, mode="reservoir",
         learning_rate=2e-3, validation_fraction=0.1, limit=args.limit, out=args.out,
         run_id=None, publish=None, weights_dir=None, data_dir=None, quiet=args.quiet,
+        strategy="default", precision="float32",
     )
     report = run_image_task(TASK, options)
     accuracy = report["test_metrics"]["accuracy"]

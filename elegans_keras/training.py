@@ -149,6 +149,8 @@ def run_callbacks(
     :func:`start_run`, if any) adds :class:`EpochSeeds`, so that a run
     interrupted and resumed (``resume=True``: ``BackupAndRestore`` in
     ``run_dir/backup``) ends with the same weights as an uninterrupted one.
+    The backup keeps the last two epochs, so a run killed while writing one
+    resumes from the other.
     TensorBoard events need TensorFlow's summary writer; where TensorFlow is
     not installed (a JAX-only GPU machine) the CSV log is still written.
 
@@ -165,7 +167,9 @@ def run_callbacks(
     if seed is not None:
         callbacks.append(EpochSeeds(seed))
     if resume:
-        callbacks.append(keras.callbacks.BackupAndRestore(str(run_dir / "backup")))
+        callbacks.append(
+            keras.callbacks.BackupAndRestore(str(run_dir / "backup"), double_checkpoint=True)
+        )
     return callbacks
 
 

@@ -55,3 +55,16 @@ def test_cifar_without_files_says_where_to_put_them(tmp_path, monkeypatch):
     with pytest.raises(ElegansKerasError, match="cifar-10-batches-py"):
         EXPERIMENTS["cifar"](["--epochs", "1", "--data-dir", str(tmp_path), "--out",
                               str(tmp_path), "--quiet"])
+
+
+def test_strategy_and_precision_options_are_recorded_and_restored(tmp_path):
+    import keras
+
+    EXPERIMENTS["mnist_classify"]([
+        "--epochs", "1", "--limit", "300", "--batch-size", "32", "--strategy", "auto",
+        "--precision", "mixed_bfloat16", "--out", str(tmp_path), "--run-id", "mp", "--quiet",
+    ])
+    config = json.loads((tmp_path / "mnist_classify" / "mp" / "config.json").read_text())
+    assert config["precision"] == "mixed_bfloat16"
+    assert "1 replica" in config["strategy"] and config["batch_size"] == 32
+    assert keras.mixed_precision.dtype_policy().name == "float32"

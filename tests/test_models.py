@@ -37,10 +37,8 @@ def test_classifier_learns_and_round_trips(digits, tmp_path):
     x, y = digits
     keras.utils.set_random_seed(0)
     model = elegans_classifier(mode="deep", features=16)
-    before = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
-    model.fit(x, y, epochs=3, batch_size=32, verbose=0)
-    after = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
-    assert after < before
+    losses = model.fit(x, y, epochs=3, batch_size=32, verbose=0).history["loss"]
+    assert losses[-1] < 0.8 * losses[0]
     path = tmp_path / "classifier.keras"
     model.save(path)
     restored = keras.models.load_model(path, safe_mode=True)

@@ -100,6 +100,11 @@ def resolve_connectome(spec: Connectome | str | os.PathLike | None = None) -> Co
         return spec
     if isinstance(spec, str) and spec in CITATIONS:
         return load_connectome(spec)
+    if not isinstance(spec, (str, os.PathLike)):
+        raise ConnectomeError(
+            f"cannot resolve connectome {spec!r}: expected a Connectome, a bundled name "
+            f"({', '.join(CITATIONS)}) or a .graphml / .csv path, got {type(spec).__name__}"
+        )
     path = Path(spec)
     if path.suffix.lower() in (".graphml", ".xml"):
         return read_graphml(path, default_role="I")

@@ -37,6 +37,11 @@ def experiment_parser(name: str, description: str, epochs: int, batch_size: int)
                         help="save weights/NAME.weights.h5 and its manifest entry")
     parser.add_argument("--weights-dir", default=None, help="where --publish writes")
     parser.add_argument("--data-dir", default=None, help="folder with the dataset files")
+    parser.add_argument("--strategy", default="default",
+                        help="distribution: auto, default, mirrored, multi_worker, tpu, "
+                             "data_parallel (--batch-size is per replica)")
+    parser.add_argument("--precision", default="float32",
+                        choices=("float32", "mixed_float16", "mixed_bfloat16"))
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 
@@ -59,21 +64,43 @@ def run_image_task(task: ImageTask, args: argparse.Namespace) -> dict[str, Any]:
     Model selection (early stopping, best epoch) looks at the validation split
     only; the test split is evaluated once, at the end.
     """
-    from elegans_keras.datasets import train_validation_split
+    from elegans_keras.distribute import (
+        describe_strategy,
+        get_strategy,
+        scaled_batch_size,
+        set_precision,
+    )
 
     set_seed(args.seed)
+    strategy = get_strategy(args.strategy)
+    previous_policy = set_precision(args.precision)
+    try:
+        return _train_and_report(task, args, strategy, describe_strategy(strategy),
+                                 scaled_batch_size(args.batch_size, strategy))
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous_policy)
+
+
+def _train_and_report(
+    task: ImageTask, args: argparse.Namespace, strategy: Any, strategy_text: str, batch_size: int
+) -> dict[str, Any]:
+    from elegans_keras.datasets import train_validation_split
+    from elegans_keras.distribute import strategy_scope
+
     x, y = task.load("train", args)
     if args.limit:
         x, y = x[: args.limit], y[: args.limit]
     (x_train, y_train), (x_val, y_val) = train_validation_split(
         x, y, validation_fraction=args.validation_fraction, seed=args.seed, stratify=y.ndim == 1
     )
-    model, config = task.build(args)
+    with strategy_scope(strategy):
+        model, config = task.build(args)
     worm = resolve_connectome(args.connectome)
     run_dir = start_run(task.experiment, {
         "factory": task.factory, "model_config": config, "dataset": task.dataset,
         "connectome": worm.name, "connectome_fingerprint": worm.fingerprint,
-        "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size,
+        "seed": args.seed, "epochs": args.epochs, "batch_size": batch_size,
+        "strategy": strategy_text, "precision": args.precision,
         "train_size": len(x_train), "validation_size": len(x_val),
         "parameters": count_parameters(model),
     }, root=args.out, run_id=args.run_id)
@@ -84,7 +111,7 @@ def run_image_task(task: ImageTask, args: argparse.Namespace) -> dict[str, Any]:
         keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True),
     ]
     model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=args.epochs,
-              batch_size=args.batch_size, callbacks=callbacks, verbose=0 if args.quiet else 1)
+              batch_size=batch_size, callbacks=callbacks, verbose=0 if args.quiet else 1)
     wall_time = time.perf_counter() - started
 
     x_test, y_test = task.load("test", args)

@@ -40,6 +40,9 @@ def check_number(
     return float(value)
 
 
+MAX_SIZE = 2**31 - 1
+
+
 def check_positive_int(value: Any, argument: str, where: str) -> int:
     """``value`` if it is a positive int, else raise.
 
@@ -47,8 +50,11 @@ def check_positive_int(value: Any, argument: str, where: str) -> int:
         >>> check_positive_int(4, "num_heads", "demo")
         4
     """
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
-        raise ConfigurationError(f"{where}: {argument}={value!r}; expected a positive int")
+    if (not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0
+            or value > MAX_SIZE):
+        raise ConfigurationError(
+            f"{where}: {argument}={value!r}; expected a positive int up to {MAX_SIZE}"
+        )
     return int(value)
 
 

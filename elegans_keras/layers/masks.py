@@ -42,12 +42,18 @@ def resolve_wiring(spec: WiringSpec, where: str) -> Wiring:
     if isinstance(spec, Mapping):
         return _wiring_from_config(spec, where)
     try:
-        array = np.array(spec, dtype=np.float64)
-    except (TypeError, ValueError) as err:
+        raw = np.asarray(spec)
+    except (TypeError, ValueError, OverflowError) as err:
+        raw = np.asarray(None)
+        reason = str(err)
+    else:
+        reason = f"dtype {raw.dtype}"
+    if raw.dtype.kind not in "biuf":
         raise ConfigurationError(
-            f"{where}: expected a Connectome, a connectome name or a 2-D mask, got "
-            f"{type(spec).__name__} ({err})"
-        ) from None
+            f"{where}: expected a Connectome, a connectome name or a 2-D mask of booleans or "
+            f"real numbers, got {type(spec).__name__} ({reason})"
+        )
+    array = raw.astype(np.float64)
     if array.ndim != 2 or 0 in array.shape:
         raise ConfigurationError(
             f"{where}: a mask must be a non-empty 2-D array, got shape {array.shape}"
