@@ -83,7 +83,8 @@ def conv_tokens(
     """Conv blocks -> (batch, tokens, channels).
 
     Each filter count adds one block of two 3x3 convs (the second with stride
-    2), each followed by batch norm and ReLU, so a 28x28 image with two blocks
+    2), each followed by batch norm (momentum 0.9, so its statistics settle
+    within a short first epoch) and ReLU, so a 28x28 image with two blocks
     gives 7 x 7 = 49 tokens.
     """
     x = images
@@ -92,7 +93,7 @@ def conv_tokens(
             label = f"{block}{'ab'[stride - 1]}"
             conv = keras.layers.Conv2D(width, 3, strides=stride, padding="same", use_bias=False,
                                        name=f"{name}_conv{label}", trainable=trainable)
-            norm = keras.layers.BatchNormalization(name=f"{name}_norm{label}",
+            norm = keras.layers.BatchNormalization(momentum=0.9, name=f"{name}_norm{label}",
                                                    trainable=trainable)
             x = keras.layers.Activation("relu", name=f"{name}_relu{label}")(norm(conv(x)))
     height, width, channels = x.shape[1:]
