@@ -141,6 +141,22 @@ def cmd_plot(args: argparse.Namespace) -> str:
     return f"wrote {path}"
 
 
+def import_backend_quietly() -> None:
+    """Import Keras and its backend with native stderr muted (TensorFlow's start-up log)."""
+    import importlib
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            keras = importlib.import_module("keras")
+            importlib.import_module(keras.backend.backend())
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per job."""
     parser = argparse.ArgumentParser(
@@ -148,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Keras models on the C. elegans connectome (Elegans-AI, done right).",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print less")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also show TensorFlow's start-up log")
     commands = parser.add_subparsers(dest="command", required=True)
 
     info = commands.add_parser("info", help="summarise a connectome")
@@ -193,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``elegans-keras`` console script."""
     args = build_parser().parse_args(argv)
+    if args.verbose:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    elif args.command not in ("info",):
+        import_backend_quietly()
     try:
         summary = args.handler(args)
     except ElegansKerasError as err:
