@@ -21,29 +21,17 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
 
 import keras
 import numpy as np
+from machine import machine
 
 from elegans_keras import load_connectome
 from elegans_keras.layers import ConnectomeDense, ConnectomicBlock
 
 STEPS_PER_EPOCH = 20
-
-
-def machine() -> str:
-    """One line: CPU count, platform, Keras backend and versions."""
-    backend = keras.backend.backend()
-    engine = __import__(backend)
-    return (
-        f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python "
-        f"{platform.python_version()}, Keras {keras.__version__}, backend {backend} "
-        f"{engine.__version__}"
-    )
 
 
 def compiled(layers: list[keras.layers.Layer], input_shape: tuple[int, ...]) -> keras.Model:

@@ -17,28 +17,16 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 from collections.abc import Callable
 
 import keras
 import numpy as np
+from machine import machine
 from reservoirpy.nodes import Reservoir
 
 from elegans_keras import load_connectome
 from elegans_keras.layers import ReservoirCell
-
-
-def machine() -> str:
-    """One line: CPU count, platform, Keras backend and versions."""
-    backend = keras.backend.backend()
-    engine = __import__(backend)
-    return (
-        f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python "
-        f"{platform.python_version()}, Keras {keras.__version__}, backend {backend} "
-        f"{engine.__version__}"
-    )
 
 
 def mackey_glass(
