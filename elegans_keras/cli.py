@@ -141,6 +141,37 @@ def cmd_plot(args: argparse.Namespace) -> str:
     return f"wrote {path}"
 
 
+def cmd_compare(args: argparse.Namespace) -> str:
+    """Run (or resume) the topology study of one task and mode; print the tests."""
+    import pandas as pd
+
+    from elegans_keras.study import TASKS, run_study, versus_connectome
+    from elegans_keras.study.plan import ABLATION, RANDOM_REMOVAL
+
+    table = run_study(args.task, args.mode, families=args.families, seeds=args.seeds,
+                      p_values=args.p, ablations=args.ablations, quick=args.quick, out=args.out,
+                      connectome=args.connectome, workers=args.workers, strategy=args.strategy,
+                      quiet=args.quiet)
+    columns = ["spectral_radius", "family", "p", "ablation", "n", "mean", "connectome_mean",
+               "hedges_g", "permutation_p", "q_value"]
+    nulls = table[~table["family"].isin((ABLATION, RANDOM_REMOVAL))]
+    for metric, direction in TASKS[args.task].metrics.items():
+        tests = versus_connectome(nulls, metric, higher_is_better=direction == "higher")
+        if not tests.empty and not args.quiet:
+            print(f"\n{metric} ({direction} is better) against the connectome:")
+            with pd.option_context("display.width", 200, "display.max_rows", None):
+                print(tests[columns].to_string(index=False, float_format="{:.4g}".format))
+    return f"{len(table)} rows of {args.task}/{args.mode} in {args.out}"
+
+
+def cmd_report(args: argparse.Namespace) -> str:
+    """Write topology.md, its figures and the tests CSV from a study table."""
+    from elegans_keras.study.report import write_report
+
+    path = write_report(args.csv, args.out, args.discussion)
+    return f"wrote {path}"
+
+
 def import_backend_quietly() -> None:
     """Import Keras and its backend with native stderr muted (TensorFlow's start-up log)."""
     import importlib
@@ -189,7 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     train = commands.add_parser("train", help="run an experiment (see experiments/)")
-    train.add_argument("experiment", choices=("mnist_unsup", "mnist_classify", "cifar", "memory"))
+    train.add_argument("experiment", choices=("mnist_unsup", "mnist_classify", "cifar", "memory",
+                                              "topology"))
     train.add_argument("options", nargs=argparse.REMAINDER, help="the experiment's options")
     train.set_defaults(handler=cmd_train)
 
@@ -197,6 +229,42 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("name", help="a name from weights/manifest.json")
     evaluate.add_argument("--weights-dir", default=None)
     evaluate.set_defaults(handler=cmd_evaluate)
+
+    from elegans_keras.study.plan import (
+        FAMILIES,
+        NULL_FAMILIES,
+        P_VALUES,
+        STUDY_ABLATIONS,
+    )
+    from elegans_keras.study.tasks import TASKS
+
+    compare = commands.add_parser(
+        "compare", help="topology study: the same model on the connectome and on other graphs")
+    compare.add_argument("--task", required=True, choices=tuple(TASKS))
+    compare.add_argument("--mode", default="reservoir", choices=("reservoir", "deep"))
+    compare.add_argument("--families", nargs="+", default=list(NULL_FAMILIES), choices=FAMILIES,
+                         metavar="FAMILY", help=f"some of {', '.join(FAMILIES)}")
+    compare.add_argument("--seeds", type=int, default=5, help="seeds per family and variant")
+    compare.add_argument("--p", type=float, nargs="+", default=list(P_VALUES),
+                         help="rewiring probabilities of the rewire family")
+    compare.add_argument("--ablations", nargs="+", default=list(STUDY_ABLATIONS),
+                         help="synapse classes of the ablation families (S->I, chemical...)")
+    compare.add_argument("--quick", action="store_true", help="the small smoke-test budget")
+    compare.add_argument("--workers", type=int, default=None,
+                         help="worker processes (default: one per two CPU cores)")
+    compare.add_argument("--connectome", default=None, help="bundled name or file (default: "
+                         "celegans_herm)")
+    compare.add_argument("--out", default="results/topology.csv", help="the study CSV (resumed)")
+    compare.add_argument("--strategy", default="default",
+                         help="distribution strategy of the MNIST task (see train)")
+    compare.set_defaults(handler=cmd_compare)
+
+    report = commands.add_parser("report", help="write topology.md and figures from a study CSV")
+    report.add_argument("csv", nargs="?", default="results/topology.csv")
+    report.add_argument("--out", default="results", help="folder of topology.md and figures/")
+    report.add_argument("--discussion", default=None,
+                        help="Markdown file with the plain-words discussion to include")
+    report.set_defaults(handler=cmd_report)
 
     plot = commands.add_parser("plot", help="draw a figure to a PNG/PDF/SVG file")
     plot.add_argument("figure", choices=("connectome", "adjacency", "curves", "reconstructions",

@@ -266,6 +266,22 @@ def homophily(c: Connectome, synapses: str = "all") -> dict[str, float]:
     return {"observed": observed, "expected": expected, "ratio": observed / expected}
 
 
+def role_homophily(c: Connectome, synapses: str = "all") -> dict[str, float]:
+    """Per role, the fraction of its neurons' outgoing edges that reach the same role.
+
+    NaN for a role without outgoing edges; 1 minus it is that role's heterophily.
+
+    Example:
+        >>> sorted(role_homophily(worm))
+        ['I', 'M', 'S']
+    """
+    mixing = role_mixing(c, synapses).to_numpy().astype(np.float64)
+    outgoing = mixing.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        same = np.diag(mixing) / outgoing
+    return {role: float(value) for role, value in zip(ROLES, same)}
+
+
 def role_assortativity(c: Connectome, synapses: str = "all") -> float:
     """``networkx.attribute_assortativity_coefficient`` of the role on the directed mask.
 
@@ -350,6 +366,7 @@ def graph_metrics(c: Connectome, seed: int = 0, n_references: int = 10) -> dict[
         "sigma": world["sigma"],
         "omega": world["omega"],
         "homophily_ratio": homophily(c)["ratio"],
+        **{f"homophily_{role}": value for role, value in role_homophily(c).items()},
         "role_assortativity": role_assortativity(c),
         "mutual_dyads": dyads["mutual"],
         "asymmetric_dyads": dyads["asymmetric"],

@@ -30,5 +30,6 @@ def image_task(experiment: str, dataset: str):
 
 
 EXPERIMENTS: dict[str, Callable[[Sequence[str] | None], Any]] = {
-    name: _main(name) for name in ("mnist_unsup", "mnist_classify", "cifar", "memory")
+    name: _main(name)
+    for name in ("mnist_unsup", "mnist_classify", "cifar", "memory", "topology")
 }

@@ -10,7 +10,6 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from elegans_keras.atomic import atomic_path
@@ -32,6 +31,9 @@ def memory_scores(
 ) -> dict[str, float]:
     """Memory capacity (total over delays 1..max_delay) and Mackey-Glass one-step NRMSE.
 
+    Also returns each delay's capacity (``mc_delay_K``) and the memory
+    readout's trainable parameter count (``readout_parameters``).
+
     Readouts are ridge regressions fitted on the first half of each signal
     (after washout) and scored on the second half.
 
@@ -44,7 +46,7 @@ def memory_scores(
         memory_capacity_task,
         nrmse,
     )
-    from elegans_keras.models import echo_state_network, fit_ridge
+    from elegans_keras.models import count_parameters, echo_state_network, fit_ridge
 
     half = length // 2
     scores: dict[str, float] = {}
@@ -56,6 +58,7 @@ def memory_scores(
     predicted = esn.predict(u[None], verbose=0)[0]
     per_delay, total = memory_capacity(delayed[half + washout:], predicted[half + washout:])
     scores["memory_capacity"] = float(total)
+    scores["readout_parameters"] = count_parameters(esn)["trainable"]
     scores.update({f"mc_delay_{k}": float(v) for k, v in enumerate(per_delay, start=1)})
 
     signal, target = mackey_glass_task(length, horizon=1, seed=seed)

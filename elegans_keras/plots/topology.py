@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from scipy import stats
 
 from elegans_keras.errors import ConfigurationError
@@ -149,6 +150,55 @@ def _family_panel(axes: Axes, table: pd.DataFrame, metric: str) -> None:
     axes.grid(alpha=0.3, axis="y")
 
 
+FACETS = ("task", "mode", "spectral_radius")
+ABLATION_FAMILIES = ("ablation", "random_removal")
+
+
+def facets(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The table split by task, mode and spectral radius (where those columns vary).
+
+    Example:
+        >>> [label for label, _ in facets(table)]
+        ['spectral_radius=0.5', 'spectral_radius=0.9']
+    """
+    columns = [c for c in FACETS if c in table.columns and table[c].nunique(dropna=False) > 1]
+    if not columns:
+        return [("", table)]
+    return [(", ".join(f"{c}={v:g}" if isinstance(v, float) else f"{c}={v}"
+                       for c, v in zip(columns, keys)), group)
+            for keys, group in table.groupby(columns, sort=True, dropna=False)]
+
+
+def topology_figure(table: pd.DataFrame, metric: str, title: str) -> Figure:
+    """Panels A (metric vs rewiring p) and B (per family) for each facet of ``table``.
+
+    Rows of the ablation families are left out; one facet gives one row of
+    two panels, several give two rows (A above B) with a column per facet.
+
+    Example:
+        >>> figure = topology_figure(table, "memory_capacity", "memory")
+    """
+    table = table[~table["family"].isin(ABLATION_FAMILIES)]
+    groups = facets(table)
+    if len(groups) == 1:
+        figure = new_figure(13.0, 5.0)
+        panels = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
+        panels = panels.reshape(2, 1)
+    else:
+        figure = new_figure(5.0 * len(groups) + 1.0, 9.0)
+        panels = figure.subplots(2, len(groups), squeeze=False)
+    for column, (label, group) in enumerate(groups):
+        _rewiring_panel(panels[0, column], group, metric)
+        _family_panel(panels[1, column], group, metric)
+        panels[1, column].sharey(panels[0, column])
+        if label:
+            for row in (0, 1):
+                panels[row, column].set_title(f"{panels[row, column].get_title()}\n{label}",
+                                              fontsize=9)
+    figure.suptitle(title)
+    return figure
+
+
 def plot_topology(csv_path: str | os.PathLike, out: str | os.PathLike, metric: str | None = None,
                   dpi: int = 150) -> Path:
     """Panel A: ``metric`` against rewiring p with a 95 % band; panel B: one box per family.
@@ -156,7 +206,8 @@ def plot_topology(csv_path: str | os.PathLike, out: str | os.PathLike, metric: s
     ``csv_path`` is a tidy table with one row per run and columns ``family``,
     ``p`` (NaN outside the ``rewire`` family), ``seed`` and the metric. The
     connectome's own runs (``family == "connectome"``) are the dashed line of
-    panel A.
+    panel A. Where the table has several tasks, modes or spectral radii, each
+    gets its own column of panels.
 
     Example:
         >>> plot_topology("results/topology.csv", "figures/topology.png", metric="test_accuracy")
@@ -164,10 +215,5 @@ def plot_topology(csv_path: str | os.PathLike, out: str | os.PathLike, metric: s
     """
     check_output(out)
     table, metric = read_topology(csv_path, metric)
-    figure = new_figure(13.0, 5.0)
-    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
-    _rewiring_panel(left, table, metric)
-    _family_panel(right, table, metric)
-    right.sharey(left)
-    figure.suptitle(f"topology study: {metric} ({Path(csv_path).name}, {len(table)} runs)")
-    return save_figure(figure, out, dpi=dpi)
+    title = f"topology study: {metric} ({Path(csv_path).name}, {len(table)} runs)"
+    return save_figure(topology_figure(table, metric, title), out, dpi=dpi)

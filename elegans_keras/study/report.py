@@ -1,0 +1,230 @@
+"""``topology.md``: the study's tables, tests, figures and a plain-words reading, from its CSV.
+
+Example:
+    >>> write_report("results/topology.csv", "results")
+    PosixPath('results/topology.md')
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from elegans_keras.atomic import atomic_path
+from elegans_keras.errors import ConfigurationError
+from elegans_keras.plots.figures import save_figure
+from elegans_keras.plots.study import (
+    condition_label,
+    plot_ablations,
+    plot_memory_curves,
+    plot_statistic_scatter,
+)
+from elegans_keras.plots.topology import ABLATION_FAMILIES, topology_figure
+from elegans_keras.study.runner import read_results
+from elegans_keras.study.stats import (
+    CORRELATES,
+    ablation_effects,
+    correlations,
+    summarize,
+    versus_connectome,
+)
+from elegans_keras.study.tasks import BUDGETS, TASKS
+
+SIGNIFICANCE = 0.05
+WHOLE_TYPE_NOTE = ("For `chemical` and `electrical` the control is the same graph as the "
+                   "ablation (removing every synapse of a type at random removes them all), so "
+                   "only their change from the intact connectome is informative.", "")
+SCATTER_STATISTICS = ("graph_homophily_ratio", "graph_homophily_S", "graph_homophily_I",
+                      "graph_homophily_M", "graph_sigma", "graph_clustering",
+                      "graph_path_length", "graph_spectral_radius_binary")
+
+
+def _number(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.4g}"
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def _by_condition(frame: pd.DataFrame, cell: pd.Series) -> pd.DataFrame:
+    """Rows = conditions (in study order), columns = spectral radii, values = ``cell``."""
+    frame = frame.assign(condition=frame.apply(condition_label, axis=1), cell=cell)
+    order = list(dict.fromkeys(frame["condition"]))
+    wide = frame.pivot(index="condition", columns="spectral_radius", values="cell").loc[order]
+    wide.columns = [f"ρ={r:g}" for r in wide.columns]
+    return wide.fillna("–").reset_index()
+
+
+def _plain_words(comparison: pd.DataFrame, metric: str, direction: str) -> list[str]:
+    lines = []
+    for radius, rows in comparison.groupby("spectral_radius", sort=True):
+        significant = rows[rows["q_value"] < SIGNIFICANCE]
+        if significant.empty:
+            lines.append(f"- ρ={radius:g}: none of the {len(rows)} alternatives differs from the "
+                         f"connectome in {metric} at q < {SIGNIFICANCE}.")
+            continue
+        parts = []
+        for better, word in ((True, "better than"), (False, "worse than")):
+            chosen = significant[significant["connectome_better"] == better]
+            if len(chosen):
+                parts.append(f"{word} {', '.join(chosen.apply(condition_label, axis=1))}")
+        lines.append(f"- ρ={radius:g}: the connectome's {metric} ({direction} is better) is "
+                     f"significantly {' and '.join(parts)}; the other "
+                     f"{len(rows) - len(significant)} of {len(rows)} alternatives do not differ "
+                     f"at q < {SIGNIFICANCE}.")
+    return lines
+
+
+def _metric_section(group: pd.DataFrame, task: str, mode: str, metric: str, direction: str,
+                    figures: Path, stem: str) -> list[str]:
+    nulls = group[~group["family"].isin(ABLATION_FAMILIES)]
+    lines = [f"#### {metric} ({direction} is better)", ""]
+    if nulls.empty or not (nulls["family"] == "connectome").any():
+        return lines + ["No connectome runs for this metric.", ""]
+    summary = summarize(nulls, metric)
+    cells = summary.apply(lambda r: f"{_number(r['mean'])} ± {r['mean'] - r['ci_low']:.2g}"
+                          f" (n={r['n']})", axis=1)
+    lines += ["Mean ± half-width of the 95 % t-interval over seeds:", "",
+              _markdown(_by_condition(summary, cells)), ""]
+    comparison = versus_connectome(nulls, metric, higher_is_better=direction == "higher")
+    if not comparison.empty:
+        cells = comparison.apply(
+            lambda r: f"{r['difference']:+.3g} (g={_number(r['hedges_g'])}, "
+                      f"p={_number(r['permutation_p'])}, q={_number(r['q_value'])})", axis=1)
+        lines += [("Against the connectome: difference of means (alternative − connectome), "
+                   "Hedges' g, two-sided permutation p (exact) and Benjamini–Hochberg q over "
+                   "this table (Welch p in the CSV of tests):"), "",
+                  _markdown(_by_condition(comparison, cells)), "",
+                  "In plain words:", "", *_plain_words(comparison, metric, direction), ""]
+    figure = topology_figure(nulls, metric, f"{task}/{mode}: {metric}")
+    path = save_figure(figure, figures / f"{stem}_{metric}.png")
+    lines += [f"![{metric} against rewiring and per family]({path.parent.name}/{path.name})", ""]
+
+    if (group["family"] == "ablation").any():
+        effects = ablation_effects(group, metric)
+        table = effects.assign(**{
+            "ρ": effects["spectral_radius"].map("{:g}".format),
+            "class removed": effects["ablation_change"].map(_number),
+            "q vs intact": effects["intact_q"].map(_number),
+            "random removal": effects["random_change"].map(_number),
+            "class − random": effects["specific_change"].map(_number),
+            "g": effects["hedges_g"].map(_number),
+            "p": effects["permutation_p"].map(_number),
+            "q": effects["q_value"].map(_number)})
+        path = plot_ablations(effects, figures / f"{stem}_{metric}_ablations.png")
+        lines += [("Synapse-class ablations: change from the intact connectome's mean, its "
+                   "Benjamini–Hochberg q against the intact connectome, the change after "
+                   "removing as many chemical and gap-junction pairs at random, and the "
+                   "class − random difference with its Hedges' g, permutation p and q:"), "",
+                  _markdown(table[["ablation", "ρ", "class removed", "q vs intact",
+                                   "random removal", "class − random", "g", "p", "q"]]), "",
+                  *(WHOLE_TYPE_NOTE if {"chemical", "electrical"} & set(effects["ablation"])
+                    and effects["random_change"].notna().any() else ()),
+                  f"![ablations]({path.parent.name}/{path.name})", ""]
+
+    return lines + _correlation_section(group, task, mode, metric, figures, stem)
+
+
+def _correlation_section(group: pd.DataFrame, task: str, mode: str, metric: str,
+                         figures: Path, stem: str) -> list[str]:
+    correlation = correlations(group, metric)
+    if correlation.empty:
+        return []
+    cells = correlation.apply(lambda r: f"{r['rho']:+.2f} (p={_number(r['p_value'])})"
+                              if pd.notna(r["rho"]) else "–", axis=1)
+    wide = (correlation.assign(cell=cells)
+            .pivot(index="statistic", columns="spectral_radius", values="cell")
+            .loc[[s for s in CORRELATES if s in set(correlation["statistic"])]])
+    wide.columns = [f"ρ={r:g}" for r in wide.columns]
+    radius = _scatter_radius(group)
+    path = plot_statistic_scatter(group[group["spectral_radius"] == radius], metric,
+                                  SCATTER_STATISTICS, figures / f"{stem}_{metric}_statistics.png",
+                                  title=f"{task}/{mode}: {metric} at spectral radius {radius:g}")
+    return [(f"Spearman correlation across all {int(correlation['n'].max())} runs per radius "
+             "(every graph, ablations included) between the metric and graph statistics:"),
+            "", _markdown(wide.reset_index()), "",
+            f"![{metric} against graph statistics]({path.parent.name}/{path.name})", ""]
+
+
+def _scatter_radius(group: pd.DataFrame) -> float:
+    """The spectral radius the scatter shows: 0.9 (the library default) when present."""
+    radii = sorted(group["spectral_radius"].unique())
+    return 0.9 if 0.9 in radii else radii[len(radii) // 2]
+
+
+def _budget_lines(budgets: Iterable[str]) -> list[str]:
+    lines = []
+    for name in budgets:
+        b = BUDGETS[name]
+        lines.append(
+            f"- `{name}` budget: memory — signals of {b.sequence_length} steps (ridge readout "
+            f"fitted on the first half after a washout of {b.sequence_length // 15}, scored on "
+            f"the second), delays 1–{b.max_delay}, spectral radii {list(b.radii)}; MNIST — "
+            f"first {b.train_images} training images ({b.validation_fraction:.0%} held out for "
+            f"validation, monitored only), {b.epochs} epochs, batch {b.batch_size}, Adam "
+            f"{b.learning_rate:g}, scored once on the first {b.test_images} test images; "
+            f"small-world references per graph: {b.graph_references}.")
+    return lines
+
+
+def write_report(csv_path: str | os.PathLike = "results/topology.csv",
+                 out_dir: str | os.PathLike = "results",
+                 discussion: str | os.PathLike | None = None) -> Path:
+    """Write ``out_dir/topology.md`` and its PNGs (in ``out_dir/figures``) from the study CSV.
+
+    ``discussion``: an optional Markdown file whose text is placed under
+    "Discussion" (the human reading of the numbers).
+
+    Example:
+        >>> write_report("results/topology.csv", "results", "results/topology_discussion.md")
+        PosixPath('results/topology.md')
+    """
+    table = read_results(csv_path)
+    if table.empty:
+        raise ConfigurationError(f"study table {str(csv_path)!r} has no runs yet")
+    unknown = sorted(set(table["task"]) - set(TASKS))
+    if unknown:
+        raise ConfigurationError(f"study table {str(csv_path)!r}: unknown task(s) {unknown}")
+    if discussion is not None and not Path(discussion).is_file():
+        raise ConfigurationError(f"discussion file {str(discussion)!r} does not exist")
+    out_dir = Path(out_dir)
+    figures = out_dir / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    lines = ["# Topology study: does the worm's wiring matter?", "",
+             (f"Generated from `{csv_path}` ({len(table)} rows) by `elegans-keras report` on "
+              f"{datetime.date.today().isoformat()}. Every seed run is included; nothing was "
+              "selected on the test split."), "", *_budget_lines(sorted(set(table["budget"]))), ""]
+    if discussion is not None:
+        lines += ["## Discussion", "", Path(discussion).read_text(encoding="utf-8").strip(), ""]
+    tests = []
+    keys = ["task", "mode", "budget", "connectome"]
+    for (task, mode, budget, connectome), group in table.groupby(keys, sort=True):
+        stem = f"topology_{task}_{mode}_{budget}"
+        lines += [f"## {task} / {mode} ({budget} budget, {connectome})", ""]
+        for metric, direction in TASKS[task].metrics.items():
+            if metric in group.columns and group[metric].notna().any():
+                lines += _metric_section(group, task, mode, metric, direction, figures, stem)
+                nulls = group[~group["family"].isin(ABLATION_FAMILIES)]
+                tests.append(versus_connectome(nulls, metric, direction == "higher"))
+        if any(c.startswith("mc_delay_") for c in group.columns) and group["mc_delay_1"].notna().any():
+            path = plot_memory_curves(group, figures / f"{stem}_memory_curves.png")
+            lines += ["#### Memory capacity per delay", "",
+                      f"![memory capacity curves]({path.parent.name}/{path.name})", ""]
+    tests = [t for t in tests if not t.empty]
+    if tests:
+        with atomic_path(out_dir / "topology_tests.csv") as temporary:
+            pd.concat(tests, ignore_index=True).to_csv(temporary, index=False)
+        lines += [("All comparisons with Welch's t and permutation p-values: "
+                   "[`topology_tests.csv`](topology_tests.csv)."), ""]
+    report = out_dir / "topology.md"
+    with atomic_path(report) as temporary:
+        Path(temporary).write_text("\n".join(lines), encoding="utf-8")
+    return report

@@ -1,0 +1,209 @@
+"""Statistics of a topology study: intervals, tests against the connectome, correlations.
+
+Every seed of a condition counts (no seed is dropped). A *context* is one
+task, mode, budget, base connectome and spectral radius; a *condition* is one
+family, rewiring probability and ablation within it.
+
+Example:
+    >>> table = read_results("results/topology.csv")
+    >>> versus_connectome(table, "memory_capacity")[["family", "p", "hedges_g", "q_value"]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from elegans_keras.errors import ConfigurationError
+from elegans_keras.study.plan import ABLATION, CONNECTOME, RANDOM_REMOVAL
+
+CONTEXT = ("task", "mode", "budget", "connectome", "spectral_radius")
+CONDITION = ("family", "p", "ablation")
+CORRELATES = ("graph_homophily_ratio", "graph_homophily_S", "graph_homophily_I",
+              "graph_homophily_M", "graph_role_assortativity", "graph_sigma", "graph_clustering",
+              "graph_path_length", "graph_spectral_radius_binary")
+
+
+def _check_metric(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    missing = [c for c in (*CONTEXT, *CONDITION, "seed", metric) if c not in table.columns]
+    if missing:
+        raise ConfigurationError(f"study table lacks column(s) {missing}")
+    return table.dropna(subset=[metric])
+
+
+def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Student-t interval of the mean (NaN bounds with fewer than two values).
+
+    Example:
+        >>> confidence_interval(np.array([1.0, 2.0, 3.0]))
+        (-0.4841..., 4.4841...)
+    """
+    values = np.asarray(values, dtype=float)
+    if values.size < 2:
+        return float("nan"), float("nan")
+    half = stats.t.ppf(0.5 + level / 2, values.size - 1) * stats.sem(values)
+    return float(values.mean() - half), float(values.mean() + half)
+
+
+def summarize(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per context and condition: runs, mean, standard deviation and 95 % interval of ``metric``.
+
+    Example:
+        >>> summarize(table, "test_accuracy")[["family", "n", "mean", "ci_low", "ci_high"]]
+    """
+    table = _check_metric(table, metric)
+    rows = []
+    for keys, group in table.groupby([*CONTEXT, *CONDITION], dropna=False, sort=False):
+        values = group[metric].to_numpy(dtype=float)
+        low, high = confidence_interval(values)
+        rows.append({**dict(zip((*CONTEXT, *CONDITION), keys)), "metric": metric,
+                     "n": values.size, "mean": values.mean(),
+                     "sd": values.std(ddof=1) if values.size > 1 else float("nan"),
+                     "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows)
+
+
+def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
+    """Bias-corrected standardised mean difference (a - b) / pooled sd.
+
+    Example:
+        >>> round(hedges_g(np.array([2.0, 3.0, 4.0]), np.array([1.0, 2.0, 3.0])), 3)
+        0.8
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    dof = a.size + b.size - 2
+    if a.size < 2 or b.size < 2:
+        return float("nan")
+    pooled = np.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / dof)
+    if pooled == 0:
+        return float("nan")
+    return float((a.mean() - b.mean()) / pooled * (1 - 3 / (4 * dof - 1)))
+
+
+def two_sample_tests(a: np.ndarray, b: np.ndarray, seed: int = 0) -> dict[str, float]:
+    """Welch's t-test and a two-sided permutation test of mean(a) - mean(b).
+
+    The permutation test is exact when there are at most 9999 relabellings.
+
+    Example:
+        >>> two_sample_tests(np.array([1.0, 2, 3]), np.array([4.0, 5, 6]))["welch_p"] < 0.05
+        True
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.size < 2 or b.size < 2:
+        return {"welch_t": float("nan"), "welch_p": float("nan"), "permutation_p": float("nan")}
+    welch = stats.ttest_ind(a, b, equal_var=False)
+    permutation = stats.permutation_test(
+        (a, b), lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis),
+        permutation_type="independent", vectorized=True, n_resamples=9999,
+        alternative="two-sided", rng=np.random.default_rng(seed))
+    return {"welch_t": float(welch.statistic), "welch_p": float(welch.pvalue),
+            "permutation_p": float(permutation.pvalue)}
+
+
+def _adjust(p_values: pd.Series) -> np.ndarray:
+    """Benjamini-Hochberg q-values, NaN kept."""
+    q = np.full(len(p_values), np.nan)
+    present = p_values.notna().to_numpy()
+    if present.any():
+        q[present] = stats.false_discovery_control(p_values[present].to_numpy())
+    return q
+
+
+def versus_connectome(table: pd.DataFrame, metric: str, higher_is_better: bool = True,
+                      seed: int = 0) -> pd.DataFrame:
+    """Every condition against the connectome's runs of the same context.
+
+    Columns: the context and condition, ``n``, ``mean``, ``connectome_mean``,
+    ``difference`` (condition - connectome), ``hedges_g``, ``welch_p``,
+    ``permutation_p``, ``q_value`` (Benjamini-Hochberg over all rows of the
+    result, on the permutation p) and ``connectome_better`` (the connectome's
+    mean is better, in the direction ``higher_is_better``).
+
+    Example:
+        >>> versus_connectome(table, "mackey_glass_nrmse", higher_is_better=False)
+    """
+    table = _check_metric(table, metric)
+    rows = []
+    for context, group in table.groupby(list(CONTEXT), dropna=False, sort=False):
+        reference = group.loc[group["family"] == CONNECTOME, metric].to_numpy(dtype=float)
+        if reference.size == 0:
+            continue
+        others = group[group["family"] != CONNECTOME]
+        for condition, runs in others.groupby(list(CONDITION), dropna=False, sort=False):
+            values = runs[metric].to_numpy(dtype=float)
+            difference = values.mean() - reference.mean()
+            rows.append({**dict(zip(CONTEXT, context)), **dict(zip(CONDITION, condition)),
+                         "metric": metric, "n": values.size, "mean": values.mean(),
+                         "connectome_mean": reference.mean(), "difference": difference,
+                         "hedges_g": hedges_g(values, reference),
+                         **two_sample_tests(values, reference, seed),
+                         "connectome_better": bool(difference < 0 if higher_is_better
+                                                   else difference > 0)})
+    result = pd.DataFrame(rows)
+    if not result.empty:
+        result["q_value"] = _adjust(result["permutation_p"])
+    return result
+
+
+def ablation_effects(table: pd.DataFrame, metric: str, seed: int = 0) -> pd.DataFrame:
+    """Per context and synapse class: the ablation's and its random control's change.
+
+    ``ablation_change`` and ``random_change`` are mean differences from the
+    intact connectome (``intact_p``, ``intact_q``: permutation test of the
+    ablation against the intact connectome); ``specific_change`` = ablation -
+    random control, tested with Welch and permutation tests (``q_value``:
+    Benjamini-Hochberg).
+
+    Example:
+        >>> ablation_effects(table, "memory_capacity")[["ablation", "specific_change", "q_value"]]
+    """
+    table = _check_metric(table, metric)
+    rows = []
+    for context, group in table.groupby(list(CONTEXT), dropna=False, sort=False):
+        reference = group.loc[group["family"] == CONNECTOME, metric].to_numpy(dtype=float)
+        intact = reference.mean() if reference.size else np.nan
+        cut = group[group["family"] == ABLATION]
+        for ablation, runs in cut.groupby("ablation", sort=False):
+            control = group.loc[(group["family"] == RANDOM_REMOVAL)
+                                & (group["ablation"] == ablation), metric].to_numpy(dtype=float)
+            values = runs[metric].to_numpy(dtype=float)
+            tests = two_sample_tests(values, control, seed)
+            rows.append({**dict(zip(CONTEXT, context)), "ablation": ablation, "metric": metric,
+                         "intact_mean": intact, "ablation_change": values.mean() - intact,
+                         "random_change": control.mean() - intact if control.size else np.nan,
+                         "specific_change": values.mean() - control.mean() if control.size
+                         else np.nan,
+                         "hedges_g": hedges_g(values, control), **tests,
+                         "intact_p": two_sample_tests(values, reference, seed)["permutation_p"]})
+    result = pd.DataFrame(rows)
+    if not result.empty:
+        result["q_value"] = _adjust(result["permutation_p"])
+        result["intact_q"] = _adjust(result["intact_p"])
+    return result
+
+
+def correlations(table: pd.DataFrame, metric: str,
+                 statistics: Sequence[str] = CORRELATES) -> pd.DataFrame:
+    """Spearman correlation, per context, between ``metric`` and each graph statistic across runs.
+
+    Example:
+        >>> correlations(table, "test_accuracy")[["statistic", "rho", "p_value"]]
+    """
+    table = _check_metric(table, metric)
+    rows = []
+    for context, group in table.groupby(list(CONTEXT), dropna=False, sort=False):
+        for statistic in statistics:
+            if statistic not in group.columns:
+                continue
+            pair = group[[metric, statistic]].dropna()
+            if len(pair) < 3 or pair[statistic].nunique() < 2 or pair[metric].nunique() < 2:
+                rho, p_value = float("nan"), float("nan")
+            else:
+                rho, p_value = stats.spearmanr(pair[metric], pair[statistic])
+            rows.append({**dict(zip(CONTEXT, context)), "metric": metric, "statistic": statistic,
+                         "n": len(pair), "rho": float(rho), "p_value": float(p_value)})
+    return pd.DataFrame(rows)
