@@ -83,8 +83,9 @@ def _plain_words(comparison: pd.DataFrame, metric: str, direction: str) -> list[
     return lines
 
 
-def _metric_section(group: pd.DataFrame, task: str, mode: str, metric: str, direction: str,
-                    figures: Path, stem: str) -> list[str]:
+def _metric_section(group: pd.DataFrame, comparison: pd.DataFrame, task: str, mode: str,
+                    metric: str, direction: str, figures: Path, stem: str) -> list[str]:
+    """The tables, figures and plain words of one metric; ``comparison``: its tests."""
     nulls = group[~group["family"].isin(ABLATION_FAMILIES)]
     lines = [f"#### {metric} ({direction} is better)", ""]
     if nulls.empty or not (nulls["family"] == "connectome").any():
@@ -94,7 +95,6 @@ def _metric_section(group: pd.DataFrame, task: str, mode: str, metric: str, dire
                           f" (n={r['n']})", axis=1)
     lines += ["Mean ± half-width of the 95 % t-interval over seeds:", "",
               _markdown(_by_condition(summary, cells)), ""]
-    comparison = versus_connectome(nulls, metric, higher_is_better=direction == "higher")
     if not comparison.empty:
         cells = comparison.apply(
             lambda r: f"{r['difference']:+.3g} (g={_number(r['hedges_g'])}, "
@@ -211,9 +211,11 @@ def write_report(csv_path: str | os.PathLike = "results/topology.csv",
         lines += [f"## {task} / {mode} ({budget} budget, {connectome})", ""]
         for metric, direction in TASKS[task].metrics.items():
             if metric in group.columns and group[metric].notna().any():
-                lines += _metric_section(group, task, mode, metric, direction, figures, stem)
                 nulls = group[~group["family"].isin(ABLATION_FAMILIES)]
-                tests.append(versus_connectome(nulls, metric, direction == "higher"))
+                comparison = versus_connectome(nulls, metric, direction == "higher")
+                tests.append(comparison)
+                lines += _metric_section(group, comparison, task, mode, metric, direction,
+                                         figures, stem)
         if any(c.startswith("mc_delay_") for c in group.columns) and group["mc_delay_1"].notna().any():
             path = plot_memory_curves(group, figures / f"{stem}_memory_curves.png")
             lines += ["#### Memory capacity per delay", "",

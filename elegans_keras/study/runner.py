@@ -178,14 +178,16 @@ def run_study(
     plan = build_plan(families, seeds, p_values, ablations)
     table = read_results(out)
     done = completed_keys(table, spec.radii(budget))
-    todo = [run for run in plan if run_key(task, mode, budget.name, base.name, run) not in done]
-    rerun = {run_key(task, mode, budget.name, base.name, run) for run in todo}
+    keys = {run: run_key(task, mode, budget.name, base.name, run) for run in plan}
+    todo = [run for run in plan if keys[run] not in done]
+    rerun = {keys[run] for run in todo}
     table = table[[key not in rerun for key in _row_keys(table)]]
+    workers = min(workers, max(len(todo), 1))
     if not quiet:
         print(f"{task}/{mode} ({budget.name} budget) on {base.name}: {len(plan)} runs, "
               f"{len(plan) - len(todo)} already in {out}, {len(todo)} to run "
-              f"on {min(workers, max(len(todo), 1))} process(es)")
-    results = _execute(todo, base, task, mode, budget, strategy, min(workers, max(len(todo), 1)))
+              f"on {workers} process(es)")
+    results = _execute(todo, base, task, mode, budget, strategy, workers)
     for rows in progress(results, quiet=quiet, total=len(todo)):
         table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
         _write(table, out)
