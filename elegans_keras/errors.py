@@ -10,10 +10,12 @@ class ElegansKerasError(ValueError):
     """Base class of every error the package raises on bad input.
 
     Example:
+        >>> from elegans_keras import load_connectome
         >>> try:
         ...     load_connectome("no_such_worm")
         ... except ElegansKerasError as err:
-        ...     print(err)
+        ...     print(str(err)[:40])
+        unknown bundled connectome 'no_such_wor
     """
 
 
@@ -27,3 +29,7 @@ class ConfigurationError(ElegansKerasError):
 
 class WeightsError(ElegansKerasError):
     """Published weights are missing, unregistered or fail their checksum."""
+
+
+class DataDefectWarning(UserWarning):
+    """A data set is known to be defective (kept for reproduction, never a default)."""

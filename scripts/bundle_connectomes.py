@@ -3,17 +3,27 @@
 Usage:
     python scripts/bundle_connectomes.py [RAW_DIR] [--check]
 
-RAW_DIR defaults to ../shared/data/connectome (the project's copy of the raw
-files; see the README's data provenance). Writes
+RAW_DIR defaults to ../shared/data (the project's copy of the raw files, with
+``connectome/`` and ``drosophila_larva/``; see the README's data provenance). Writes
 ``elegans_keras/connectome/data/<name>.{neurons,synapses}.csv`` and prints the
 counts of each connectome; ``--check`` compares with the committed tables
 instead of writing and exits 1 on any difference. Needs
 ``python-calamine`` (the ``data`` extra) to read the Excel files.
 
-Role rule for Varshney 2011, Cook 2019 and Witvliet 2021: a neuron is
-sensory (S) if the WormAtlas ``Sensory`` table lists it, else motor (M) if it
-makes neuromuscular junctions (``NMJ`` rows of NeuronConnect.xls or the
-WormAtlas ``NeuronsToMuscle`` table), else interneuron (I).
+Rules:
+- ``celegans_herm`` (the default): the wiring of NeuronConnect.xls (as
+  ``varshney2011``) with the role, cell class, soma position and transmitter
+  that the circuitdata / Elegans-AI GraphML gives each neuron *name* (those
+  columns follow the names; only the GraphML's wiring is shifted).
+- ``elegans_ai_paper``: the GraphML read as it is.
+- Roles of ``varshney2011``, ``cook2019_herm`` and ``witvliet2021_*``: sensory
+  (S) if the WormAtlas ``Sensory`` table lists the neuron, else motor (M) if it
+  makes neuromuscular junctions (``NMJ`` rows of NeuronConnect.xls or the
+  WormAtlas ``NeuronsToMuscle`` table), else interneuron (I); their cell
+  class, soma position and transmitter come from the GraphML by name.
+- ``drosophila_larva``: neurons named by skeleton id; role from
+  ``meta_data.csv``'s ``io`` (input S, inter I, output M); cell class its
+  ``merge_class``.
 """
 
 from __future__ import annotations
@@ -25,14 +35,16 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from elegans_keras.connectome.core import Connectome
+from elegans_keras.connectome.adjacency import read_adjacency
+from elegans_keras.connectome.bundled import CITATIONS, PAPER_CONNECTOME, _load
+from elegans_keras.connectome.core import ATTRIBUTE_NAMES, Connectome
 from elegans_keras.connectome.graphml import read_graphml
 from elegans_keras.connectome.tables import (
+    build_connectome,
     connectome_from_records,
     neuron_table,
     synapse_table,
 )
-from elegans_keras.connectome.bundled import CITATIONS, load_connectome
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "elegans_keras" / "connectome" / "data"
@@ -95,12 +107,10 @@ def from_edge_rows(
 
 
 def cook2019(raw: Path, roles: dict[str, str]) -> Connectome:
-    table = pd.read_csv(raw / "herm_full_edgelist.csv")
-    rows = pd.DataFrame({
-        "pre": table["Source"].str.strip(), "post": table["Target"].str.strip(),
-        "type": table["Type"].str.strip(), "count": table["Weight"],
-    })
-    return from_edge_rows(rows, roles, "cook2019_herm", "herm_full_edgelist.csv")
+    """Cook 2019 from the SI 5 adjacency matrices ("corrected July 2020"), somatic neurons."""
+    whole = read_adjacency(raw / "cook2019_herm_chem_adj.csv", raw / "cook2019_herm_elec_adj.csv")
+    rows = synapse_table(whole)
+    return from_edge_rows(rows, roles, "cook2019_herm", "cook2019_herm_*_adj.csv")
 
 
 def witvliet2021(raw: Path, roles: dict[str, str], index: int) -> Connectome:
@@ -113,18 +123,49 @@ def witvliet2021(raw: Path, roles: dict[str, str], index: int) -> Connectome:
     return from_edge_rows(rows, roles, f"witvliet2021_{index}", filename)
 
 
+def with_paper_columns(connectome: Connectome, paper: Connectome, roles: bool,
+                       name: str) -> Connectome:
+    """``connectome`` with the GraphML's per-name attributes (and roles, if asked)."""
+    position = {label: i for i, label in enumerate(paper.names)}
+    rows = [position.get(label) for label in connectome.names]
+    attributes = {key: tuple(None if i is None else paper.attributes[key][i] for i in rows)
+                  for key in ATTRIBUTE_NAMES}
+    changes = {"attributes": attributes, "name": name, "citation": CITATIONS[name]}
+    if roles:
+        changes["roles"] = tuple(paper.roles[i] for i in rows)
+    return connectome.replace(**changes)
+
+
+def drosophila_larva(raw: Path) -> Connectome:
+    folder = raw / "drosophila_larva"
+    nodes = pd.read_csv(folder / "maggot_subset_nodes.csv")
+    meta = pd.read_csv(folder / "meta_data.csv", index_col=0)
+    io = meta.loc[nodes["node_id"], "io"].map({"input": "S", "inter": "I", "output": "M"})
+    neurons = pd.DataFrame({"name": nodes["node_id"].astype(str), "role": io.to_numpy(),
+                            "cell_class": meta.loc[nodes["node_id"], "merge_class"].to_numpy()})
+    edges = pd.read_csv(folder / "maggot_subset_edgelist.csv", header=None,
+                        names=["pre", "post", "count"], dtype={"pre": str, "post": str})
+    return build_connectome(neurons, edges.assign(type="C"), "maggot_subset_edgelist.csv",
+                            "drosophila_larva", CITATIONS["drosophila_larva"])
+
+
 def build_all(raw: Path) -> list[Connectome]:
-    _, roles = varshney_tables(raw)
-    default = read_graphml(raw / "celegans_herm.graphml", name="celegans_herm",
-                           citation=CITATIONS["celegans_herm"])
-    built = [default, varshney2011(raw), cook2019(raw, roles)]
-    built += [witvliet2021(raw, roles, k) for k in range(1, 9)]
-    return built
+    worm = raw / "connectome"
+    _, roles = varshney_tables(worm)
+    paper = read_graphml(worm / "celegans_herm.graphml", name=PAPER_CONNECTOME,
+                         citation=CITATIONS[PAPER_CONNECTOME])
+    varshney = varshney2011(worm)
+    built = [with_paper_columns(varshney, paper, True, "celegans_herm"), paper,
+             with_paper_columns(varshney, paper, False, "varshney2011")]
+    built.append(with_paper_columns(cook2019(worm, roles), paper, False, "cook2019_herm"))
+    built += [with_paper_columns(witvliet2021(worm, roles, k), paper, False,
+                                 f"witvliet2021_{k}") for k in range(1, 9)]
+    return built + [drosophila_larva(raw)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("raw", nargs="?", default=str(ROOT.parent / "shared/data/connectome"))
+    parser.add_argument("raw", nargs="?", default=str(ROOT.parent / "shared/data"))
     parser.add_argument("--check", action="store_true",
                         help="compare with the committed tables instead of writing")
     args = parser.parse_args(argv)
@@ -136,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
               f"chemical={summary['chemical_pairs']} ({summary['chemical_synapses']:.0f} synapses) "
               f"electrical={summary['electrical_pairs']}")
         if args.check:
-            same = load_connectome(connectome.name) == connectome
+            same = _load(connectome.name) == connectome
             failures += not same
             print("  matches bundled tables" if same else "  DIFFERS from bundled tables")
             continue

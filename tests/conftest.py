@@ -1,4 +1,4 @@
-"""Shared fixtures: the raw published data beside the repository, when present."""
+"""Shared fixtures: the default connectome, and the raw published data beside the repository."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
+import elegans_keras as ek
+from elegans_keras.connectome import Connectome
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def worm() -> Connectome:
+    """The default connectome (celegans_herm, 279 neurons)."""
+    return ek.load_connectome()
 
 
 @pytest.fixture(scope="session")

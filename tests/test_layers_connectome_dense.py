@@ -14,10 +14,6 @@ from elegans_keras import ConfigurationError, load_connectome
 from elegans_keras.layers import ConnectomeDense
 
 
-@pytest.fixture(scope="module")
-def worm():
-    return load_connectome()
-
 
 def small_mask(seed: int = 0, shape: tuple[int, int] = (6, 5)) -> np.ndarray:
     mask = np.random.default_rng(seed).random(shape) < 0.4

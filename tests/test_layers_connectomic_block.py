@@ -19,10 +19,6 @@ from elegans_keras.layers import ConnectomicBlock
 STEPS_COVERING_ALL_PATHS = 5
 
 
-@pytest.fixture(scope="module")
-def worm():
-    return load_connectome()
-
 
 def numpy(value) -> np.ndarray:
     if isinstance(value, keras.Variable):

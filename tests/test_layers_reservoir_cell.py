@@ -13,10 +13,6 @@ from elegans_keras import ConfigurationError, ConnectomeError, load_connectome
 from elegans_keras.layers import ReservoirCell
 
 
-@pytest.fixture(scope="module")
-def worm():
-    return load_connectome()
-
 
 def numpy(value) -> np.ndarray:
     if isinstance(value, keras.Variable):

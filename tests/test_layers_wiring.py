@@ -21,10 +21,6 @@ from elegans_keras.layers.spectral import (
 )
 
 
-@pytest.fixture(scope="module")
-def worm():
-    return load_connectome()
-
 
 def test_connectome_config_round_trips_to_the_same_connectome(worm):
     config = json.loads(json.dumps(wiring_config(worm)))

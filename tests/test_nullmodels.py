@@ -34,10 +34,6 @@ FAMILIES = {
 GENERATED = ("erdos_renyi", "watts_strogatz", "barabasi_albert")
 
 
-@pytest.fixture(scope="module")
-def worm() -> Connectome:
-    return load_connectome()
-
 
 @pytest.fixture(scope="module")
 def nulls(worm: Connectome) -> dict[str, Connectome]:
@@ -67,7 +63,7 @@ def test_keeps_neurons_and_roles(worm, nulls, family):
     assert null.roles == worm.roles
     assert null.attributes == worm.attributes
     assert null.name.startswith(f"{worm.name}/{family}(") and "seed=3" in null.name
-    assert np.array_equal(null.electrical, null.electrical.T)
+    assert np.array_equal(null.electrical.toarray(), null.electrical.toarray().T)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -75,8 +71,8 @@ def test_deterministic_for_a_seed_and_different_across_seeds(worm, nulls, family
     params = FAMILIES[family]
     again = make_null_model(worm, family, seed=3, **params)
     other = make_null_model(worm, family, seed=4, **params)
-    assert np.array_equal(again.chemical, nulls[family].chemical)
-    assert np.array_equal(again.electrical, nulls[family].electrical)
+    assert np.array_equal(again.chemical.toarray(), nulls[family].chemical.toarray())
+    assert np.array_equal(again.electrical.toarray(), nulls[family].electrical.toarray())
     assert other.fingerprint != nulls[family].fingerprint
     assert nulls[family].fingerprint != worm.fingerprint
 
@@ -90,24 +86,24 @@ def test_edge_counts_per_type_match_the_original(worm, nulls, family):
 @pytest.mark.parametrize("family", GENERATED)
 def test_generated_graphs_have_no_self_loops_and_draw_original_counts(worm, nulls, family):
     null = nulls[family]
-    assert not np.diag(null.chemical).any() and not np.diag(null.electrical).any()
-    assert set(np.unique(null.chemical[null.chemical > 0])) <= set(np.unique(worm.chemical))
-    assert set(np.unique(null.electrical[null.electrical > 0])) <= set(np.unique(worm.electrical))
+    assert not np.diag(null.chemical.toarray()).any() and not np.diag(null.electrical.toarray()).any()
+    assert set(np.unique(null.chemical.toarray()[null.chemical.toarray() > 0])) <= set(np.unique(worm.chemical.toarray()))
+    assert set(np.unique(null.electrical.toarray()[null.electrical.toarray() > 0])) <= set(np.unique(worm.electrical.toarray()))
 
 
 @pytest.mark.parametrize("allow_self_loops", [False, True])
 def test_rewire_with_p_zero_is_the_identity(worm, allow_self_loops):
     null = rewire(worm, p=0.0, seed=5, allow_self_loops=allow_self_loops)
-    assert np.array_equal(null.chemical, worm.chemical)
-    assert np.array_equal(null.electrical, worm.electrical)
+    assert np.array_equal(null.chemical.toarray(), worm.chemical.toarray())
+    assert np.array_equal(null.electrical.toarray(), worm.electrical.toarray())
 
 
 def test_rewire_keeps_pre_neurons_and_their_counts(worm):
     null = rewire(worm, p=0.5, seed=0)
     for row in (0, 50, 120, 278):
-        assert np.array_equal(sorted_counts(null.chemical[row]), sorted_counts(worm.chemical[row]))
+        assert np.array_equal(sorted_counts(null.chemical.toarray()[row]), sorted_counts(worm.chemical.toarray()[row]))
     assert np.array_equal(
-        sorted_counts(null.electrical, upper=True), sorted_counts(worm.electrical, upper=True)
+        sorted_counts(null.electrical.toarray(), upper=True), sorted_counts(worm.electrical.toarray(), upper=True)
     )
 
 
@@ -118,15 +114,15 @@ def test_rewire_moves_about_a_fraction_p_of_edges(worm):
 
 
 def test_rewire_self_loops(worm):
-    original_loops = np.diag(worm.electrical) > 0
+    original_loops = np.diag(worm.electrical.toarray()) > 0
     partial = rewire(worm, p=0.2, seed=1)
-    assert not np.diag(partial.chemical).any()
-    assert not (np.diag(partial.electrical) > 0)[~original_loops].any()
+    assert not np.diag(partial.chemical.toarray()).any()
+    assert not (np.diag(partial.electrical.toarray()) > 0)[~original_loops].any()
     full = rewire(worm, p=1.0, seed=1)
-    assert not np.diag(full.chemical).any() and not np.diag(full.electrical).any()
+    assert not np.diag(full.chemical.toarray()).any() and not np.diag(full.electrical.toarray()).any()
     assert full.num_edges("electrical") == 517
     loopy = rewire(worm, p=1.0, seed=1, allow_self_loops=True)
-    assert np.diag(loopy.chemical).any()
+    assert np.diag(loopy.chemical.toarray()).any()
 
 
 def test_degree_preserving_keeps_degree_sequences(worm, nulls):
@@ -134,27 +130,27 @@ def test_degree_preserving_keeps_degree_sequences(worm, nulls):
     for axis in (0, 1):
         assert np.array_equal(null.mask("chemical").sum(axis), worm.mask("chemical").sum(axis))
     assert np.array_equal(null.mask("electrical").sum(1), worm.mask("electrical").sum(1))
-    assert np.array_equal(np.diag(null.electrical), np.diag(worm.electrical))
-    assert np.array_equal(sorted_counts(null.chemical), sorted_counts(worm.chemical))
+    assert np.array_equal(np.diag(null.electrical.toarray()), np.diag(worm.electrical.toarray()))
+    assert np.array_equal(sorted_counts(null.chemical.toarray()), sorted_counts(worm.chemical.toarray()))
     kept = np.count_nonzero(null.mask("chemical") & worm.mask("chemical"))
     assert kept < 0.5 * 2194
 
 
 def test_degree_preserving_with_no_swaps_is_the_identity(worm):
     null = degree_preserving(worm, seed=0, swaps=0)
-    assert np.array_equal(null.chemical, worm.chemical)
-    assert np.array_equal(null.electrical, worm.electrical)
+    assert np.array_equal(null.chemical.toarray(), worm.chemical.toarray())
+    assert np.array_equal(null.electrical.toarray(), worm.electrical.toarray())
 
 
 def test_shuffle_weights_keeps_masks_and_count_multisets(worm, nulls):
     null = nulls["shuffle_weights"]
     for kind in ("chemical", "electrical"):
         assert np.array_equal(null.mask(kind), worm.mask(kind))
-    assert np.array_equal(sorted_counts(null.chemical), sorted_counts(worm.chemical))
+    assert np.array_equal(sorted_counts(null.chemical.toarray()), sorted_counts(worm.chemical.toarray()))
     assert np.array_equal(
-        sorted_counts(null.electrical, upper=True), sorted_counts(worm.electrical, upper=True)
+        sorted_counts(null.electrical.toarray(), upper=True), sorted_counts(worm.electrical.toarray(), upper=True)
     )
-    assert not np.array_equal(null.chemical, worm.chemical)
+    assert not np.array_equal(null.chemical.toarray(), worm.chemical.toarray())
 
 
 def test_watts_strogatz_lattice_and_random_limits(worm):
@@ -190,9 +186,9 @@ def test_make_null_model_rejects_unknown_names_and_parameters(worm):
 
 @pytest.mark.parametrize("p", [-0.1, 1.5, float("nan"), "0.5", True, None])
 def test_bad_probability(worm, p):
-    with pytest.raises(ConfigurationError, match="p must be"):
+    with pytest.raises(ConfigurationError, match="p=.*expected a number in"):
         rewire(worm, p=p, seed=0)
-    with pytest.raises(ConfigurationError, match="p must be"):
+    with pytest.raises(ConfigurationError, match="p=.*expected a number in"):
         watts_strogatz(worm, seed=0, p=p)
 
 
@@ -266,34 +262,34 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 
 @PROPERTY
-@given(c=small_connectomes(), p=st.floats(0, 1), seed=st.integers(0, 2**32))
+@given(c=small_connectomes(), p=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
 def test_rewire_invariants_on_small_graphs(c, p, seed):
     null = rewire(c, p=p, seed=seed)
     assert null.num_edges("chemical") == c.num_edges("chemical")
     assert null.num_edges("electrical") == c.num_edges("electrical")
-    assert np.array_equal(null.chemical.sum(1), c.chemical.sum(1))
-    assert np.array_equal(sorted_counts(null.electrical, True), sorted_counts(c.electrical, True))
-    new_loops = (np.diag(null.chemical) > 0) & ~(np.diag(c.chemical) > 0)
+    assert np.array_equal(null.chemical.toarray().sum(1), c.chemical.toarray().sum(1))
+    assert np.array_equal(sorted_counts(null.electrical.toarray(), True), sorted_counts(c.electrical.toarray(), True))
+    new_loops = (np.diag(null.chemical.toarray()) > 0) & ~(np.diag(c.chemical.toarray()) > 0)
     assert not new_loops.any()
 
 
 @PROPERTY
-@given(c=small_connectomes(), seed=st.integers(0, 2**32), swaps=st.integers(0, 60))
+@given(c=small_connectomes(), seed=st.integers(0, 2**32 - 1), swaps=st.integers(0, 60))
 def test_degree_preserving_invariants_on_small_graphs(c, seed, swaps):
     null = degree_preserving(c, seed=seed, swaps=swaps)
     for axis in (0, 1):
         assert np.array_equal(null.mask("chemical").sum(axis), c.mask("chemical").sum(axis))
     assert np.array_equal(null.mask("electrical").sum(1), c.mask("electrical").sum(1))
-    assert np.array_equal(np.diag(null.chemical), np.diag(c.chemical))
-    assert np.array_equal(sorted_counts(null.chemical), sorted_counts(c.chemical))
+    assert np.array_equal(np.diag(null.chemical.toarray()), np.diag(c.chemical.toarray()))
+    assert np.array_equal(sorted_counts(null.chemical.toarray()), sorted_counts(c.chemical.toarray()))
 
 
 @PROPERTY
-@given(c=small_connectomes(), seed=st.integers(0, 2**32))
+@given(c=small_connectomes(), seed=st.integers(0, 2**32 - 1))
 def test_shuffle_and_erdos_renyi_on_small_graphs(c, seed):
     shuffled = shuffle_weights(c, seed=seed)
     assert np.array_equal(shuffled.mask(), c.mask())
-    assert np.array_equal(sorted_counts(shuffled.chemical), sorted_counts(c.chemical))
+    assert np.array_equal(sorted_counts(shuffled.chemical.toarray()), sorted_counts(c.chemical.toarray()))
     n = c.num_neurons
     if c.num_edges("chemical") <= n * (n - 1) and c.num_edges("electrical") <= n * (n - 1) // 2:
         null = erdos_renyi(c, seed=seed)

@@ -45,10 +45,6 @@ def pixels_of(rgb: np.ndarray, colour: str) -> int:
     return int(np.all(np.abs(rgb - np.array(to_rgb(colour))) < 0.02, axis=-1).sum())
 
 
-@pytest.fixture(scope="module")
-def worm() -> Connectome:
-    return load_connectome()
-
 
 # --- connectome and adjacency ---------------------------------------------------------------
 def test_role_order_groups_roles_then_soma_position(worm):

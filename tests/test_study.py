@@ -26,10 +26,6 @@ from elegans_keras.study.report import write_report
 from elegans_keras.study.runner import KEY_COLUMNS, completed_keys, read_results
 
 
-@pytest.fixture(scope="module")
-def worm():
-    return load_connectome()
-
 
 # --- plan -------------------------------------------------------------------------------------
 def test_default_plan_has_every_family_variant_and_seed():

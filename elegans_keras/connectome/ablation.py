@@ -18,9 +18,11 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
+from elegans_keras.checks import make_rng
 from elegans_keras.connectome.core import ROLES, Connectome
-from elegans_keras.connectome.nullmodels import make_rng
+from elegans_keras.connectome.edges import pair_keys
 from elegans_keras.errors import ConfigurationError
 
 SYNAPSE_TYPES = ("chemical", "electrical")
@@ -28,21 +30,31 @@ ROLE_PAIRS = tuple(f"{pre}->{post}" for pre in ROLES for post in ROLES)
 ABLATIONS = ROLE_PAIRS + SYNAPSE_TYPES
 
 
-def _class_masks(c: Connectome, ablation: str) -> tuple[np.ndarray, np.ndarray]:
-    """Boolean (chemical, electrical) masks of the synapses an ablation removes."""
+def _without(matrix: sp.csr_array, drop: np.ndarray) -> sp.csr_array:
+    """``matrix`` with the stored entries flagged in ``drop`` (COO order) set to zero."""
+    coo = matrix.tocoo()
+    keep = ~drop
+    return sp.csr_array(sp.coo_array((coo.data[keep], (coo.row[keep], coo.col[keep])),
+                                     shape=matrix.shape))
+
+
+def _class_flags(c: Connectome, ablation: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per stored entry (COO order) of chemical and electrical: does the ablation remove it?"""
+    chemical, electrical = c.chemical.tocoo(), c.electrical.tocoo()
     if ablation == "chemical":
-        return c.chemical != 0, np.zeros_like(c.electrical, dtype=bool)
+        return np.ones(chemical.nnz, dtype=bool), np.zeros(electrical.nnz, dtype=bool)
     if ablation == "electrical":
-        return np.zeros_like(c.chemical, dtype=bool), c.electrical != 0
+        return np.zeros(chemical.nnz, dtype=bool), np.ones(electrical.nnz, dtype=bool)
     if ablation not in ROLE_PAIRS:
         raise ConfigurationError(
             f"ablation {ablation!r} is unknown; expected one of {list(ABLATIONS)}"
         )
     pre_role, post_role = ablation.split("->")
-    roles = np.array(c.roles)
+    roles = np.asarray(c.roles)
     pre, post = roles == pre_role, roles == post_role
-    pair = np.outer(pre, post)
-    return (c.chemical != 0) & pair, (c.electrical != 0) & (pair | pair.T)
+    electrical_pair = (pre[electrical.row] & post[electrical.col]) | (
+        post[electrical.row] & pre[electrical.col])
+    return pre[chemical.row] & post[chemical.col], electrical_pair
 
 
 def ablate(c: Connectome, ablation: str) -> Connectome:
@@ -52,10 +64,10 @@ def ablate(c: Connectome, ablation: str) -> Connectome:
         >>> ablate(worm, "electrical").num_edges("electrical")
         0
     """
-    chemical_cut, electrical_cut = _class_masks(c, ablation)
+    chemical_cut, electrical_cut = _class_flags(c, ablation)
     return c.replace(
-        chemical=np.where(chemical_cut, 0.0, c.chemical),
-        electrical=np.where(electrical_cut, 0.0, c.electrical),
+        chemical=_without(c.chemical, chemical_cut),
+        electrical=_without(c.electrical, electrical_cut),
         name=f"{c.name}-{ablation}",
     )
 
@@ -67,8 +79,9 @@ def removed_counts(c: Connectome, ablation: str) -> tuple[int, int]:
         >>> removed_counts(worm, "electrical")[0]
         0
     """
-    chemical_cut, electrical_cut = _class_masks(c, ablation)
-    return int(chemical_cut.sum()), int(np.triu(electrical_cut).sum())
+    chemical_cut, electrical_cut = _class_flags(c, ablation)
+    electrical = c.electrical.tocoo()
+    return int(chemical_cut.sum()), int((electrical_cut & (electrical.row <= electrical.col)).sum())
 
 
 def remove_random(c: Connectome, ablation: str, seed: int) -> Connectome:
@@ -81,14 +94,15 @@ def remove_random(c: Connectome, ablation: str, seed: int) -> Connectome:
     """
     rng = make_rng(seed, "remove_random")
     chemical_count, electrical_count = removed_counts(c, ablation)
-    chemical = c.chemical.copy()
-    pre, post = np.nonzero(chemical)
-    drop = rng.choice(pre.size, size=chemical_count, replace=False)
-    chemical[pre[drop], post[drop]] = 0.0
-    electrical = c.electrical.copy()
-    i, j = np.nonzero(np.triu(electrical))
-    drop = rng.choice(i.size, size=electrical_count, replace=False)
-    electrical[i[drop], j[drop]] = 0.0
-    electrical[j[drop], i[drop]] = 0.0
-    return c.replace(chemical=chemical, electrical=electrical,
+    chemical = c.chemical.tocoo()
+    drop = np.zeros(chemical.nnz, dtype=bool)
+    drop[rng.choice(chemical.nnz, size=chemical_count, replace=False)] = True
+    electrical = c.electrical.tocoo()
+    upper = np.flatnonzero(electrical.row <= electrical.col)
+    chosen = upper[rng.choice(upper.size, size=electrical_count, replace=False)]
+    n = c.num_neurons
+    gap_drop = np.isin(pair_keys(electrical.row, electrical.col, n, directed=False),
+                       pair_keys(electrical.row[chosen], electrical.col[chosen], n, directed=False))
+    return c.replace(chemical=_without(c.chemical, drop),
+                     electrical=_without(c.electrical, gap_drop),
                      name=f"{c.name}-random-{ablation}-seed{seed}")

@@ -1,14 +1,16 @@
-"""The :class:`Connectome` value: neurons, roles and synapse-count matrices."""
+"""The :class:`Connectome` value: neurons, roles and sparse synapse-count matrices."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 
 from elegans_keras.errors import ConnectomeError
 
@@ -16,6 +18,12 @@ ROLES = ("S", "I", "M")
 ROLE_ALIASES = {"S": "S", "I": "I", "M": "M", "NA": "I"}
 SYNAPSE_KINDS = ("all", "chemical", "electrical")
 ATTRIBUTE_NAMES = ("cell_class", "soma_pos", "neurotransmitters")
+# Readers refuse graphs beyond these sizes before allocating anything for them.
+MAX_NEURONS = 500_000
+MAX_SYNAPSE_PAIRS = 50_000_000
+# Dense N x N views are refused above this many neurons (float64: 2 GiB).
+MAX_DENSE_NEURONS = 16_384
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def normalize_role(role: Any, where: str) -> str:
@@ -33,43 +41,101 @@ def normalize_role(role: Any, where: str) -> str:
     return ROLE_ALIASES[key]
 
 
-def _check_matrix(matrix: Any, size: int, label: str, source: str) -> np.ndarray:
-    try:
-        raw = np.asarray(matrix)
-    except (TypeError, ValueError, OverflowError) as err:
-        raise ConnectomeError(f"{source}: {label} matrix is not numeric ({err})") from None
-    if raw.dtype.kind not in "biuf":
+def check_size(neurons: int, pairs: int, source: str) -> None:
+    """Refuse graphs larger than :data:`MAX_NEURONS` neurons or :data:`MAX_SYNAPSE_PAIRS` pairs.
+
+    Example:
+        >>> check_size(10**6, 0, "big.graphml")
+        Traceback (most recent call last):
+        ...
+        elegans_keras.errors.ConnectomeError: big.graphml: 1000000 neurons exceed the limit of 500000
+    """
+    if neurons > MAX_NEURONS:
+        raise ConnectomeError(f"{source}: {neurons} neurons exceed the limit of {MAX_NEURONS}")
+    if pairs > MAX_SYNAPSE_PAIRS:
         raise ConnectomeError(
-            f"{source}: {label} matrix is not numeric (dtype {raw.dtype}; expected booleans "
-            "or real numbers)"
+            f"{source}: {pairs} synapse pairs exceed the limit of {MAX_SYNAPSE_PAIRS}"
         )
-    array = raw.astype(np.float64)
-    if array.shape != (size, size):
+
+
+def check_name(label: str, source: str) -> str:
+    """A neuron name: non-empty after stripping, no control characters (newlines, NUL...).
+
+    Example:
+        >>> check_name("AVAL", "demo")
+        'AVAL'
+    """
+    if not label.strip():
+        raise ConnectomeError(f"{source}: a neuron has an empty name")
+    if _CONTROL.search(label):
         raise ConnectomeError(
-            f"{source}: {label} matrix has shape {array.shape}, expected ({size}, {size})"
+            f"{source}: neuron name {label!r} contains a control character (newline, tab, NUL...)"
         )
-    if not np.all(np.isfinite(array)):
-        i, j = np.argwhere(~np.isfinite(array))[0]
-        raise ConnectomeError(f"{source}: {label} count at ({i}, {j}) is {array[i, j]}")
-    if np.any(array < 0):
-        i, j = np.argwhere(array < 0)[0]
+    return label
+
+
+def _as_counts(matrix: Any, size: int, label: str, source: str) -> sp.csr_array:
+    """A canonical float64 CSR matrix (sorted, summed, no stored zeros, int32 indices)."""
+    if sp.issparse(matrix):
+        if matrix.dtype.kind not in "biuf":
+            raise ConnectomeError(f"{source}: {label} matrix is not numeric (dtype {matrix.dtype})")
+        counts = sp.csr_array(matrix, dtype=np.float64, copy=True)
+    else:
+        try:
+            raw = np.asarray(matrix)
+        except (TypeError, ValueError, OverflowError) as err:
+            raise ConnectomeError(f"{source}: {label} matrix is not numeric ({err})") from None
+        if raw.dtype.kind not in "biuf":
+            raise ConnectomeError(
+                f"{source}: {label} matrix is not numeric (dtype {raw.dtype}; expected booleans "
+                "or real numbers)"
+            )
+        if raw.shape != (size, size):
+            raise ConnectomeError(
+                f"{source}: {label} matrix has shape {raw.shape}, expected ({size}, {size})"
+            )
+        counts = sp.csr_array(raw.astype(np.float64))
+    if counts.shape != (size, size):
         raise ConnectomeError(
-            f"{source}: {label} count at ({i}, {j}) is negative ({array[i, j]})"
+            f"{source}: {label} matrix has shape {counts.shape}, expected ({size}, {size})"
         )
-    array.setflags(write=False)
-    return array
+    counts.sum_duplicates()
+    bad = ~np.isfinite(counts.data) | (counts.data < 0)
+    if bad.any():
+        rows = np.repeat(np.arange(size), np.diff(counts.indptr))
+        k = int(np.flatnonzero(bad)[0])
+        value = counts.data[k]
+        problem = "negative" if np.isfinite(value) and value < 0 else "not finite"
+        raise ConnectomeError(
+            f"{source}: {label} count at ({rows[k]}, {counts.indices[k]}) is {problem} ({value})"
+        )
+    counts.eliminate_zeros()
+    counts.indices = counts.indices.astype(np.int32, copy=False)
+    counts.indptr = counts.indptr.astype(np.int64 if counts.nnz > MAX_SYNAPSE_PAIRS else np.int32,
+                                         copy=False)
+    counts.data.setflags(write=False)
+    return counts
+
+
+def _first_asymmetry(matrix: sp.csr_array) -> tuple[int, int] | None:
+    difference = (matrix - matrix.T).tocoo()
+    difference.eliminate_zeros()
+    if difference.nnz == 0:
+        return None
+    return int(difference.row[0]), int(difference.col[0])
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Connectome:
-    """An immutable wiring diagram.
+    """An immutable wiring diagram, stored sparsely (memory O(N + E)).
 
     Attributes:
-        names: neuron names, unique.
+        names: neuron names, unique, without control characters.
         roles: one of ``"S"`` (sensory), ``"I"`` (interneuron), ``"M"`` (motor)
             per neuron; neurodata's ``"NA"`` is accepted and stored as ``"I"``.
-        chemical: (N, N) directed synapse counts indexed ``[pre, post]``.
-        electrical: (N, N) symmetric gap-junction counts.
+        chemical: (N, N) directed synapse counts indexed ``[pre, post]``, a
+            ``scipy.sparse.csr_array`` (dense arrays are accepted and converted).
+        electrical: (N, N) symmetric gap-junction counts, same storage.
         attributes: optional per-neuron columns (``cell_class``, ``soma_pos``,
             ``neurotransmitters``...), each a tuple of N values.
         name: a short label used in logs and tables.
@@ -80,14 +146,14 @@ class Connectome:
         >>> c = Connectome(("a", "b"), ("S", "M"),
         ...                chemical=np.array([[0, 2], [0, 0]]),
         ...                electrical=np.zeros((2, 2)))
-        >>> c.num_edges("chemical"), c.mask()[0, 1]
+        >>> c.num_edges("chemical"), bool(c.mask()[0, 1])
         (1, True)
     """
 
     names: tuple[str, ...]
     roles: tuple[str, ...]
-    chemical: np.ndarray
-    electrical: np.ndarray
+    chemical: sp.csr_array
+    electrical: sp.csr_array
     attributes: Mapping[str, tuple] = dataclasses.field(default_factory=dict)
     name: str = "connectome"
     citation: str = ""
@@ -100,26 +166,29 @@ class Connectome:
             raise ConnectomeError(f"{source}: names and roles must be sequences") from None
         if not names:
             raise ConnectomeError(f"{source}: the graph is empty (no neurons)")
-        seen: set[str] = set()
+        check_size(len(names), 0, source)
         for label in names:
-            if not label.strip():
-                raise ConnectomeError(f"{source}: a neuron has an empty name")
-            if label in seen:
-                raise ConnectomeError(f"{source}: duplicated neuron name {label!r}")
-            seen.add(label)
+            check_name(label, source)
+        if len(set(names)) != len(names):
+            seen: set[str] = set()
+            twice = next(label for label in names if label in seen or seen.add(label))
+            raise ConnectomeError(f"{source}: duplicated neuron name {twice!r}")
         if len(given_roles) != len(names):
             raise ConnectomeError(
                 f"{source}: {len(given_roles)} roles for {len(names)} neurons"
             )
         roles = tuple(
-            normalize_role(role, f"{source}, neuron {label!r}")
+            ROLE_ALIASES[role] if isinstance(role, str) and role in ROLE_ALIASES
+            else normalize_role(role, f"{source}, neuron {label!r}")
             for label, role in zip(names, given_roles)
         )
         size = len(names)
-        chemical = _check_matrix(self.chemical, size, "chemical", source)
-        electrical = _check_matrix(self.electrical, size, "electrical", source)
-        if not np.array_equal(electrical, electrical.T):
-            i, j = np.argwhere(electrical != electrical.T)[0]
+        chemical = _as_counts(self.chemical, size, "chemical", source)
+        electrical = _as_counts(self.electrical, size, "electrical", source)
+        check_size(size, chemical.nnz + electrical.nnz, source)
+        asymmetry = _first_asymmetry(electrical)
+        if asymmetry is not None:
+            i, j = asymmetry
             raise ConnectomeError(
                 f"{source}: electrical matrix is not symmetric between "
                 f"{names[i]!r} and {names[j]!r}"
@@ -139,15 +208,23 @@ class Connectome:
         object.__setattr__(self, "attributes", attributes)
 
     # --- identity -------------------------------------------------------
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """sha256 over names, roles and both synapse matrices (hex string)."""
-        digest = hashlib.sha256()
-        digest.update("\n".join(self.names).encode())
-        digest.update(b"\0")
+        """sha256 (hex) over names, roles and both synapse matrices.
+
+        Every name is length-prefixed, so no two different name lists hash the
+        same; the matrices enter in canonical CSR form (indptr, indices, counts).
+        """
+        digest = hashlib.sha256(b"elegans-keras connectome v2\0")
+        for label in self.names:
+            encoded = label.encode()
+            digest.update(len(encoded).to_bytes(8, "little"))
+            digest.update(encoded)
         digest.update("".join(self.roles).encode())
-        digest.update(np.ascontiguousarray(self.chemical, dtype="<f8").tobytes())
-        digest.update(np.ascontiguousarray(self.electrical, dtype="<f8").tobytes())
+        for matrix in (self.chemical, self.electrical):
+            digest.update(np.ascontiguousarray(matrix.indptr, dtype="<i8").tobytes())
+            digest.update(np.ascontiguousarray(matrix.indices, dtype="<i8").tobytes())
+            digest.update(np.ascontiguousarray(matrix.data, dtype="<f8").tobytes())
         return digest.hexdigest()
 
     def __eq__(self, other: object) -> bool:
@@ -178,83 +255,124 @@ class Connectome:
         ``"chemical"``: directed (pre, post) pairs; ``"electrical"``: unordered
         pairs (self-loops included); ``"all"``: directed pairs of :meth:`mask`.
         """
-        kind = _check_kind(synapses)
+        kind = check_kind(synapses)
         if kind == "electrical":
-            return int(np.count_nonzero(np.triu(self.electrical)))
-        return int(np.count_nonzero(self.mask(kind)))
+            return int(sp.triu(self.electrical).nnz)
+        if kind == "chemical":
+            return int(self.chemical.nnz)
+        return int(self.mask(kind, sparse=True).nnz)
 
     def num_synapses(self, synapses: str = "all") -> float:
         """Total synapse count; each gap junction counted once."""
-        kind = _check_kind(synapses)
-        electrical = float(np.triu(self.electrical).sum())
+        kind = check_kind(synapses)
+        electrical = float(sp.triu(self.electrical).sum())
         chemical = float(self.chemical.sum())
         return {"chemical": chemical, "electrical": electrical}.get(kind, chemical + electrical)
 
     # --- derived matrices -----------------------------------------------
-    def mask(self, synapses: str = "all") -> np.ndarray:
-        """Boolean (N, N) pre->post mask; electrical pairs count both ways."""
-        kind = _check_kind(synapses)
-        chemical = self.chemical > 0
-        electrical = self.electrical > 0
-        if kind == "chemical":
-            return chemical
-        if kind == "electrical":
-            return electrical
-        return chemical | electrical
+    def edges(self, synapses: str = "chemical") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pre, post, count) arrays of the connected pairs, in row-major order.
+
+        ``"chemical"``: directed pairs; ``"electrical"``: unordered pairs with
+        pre <= post; ``"all"``: the directed pairs of :meth:`mask` with the sum
+        of both counts (a gap junction counts in both directions).
+
+        Example:
+            >>> pre, post, count = load_connectome().edges("electrical")
+            >>> bool((pre <= post).all()), len(pre)
+            (True, 517)
+        """
+        kind = check_kind(synapses)
+        matrix = {"chemical": self.chemical, "electrical": sp.triu(self.electrical, format="csr"),
+                  "all": self.chemical + self.electrical}[kind].tocoo()
+        order = np.lexsort((matrix.col, matrix.row))
+        return (matrix.row[order].astype(np.int64), matrix.col[order].astype(np.int64),
+                matrix.data[order].astype(np.float64))
+
+    def mask(self, synapses: str = "all", sparse: bool = False) -> np.ndarray | sp.csr_array:
+        """Boolean (N, N) pre->post mask; electrical pairs count both ways.
+
+        ``sparse=True`` returns a ``scipy.sparse.csr_array``; the dense view is
+        refused above :data:`MAX_DENSE_NEURONS` neurons.
+        """
+        return self.adjacency(synapses, weighted=False, sparse=sparse, dtype=bool)
 
     def adjacency(
         self,
         synapses: str = "all",
         weighted: bool = True,
         normalize: str | None = None,
-    ) -> np.ndarray:
-        """Float (N, N) pre->post matrix.
+        sparse: bool = False,
+        dtype: Any = np.float64,
+    ) -> np.ndarray | sp.csr_array:
+        """(N, N) pre->post matrix, dense (default) or ``scipy.sparse`` CSR.
 
         Args:
             synapses: ``"all"``, ``"chemical"`` or ``"electrical"``.
             weighted: synapse counts if True, else 0/1.
             normalize: None, ``"max"`` (divide by the largest entry) or
                 ``"in"`` (each post neuron's incoming weights sum to 1).
+            sparse: return a CSR matrix instead of a dense array (dense is
+                refused above :data:`MAX_DENSE_NEURONS` neurons).
 
         Example:
             >>> load_connectome().adjacency(normalize="max").max()
-            1.0
+            np.float64(1.0)
         """
-        kind = _check_kind(synapses)
-        if weighted:
-            matrix = {
-                "chemical": self.chemical,
-                "electrical": self.electrical,
-                "all": self.chemical + self.electrical,
-            }[kind].copy()
-        else:
-            matrix = self.mask(kind).astype(np.float64)
-        if normalize is None:
-            return matrix
+        kind = check_kind(synapses)
+        if not sparse:
+            self.check_dense("adjacency")
+        matrix = {"chemical": self.chemical, "electrical": self.electrical,
+                  "all": self.chemical + self.electrical}[kind].astype(np.float64)
+        if not weighted:
+            matrix.data[:] = 1.0
         if normalize == "max":
-            peak = matrix.max()
-            return matrix / peak if peak > 0 else matrix
-        if normalize == "in":
-            totals = matrix.sum(axis=0, keepdims=True)
-            return np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
-        raise ConnectomeError(
-            f"adjacency: unknown normalize={normalize!r}; expected None, 'max' or 'in'"
-        )
+            peak = matrix.max() if matrix.nnz else 0.0
+            if peak > 0:
+                matrix = matrix / peak
+        elif normalize == "in":
+            totals = np.asarray(matrix.sum(axis=0)).ravel()
+            scale = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
+            matrix = sp.csr_array(matrix @ sp.diags_array(scale))
+        elif normalize is not None:
+            raise ConnectomeError(
+                f"adjacency: unknown normalize={normalize!r}; expected None, 'max' or 'in'"
+            )
+        matrix = sp.csr_array(matrix).astype(dtype)
+        return matrix if sparse else matrix.toarray()
+
+    def check_dense(self, where: str) -> None:
+        """Raise unless an N x N dense array of this graph is allowed (N <= MAX_DENSE_NEURONS)."""
+        if self.num_neurons > MAX_DENSE_NEURONS:
+            gib = self.num_neurons**2 * 8 / 2**30
+            raise ConnectomeError(
+                f"{where}: connectome {self.name!r} has {self.num_neurons} neurons; a dense "
+                f"N x N view would take {gib:.1f} GiB (limit {MAX_DENSE_NEURONS} neurons). "
+                "Use sparse=True"
+            )
+
+    @functools.cached_property
+    def _role_array(self) -> np.ndarray:
+        return np.asarray(self.roles, dtype="<U1")
 
     def role_indices(self, roles: str | Iterable[str]) -> np.ndarray:
         """Indices of the neurons whose role is in ``roles`` ("S", "SI", ["I", "M"]...)."""
-        wanted = {normalize_role(r, "role_indices") for r in _as_role_list(roles)}
-        return np.array([i for i, r in enumerate(self.roles) if r in wanted], dtype=np.int64)
+        wanted = sorted({normalize_role(r, "role_indices") for r in _as_role_list(roles)})
+        return np.flatnonzero(np.isin(self._role_array, wanted)).astype(np.int64)
+
+    @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        return {label: i for i, label in enumerate(self.names)}
 
     def index(self, neuron: str) -> int:
         """Position of a neuron by name."""
         try:
-            return self.names.index(neuron)
-        except ValueError:
+            return self._positions[neuron]
+        except (KeyError, TypeError):
             raise ConnectomeError(f"connectome {self.name!r} has no neuron {neuron!r}") from None
 
     def summary(self) -> dict[str, Any]:
-        """Counts, fingerprint and citation as a plain dict."""
+        """Counts, fingerprint and citation as a plain dict (counts as ints when whole)."""
         return {
             "name": self.name,
             "neurons": self.num_neurons,
@@ -262,9 +380,9 @@ class Connectome:
             "inter": len(self.role_indices("I")),
             "motor": len(self.role_indices("M")),
             "chemical_pairs": self.num_edges("chemical"),
-            "chemical_synapses": self.num_synapses("chemical"),
+            "chemical_synapses": _whole(self.num_synapses("chemical")),
             "electrical_pairs": self.num_edges("electrical"),
-            "electrical_synapses": self.num_synapses("electrical"),
+            "electrical_synapses": _whole(self.num_synapses("electrical")),
             "directed_pairs": self.num_edges("all"),
             "fingerprint": self.fingerprint,
             "citation": self.citation,
@@ -275,7 +393,9 @@ class Connectome:
         """A copy with some fields changed (validated again).
 
         Example:
-            >>> c2 = c.replace(chemical=np.zeros_like(c.chemical), name="no-chem")
+            >>> worm = load_connectome()
+            >>> worm.replace(chemical=worm.chemical * 0, name="no-chem").num_edges("chemical")
+            0
         """
         return dataclasses.replace(self, **changes)
 
@@ -303,81 +423,25 @@ class Connectome:
         return Connectome(
             names=tuple(self.names[i] for i in idx),
             roles=tuple(self.roles[i] for i in idx),
-            chemical=self.chemical[np.ix_(idx, idx)],
-            electrical=self.electrical[np.ix_(idx, idx)],
+            chemical=self.chemical[idx][:, idx],
+            electrical=self.electrical[idx][:, idx],
             attributes={k: tuple(v[i] for i in idx) for k, v in self.attributes.items()},
             name=f"{self.name}[subgraph]",
             citation=self.citation,
         )
 
-    # --- networkx -------------------------------------------------------
-    def to_networkx(self) -> nx.MultiDiGraph:
-        """A MultiDiGraph in the neurodata schema.
 
-        Nodes are neuron names with ``role`` (S/I/M) and the per-neuron
-        attributes; edges carry ``synapse_type`` ("C" or "E") and ``weight``.
-        Electrical junctions appear in both directions.
-        """
-        graph = nx.MultiDiGraph(name=self.name, citation=self.citation)
-        for i, label in enumerate(self.names):
-            data = {k: v[i] for k, v in self.attributes.items() if v[i] is not None}
-            graph.add_node(label, role=self.roles[i], **data)
-        for kind, matrix in (("C", self.chemical), ("E", self.electrical)):
-            for i, j in zip(*np.nonzero(matrix)):
-                graph.add_edge(
-                    self.names[i], self.names[j], synapse_type=kind, weight=float(matrix[i, j])
-                )
-        return graph
-
-    @classmethod
-    def from_networkx(
-        cls,
-        graph: nx.Graph,
-        default_role: str = "I",
-        name: str | None = None,
-        citation: str = "",
-    ) -> Connectome:
-        """Build a connectome from any networkx graph.
-
-        Node attribute ``role`` (S/I/M/NA) gives the role, ``default_role``
-        where absent. Edge attribute ``synapse_type`` ("C"/"E", or
-        "chemical"/"electrical") defaults to chemical; ``weight`` defaults to 1.
-        Undirected graphs give symmetric chemical edges.
-
-        Example:
-            >>> Connectome.from_networkx(nx.path_graph(3)).num_edges("chemical")
-            4
-        """
-        from elegans_keras.connectome.tables import connectome_from_records, synapse_type
-
-        label = name or graph.graph.get("name") or "networkx"
-        nodes = []
-        for node, data in graph.nodes(data=True):
-            record = {"name": str(node), "role": data.get("role", default_role)}
-            record.update({k: data[k] for k in ATTRIBUTE_NAMES if k in data})
-            nodes.append(record)
-        edges = []
-        for pre, post, data in graph.edges(data=True):
-            edge = {
-                "pre": str(pre),
-                "post": str(post),
-                "type": synapse_type(data.get("synapse_type", "C"),
-                                     f"networkx graph {label!r}: edge {pre} -> {post}"),
-                "count": data.get("weight", 1.0),
-            }
-            edges.append(edge)
-            if not graph.is_directed() and edge["type"] == "C" and pre != post:
-                edges.append({**edge, "pre": str(post), "post": str(pre)})
-        return connectome_from_records(nodes, edges, source=f"networkx graph {label!r}",
-                                       name=label, citation=citation)
-
-
-def _check_kind(synapses: str) -> str:
+def check_kind(synapses: str) -> str:
+    """``synapses`` if it is ``"all"``, ``"chemical"`` or ``"electrical"``, else raise."""
     if synapses not in SYNAPSE_KINDS:
         raise ConnectomeError(
             f"unknown synapses={synapses!r}; expected one of {', '.join(SYNAPSE_KINDS)}"
         )
     return synapses
+
+
+def _whole(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
 
 
 def _as_role_list(roles: str | Iterable[str]) -> list[str]:

@@ -1,15 +1,25 @@
-"""CSV edge lists (Cook 2019, Witvliet 2021 and home-made files)."""
+"""CSV edge lists (Cook 2019, Witvliet 2021 and home-made files), read strictly.
+
+A file is refused, naming the line, when a row has more fields than the
+header, when a field spans lines (a stray quote swallowing the rest of the
+file), or when two header names are equal after lower-casing: pandas would
+otherwise shift columns, merge lines into one neuron name or keep the last
+of two columns without a word.
+"""
 
 from __future__ import annotations
 
+import csv
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from elegans_keras.connectome.core import Connectome
-from elegans_keras.connectome.tables import connectome_from_records
+from elegans_keras.connectome.core import MAX_SYNAPSE_PAIRS, Connectome
+from elegans_keras.connectome.tables import build_connectome
 from elegans_keras.errors import ConnectomeError
 
 COLUMN_ALIASES = {
@@ -18,6 +28,75 @@ COLUMN_ALIASES = {
     "count": ("count", "weight", "synapses", "nbr", "number of connections"),
     "type": ("type", "synapse_type"),
 }
+
+
+def read_header(path: Path, sep: str, source: str, ignore_case: bool = True) -> list[str]:
+    """The header row of a delimited file, checked for repeated names (ignoring case by default).
+
+    Example:
+        >>> read_header(Path("herm_full_edgelist.csv"), ",", "demo")
+        ['Source', 'Target', 'Weight', 'Type']
+    """
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle, delimiter=sep), None)
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise ConnectomeError(f"{source}: not a readable CSV file ({err})") from None
+    if not header:
+        raise ConnectomeError(f"{source}: the file is empty (no header line)")
+    lowered = [name.strip().lower() if ignore_case else name.strip() for name in header]
+    for k, name in enumerate(lowered):
+        if name in lowered[:k]:
+            raise ConnectomeError(
+                f"{source}: line 1: columns {header[lowered.index(name)]!r} and {header[k]!r} "
+                f"have the same name{' (ignoring case)' if ignore_case else ''}"
+            )
+    return header
+
+
+def read_rows(path: Path, sep: str, source: str, ignore_case: bool = True) -> pd.DataFrame:
+    """The data rows as strings, one column per header name; malformed rows refused by line.
+
+    Blank lines are skipped (their line numbers still count in messages).
+    """
+    header = read_header(path, sep, source, ignore_case)
+    width = len(header)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(path, sep=sep, header=None, skiprows=1, names=range(width + 1),
+                                dtype=str, keep_default_na=False, index_col=False,
+                                skip_blank_lines=False, encoding="utf-8-sig",
+                                nrows=MAX_SYNAPSE_PAIRS + 1)
+    except pd.errors.ParserWarning:
+        raise ConnectomeError(
+            f"{source}: a line has at least two more fields than the {width} of the header"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        raise ConnectomeError(f"{source}: not a readable CSV file ({err})") from None
+    if len(table) > MAX_SYNAPSE_PAIRS:
+        raise ConnectomeError(f"{source}: more than {MAX_SYNAPSE_PAIRS} rows (the limit)")
+    lines = np.arange(len(table)) + 2
+    spans = np.zeros(len(table), dtype=bool)
+    for column in table.columns:
+        spans |= table[column].str.contains("[\r\n]", regex=True).to_numpy()
+    if spans.any():
+        k = int(spans.argmax())
+        raise ConnectomeError(
+            f"{source}: line {lines[k]}: a field spans several lines (an unbalanced quote?)"
+        )
+    extra = (table[width] != "").to_numpy()
+    if extra.any():
+        k = int(extra.argmax())
+        raise ConnectomeError(
+            f"{source}: line {lines[k]} has more fields than the {width} of the header "
+            f"({sep.join(table.iloc[k].tolist()).rstrip(sep)[:80]!r})"
+        )
+    table = table.drop(columns=width)
+    blank = (table == "").all(axis=1).to_numpy()
+    table.columns = header
+    table.index = lines
+    return table[~blank]
 
 
 def read_edgelist(
@@ -36,7 +115,7 @@ def read_edgelist(
     C/E; chemical when absent). Names are stripped of surrounding spaces.
     Neurons are those named by ``roles`` and by the edges, in order of first
     appearance; a neuron without an entry in ``roles`` gets ``default_role``
-    (``None`` makes that an error).
+    (``None`` makes that an error). Errors name the line of the file.
 
     Example:
         >>> c = read_edgelist("herm_full_edgelist.csv", roles={"ADAL": "I"})
@@ -45,35 +124,30 @@ def read_edgelist(
     source = f"edge list {str(path)!r}"
     if not path.is_file():
         raise ConnectomeError(f"{source}: no such file")
-    try:
-        table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise ConnectomeError(f"{source}: not a readable CSV file ({err})") from None
-    columns = _find_columns(table, source)
+    table = read_rows(path, sep, source)
+    columns = _find_columns(list(table.columns), source)
     if table.empty:
         raise ConnectomeError(f"{source}: the graph is empty (no edges)")
-
-    table["pre"] = table[columns["pre"]].str.strip()
-    table["post"] = table[columns["post"]].str.strip()
-    table["type"] = table[columns["type"]] if "type" in columns else "C"
-    table["count"] = table[columns["count"]] if "count" in columns else 1.0
-    edges = table[["pre", "post", "type", "count"]].to_dict("records")
-
+    lines = table.index.to_numpy()
+    synapses = pd.DataFrame({
+        "pre": table[columns["pre"]].str.strip().to_numpy(),
+        "post": table[columns["post"]].str.strip().to_numpy(),
+        "type": table[columns["type"]].to_numpy() if "type" in columns else "C",
+        "count": table[columns["count"]].to_numpy() if "count" in columns else 1.0,
+    })
     roles = dict(roles or {})
-    order = list(dict.fromkeys([*roles, *table["pre"], *table["post"]]))
-    nodes = []
-    for label in order:
-        role = roles.get(label, default_role)
-        if role is None:
-            raise ConnectomeError(f"{source}: neuron {label!r} has no role (roles= lacks it)")
-        nodes.append({"name": label, "role": role})
-    return connectome_from_records(
-        nodes, edges, source, name=name or path.name.split(".")[0], citation=citation
-    )
+    order = pd.unique(pd.Series([*roles, *synapses["pre"], *synapses["post"]], dtype=object))
+    assigned = [roles.get(label, default_role) for label in order]
+    if default_role is None and any(role is None for role in assigned):
+        label = order[[role is None for role in assigned].index(True)]
+        raise ConnectomeError(f"{source}: neuron {label!r} has no role (roles= lacks it)")
+    neurons = pd.DataFrame({"name": order, "role": assigned})
+    return build_connectome(neurons, synapses, source, name=name or path.name.split(".")[0],
+                            citation=citation, edge_label=lambda k: f"line {lines[k]}")
 
 
-def _find_columns(table: pd.DataFrame, source: str) -> dict[str, str]:
-    lowered = {str(column).strip().lower(): column for column in table.columns}
+def _find_columns(header: list[str], source: str) -> dict[str, str]:
+    lowered = {str(column).strip().lower(): column for column in header}
     found = {}
     for field, aliases in COLUMN_ALIASES.items():
         for alias in aliases:
@@ -84,6 +158,6 @@ def _find_columns(table: pd.DataFrame, source: str) -> dict[str, str]:
         if required not in found:
             raise ConnectomeError(
                 f"{source}: no {required} column; expected one of "
-                f"{', '.join(COLUMN_ALIASES[required])} (found {list(table.columns)})"
+                f"{', '.join(COLUMN_ALIASES[required])} (found {header})"
             )
     return found

@@ -1,19 +1,149 @@
-"""GraphML in the neurodata / Elegans-AI schema, and plain GraphML."""
+"""GraphML in the neurodata / Elegans-AI schema, and plain GraphML, read and written as streams.
+
+The reader walks the file with ``xml.etree.ElementTree.iterparse`` and keeps
+only the node and edge columns, so memory is O(N + E) whatever the file size;
+a graph beyond :data:`~elegans_keras.connectome.core.MAX_NEURONS` neurons or
+:data:`~elegans_keras.connectome.core.MAX_SYNAPSE_PAIRS` edges is refused as
+soon as the count is passed.
+"""
 
 from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from typing import Any, TextIO
+from xml.sax.saxutils import escape, quoteattr
 
-import networkx as nx
+import pandas as pd
 
 from elegans_keras.atomic import atomic_path
-from elegans_keras.connectome.core import ATTRIBUTE_NAMES, Connectome
-from elegans_keras.connectome.tables import connectome_from_records, synapse_type
+from elegans_keras.connectome.core import (
+    ATTRIBUTE_NAMES,
+    MAX_NEURONS,
+    MAX_SYNAPSE_PAIRS,
+    Connectome,
+)
+from elegans_keras.connectome.tables import build_connectome
 from elegans_keras.errors import ConnectomeError
 
-_GRAPHML_NS = "{http://graphml.graphdrawing.org/xmlns}"
+_NS = "{http://graphml.graphdrawing.org/xmlns}"
+_CASTS = {"int": int, "long": int, "float": float, "double": float, "string": str,
+          "boolean": lambda text: text.strip().lower() in ("true", "1")}
+
+
+def _tag(element: ElementTree.Element) -> str:
+    return element.tag.removeprefix(_NS)
+
+
+class _Stream:
+    """The state of one pass over a GraphML file."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.keys: dict[str, tuple[str, str, Any, Any]] = {}
+        self.graphs = 0
+        self.directed = True
+        self.node_ids: list[str] = []
+        self.node_data: list[dict[str, Any]] = []
+        self.edge_ids: set[str] = set()
+        self.edges: dict[str, list[Any]] = {"source": [], "target": [], "type": [], "count": [],
+                                            "directed": []}
+
+    def fail(self, problem: str) -> None:
+        raise ConnectomeError(f"{self.source}: {problem}")
+
+    def key(self, element: ElementTree.Element) -> None:
+        """Record a ``<key>``: its scope, attribute name, type and default."""
+        cast = _CASTS.get(element.get("attr.type", "string"), str)
+        default = next((child.text for child in element if _tag(child) == "default"), None)
+        name = element.get("attr.name") or element.get("id")
+        self.keys[element.get("id")] = (element.get("for", "all"), name, cast,
+                                        None if default is None else self._cast(cast, default,
+                                                                                "<key>", name))
+
+    def _cast(self, cast: Any, text: str, where: str, name: str) -> Any:
+        try:
+            return cast(text)
+        except ValueError:
+            self.fail(f"{where}: {name}={text!r} is not of its declared type")
+
+    def data(self, element: ElementTree.Element, target: str) -> dict[str, Any]:
+        """The attributes of a node or edge: declared defaults, then its ``<data>``."""
+        values = {name: default for scope, name, _, default in self.keys.values()
+                  if default is not None and scope in (target, "all")}
+        where = f"<{target}> {element.get('id')!r}"
+        for child in element:
+            if _tag(child) != "data":
+                continue
+            key = child.get("key")
+            if key not in self.keys:
+                self.fail(f"{where} uses undeclared key {key!r}")
+            _, name, cast, _ = self.keys[key]
+            values[name] = self._cast(cast, child.text or "", where, name)
+        return values
+
+    def node(self, element: ElementTree.Element) -> None:
+        """Record a ``<node>``."""
+        node_id = element.get("id")
+        if node_id is None:
+            self.fail(f"<node> #{len(self.node_ids)} has no id")
+        if len(self.node_ids) >= MAX_NEURONS:
+            self.fail(f"more than {MAX_NEURONS} neurons (the limit)")
+        self.node_ids.append(node_id)
+        self.node_data.append(self.data(element, "node"))
+
+    def edge(self, element: ElementTree.Element) -> None:
+        """Record an ``<edge>`` (ids must be unique: networkx would merge repeats)."""
+        edge_id = element.get("id")
+        if edge_id is not None:
+            if edge_id in self.edge_ids:
+                self.fail(f"edge id {edge_id!r} is declared twice")
+            self.edge_ids.add(edge_id)
+        if len(self.edges["source"]) >= MAX_SYNAPSE_PAIRS:
+            self.fail(f"more than {MAX_SYNAPSE_PAIRS} edges (the limit)")
+        data = self.data(element, "edge")
+        directed = element.get("directed")
+        self.edges["source"].append(element.get("source"))
+        self.edges["target"].append(element.get("target"))
+        self.edges["type"].append(data.get("synapse_type", "C"))
+        self.edges["count"].append(data.get("weight", 1.0))
+        self.edges["directed"].append(self.directed if directed is None
+                                      else directed.lower() == "true")
+
+
+def _parse(path: Path, source: str) -> _Stream:
+    stream = _Stream(source)
+    stack: list[ElementTree.Element] = []
+    try:
+        for event, element in ElementTree.iterparse(path, events=("start", "end")):
+            tag = _tag(element)
+            if event == "start":
+                if not stack and tag != "graphml":
+                    stream.fail(f"root element is <{element.tag}>, not <graphml>")
+                if tag == "graph":
+                    if any(_tag(e) == "node" for e in stack):
+                        stream.fail("a <node> holds a nested <graph>; nested graphs are not "
+                                    "supported")
+                    stream.graphs += 1
+                    if stream.graphs > 1:
+                        stream.fail("the file holds more than one <graph>; only one is supported")
+                    stream.directed = element.get("edgedefault", "directed") == "directed"
+                elif tag == "hyperedge":
+                    stream.fail("<hyperedge> elements are not supported")
+                stack.append(element)
+                continue
+            stack.pop()
+            if tag == "key":
+                stream.key(element)
+            elif tag in ("node", "edge"):
+                if not stack or _tag(stack[-1]) != "graph":
+                    stream.fail(f"a <{tag}> outside a <graph>")
+                getattr(stream, tag)(element)
+                stack[-1].clear()
+    except (ElementTree.ParseError, UnicodeDecodeError, ValueError) as err:
+        raise ConnectomeError(f"{source}: not a readable GraphML file ({err})") from None
+    return stream
 
 
 def read_graphml(
@@ -22,14 +152,16 @@ def read_graphml(
     name: str | None = None,
     citation: str = "",
 ) -> Connectome:
-    """Read a connectome from GraphML.
+    """Read a connectome from GraphML (streamed; O(N + E) memory).
 
     Neurodata schema: node ``role`` S/M/NA; the neuron's name is ``cell_name``
     when present, else ``name``, else the node id; edge ``synapse_type`` C/E
     and ``weight`` (synapse count). Parallel C and E edges between the same
     pair are both kept. For plain GraphML, pass ``default_role`` for nodes
     without a role; edges without ``synapse_type`` are chemical, without
-    ``weight`` count 1.
+    ``weight`` count 1. Refused, naming the element: a second ``<graph>``,
+    nested graphs, hyperedges, repeated node or edge ids, nodes without id,
+    edges naming undeclared nodes, more than the size limits.
 
     Example:
         >>> c = read_graphml("celegans_herm.graphml")
@@ -40,14 +172,16 @@ def read_graphml(
     source = f"GraphML file {str(path)!r}"
     if not path.is_file():
         raise ConnectomeError(f"{source}: no such file")
-    _check_node_references(path, source)
-    try:
-        graph = nx.read_graphml(path)
-    except Exception as err:  # networkx/xml raise many types on malformed files
-        raise ConnectomeError(f"{source}: not a readable GraphML file ({err})") from None
-
-    nodes, ids_to_names = [], {}
-    for node_id, data in graph.nodes(data=True):
+    stream = _parse(path, source)
+    if not stream.node_ids:
+        raise ConnectomeError(f"{source}: the graph is empty (no <node> elements)")
+    ids = pd.Index(stream.node_ids)
+    if ids.has_duplicates:
+        raise ConnectomeError(
+            f"{source}: node id {ids[ids.duplicated()][0]!r} is declared twice"
+        )
+    records = []
+    for node_id, data in zip(stream.node_ids, stream.node_data):
         label = data.get("cell_name") or data.get("name") or node_id
         role = data.get("role", default_role)
         if role is None:
@@ -55,73 +189,71 @@ def read_graphml(
                 f"{source}: node {node_id!r} ({label}) is missing required attribute 'role' "
                 "(pass default_role= for plain GraphML)"
             )
-        ids_to_names[node_id] = str(label)
         record = {"name": str(label), "role": role}
         record.update({k: data[k] for k in ATTRIBUTE_NAMES if k in data})
-        nodes.append(record)
-
-    edges = []
-    for pre, post, data in graph.edges(data=True):
-        edge = {
-            "pre": ids_to_names[pre],
-            "post": ids_to_names[post],
-            "type": synapse_type(data.get("synapse_type", "C"), f"{source}: edge {pre} -> {post}"),
-            "count": data.get("weight", 1.0),
-        }
-        edges.append(edge)
-        if not graph.is_directed() and edge["type"] == "C" and pre != post:
-            edges.append({**edge, "pre": edge["post"], "post": edge["pre"]})
-    return connectome_from_records(
-        nodes, edges, source, name=name or path.name.split(".")[0], citation=citation
-    )
+        records.append(record)
+    neurons = pd.DataFrame(records)
+    edges = pd.DataFrame(stream.edges)
+    names = neurons["name"].astype(str).str.strip().to_numpy()
+    for end in ("source", "target"):
+        positions = ids.get_indexer(edges[end])
+        unknown = positions < 0
+        if unknown.any():
+            k = int(unknown.argmax())
+            raise ConnectomeError(
+                f"{source}: edge #{k} ({edges['source'][k]} -> {edges['target'][k]}) "
+                f"refers to unknown node {edges[end][k]!r}"
+            )
+        edges[end] = names[positions]
+    mirror = edges[(~edges["directed"]) & (edges["source"] != edges["target"])
+                   & (edges["type"].astype(str).str.strip().str.upper().isin(["C", "CHEMICAL"]))]
+    mirror = mirror.rename(columns={"source": "target", "target": "source"})
+    synapses = pd.concat([edges, mirror], ignore_index=True).rename(
+        columns={"source": "pre", "target": "post"})
+    return build_connectome(neurons, synapses[["pre", "post", "type", "count"]], source,
+                            name=name or path.name.split(".")[0], citation=citation)
 
 
 def write_graphml(connectome: Connectome, path: str | os.PathLike) -> Path:
-    """Write a connectome as neurodata-schema GraphML (atomically).
+    """Write a connectome as neurodata-schema GraphML (streamed, atomically).
 
-    Node ids are the neuron names; interneurons are written with role ``NA``
-    as in the original schema; electrical junctions appear in both directions.
+    Node ids are ``n0``, ``n1``...; the name is the ``cell_name`` attribute;
+    interneurons are written with role ``NA`` as in the original schema;
+    electrical junctions appear in both directions. :func:`read_graphml` reads
+    the file back to an equal connectome.
 
     Example:
         >>> write_graphml(load_connectome(), "worm.graphml")
+        PosixPath('worm.graphml')
     """
-    graph = connectome.to_networkx()
-    for node, data in graph.nodes(data=True):
-        data["cell_name"] = node
-        data["role"] = "NA" if data["role"] == "I" else data["role"]
-        for key in ("soma_pos",):
-            if key in data:
-                data[key] = float(data[key])
     with atomic_path(path) as temporary:
-        nx.write_graphml(graph, temporary)
+        with open(temporary, "w", encoding="utf-8") as stream:
+            _write(connectome, stream)
     return Path(path)
 
 
-def _check_node_references(path: Path, source: str) -> None:
-    """Refuse nodes without or with repeated ids, and edges naming undeclared nodes.
-
-    networkx would name an id-less node ``"None"``, merge repeated ids and
-    invent undeclared nodes.
-    """
-    try:
-        root = ElementTree.parse(path).getroot()
-    except (ElementTree.ParseError, UnicodeDecodeError, ValueError) as err:
-        raise ConnectomeError(f"{source}: not a readable GraphML file ({err})") from None
-    if root.tag not in (f"{_GRAPHML_NS}graphml", "graphml"):
-        raise ConnectomeError(f"{source}: root element is <{root.tag}>, not <graphml>")
-    ids = [node.get("id") for node in root.iter() if node.tag.endswith("node")]
-    if not ids:
-        raise ConnectomeError(f"{source}: the graph is empty (no <node> elements)")
-    if None in ids:
-        raise ConnectomeError(f"{source}: <node> #{ids.index(None)} has no id")
-    declared = set(ids)
-    if len(declared) < len(ids):
-        twice = next(i for k, i in enumerate(ids) if i in ids[:k])
-        raise ConnectomeError(f"{source}: node id {twice!r} is declared twice")
-    for position, edge in enumerate(e for e in root.iter() if e.tag.endswith("edge")):
-        for end in ("source", "target"):
-            if edge.get(end) not in declared:
-                raise ConnectomeError(
-                    f"{source}: edge #{position} ({edge.get('source')} -> {edge.get('target')}) "
-                    f"refers to unknown node {edge.get(end)!r}"
-                )
+def _write(connectome: Connectome, stream: TextIO) -> None:
+    attributes = [k for k in ATTRIBUTE_NAMES if k in connectome.attributes]
+    types = {"soma_pos": "double"}
+    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+                 '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n')
+    for key in ("cell_name", "role", *attributes):
+        stream.write(f'  <key id="v_{key}" for="node" attr.name="{key}" '
+                     f'attr.type="{types.get(key, "string")}"/>\n')
+    stream.write('  <key id="e_synapse_type" for="edge" attr.name="synapse_type" '
+                 'attr.type="string"/>\n'
+                 '  <key id="e_weight" for="edge" attr.name="weight" attr.type="double"/>\n'
+                 f'  <graph id={quoteattr(connectome.name)} edgedefault="directed">\n')
+    for i, label in enumerate(connectome.names):
+        role = "NA" if connectome.roles[i] == "I" else connectome.roles[i]
+        fields = [("cell_name", label), ("role", role)]
+        fields += [(k, connectome.attributes[k][i]) for k in attributes
+                   if connectome.attributes[k][i] is not None]
+        data = "".join(f'<data key="v_{k}">{escape(str(v))}</data>' for k, v in fields)
+        stream.write(f'    <node id="n{i}">{data}</node>\n')
+    for kind, matrix in (("C", connectome.chemical), ("E", connectome.electrical)):
+        coo = matrix.tocoo()
+        for i, j, count in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()):
+            stream.write(f'    <edge source="n{i}" target="n{j}"><data key="e_synapse_type">'
+                         f'{kind}</data><data key="e_weight">{count!r}</data></edge>\n')
+    stream.write("  </graph>\n</graphml>\n")

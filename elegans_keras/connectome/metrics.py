@@ -12,38 +12,40 @@ Example:
 
 from __future__ import annotations
 
-import numbers
+import warnings
 from collections.abc import Mapping
-from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy.sparse import csgraph, csr_matrix
+import scipy.sparse as sp
+from scipy.sparse import csgraph
 
+from elegans_keras.checks import check_int, make_rng
 from elegans_keras.connectome.core import ROLES, Connectome
-from elegans_keras.connectome.nullmodels import make_rng, swap_edges
+from elegans_keras.connectome.edges import swap_edges
+from elegans_keras.connectome.nullmodels import check_connectome
+from elegans_keras.connectome.spectrum import spectral_radius
 from elegans_keras.errors import ConfigurationError, ConnectomeError
 
+# All-pairs shortest paths (and so small-world coefficients) are exact and
+# refused above this many neurons; pass ``sources=`` for a sampled path length.
+MAX_PATH_NEURONS = 5_000
+_TRIANGLE_ROWS = 4_096
 
-def _check_connectome(c: Any, where: str) -> Connectome:
-    if not isinstance(c, Connectome):
-        raise ConfigurationError(f"{where}: expected a Connectome, got {type(c).__name__}")
-    return c
 
-
-def _mask(c: Connectome, synapses: str, where: str) -> np.ndarray:
-    _check_connectome(c, where)
+def _mask(c: Connectome, synapses: str, where: str) -> sp.csr_array:
+    check_connectome(c, where)
     try:
-        return c.mask(synapses)
+        return c.mask(synapses, sparse=True)
     except ConnectomeError as err:
         raise ConfigurationError(f"{where}: {err}") from None
 
 
-def _undirected(c: Connectome, synapses: str, where: str) -> np.ndarray:
+def _undirected(c: Connectome, synapses: str, where: str) -> sp.csr_array:
     mask = _mask(c, synapses, where)
-    simple = mask | mask.T
-    np.fill_diagonal(simple, False)
+    simple = sp.csr_array(((mask + mask.T) > 0).astype(np.int8))
+    simple.setdiag(0)
+    simple.eliminate_zeros()
     return simple
 
 
@@ -51,81 +53,88 @@ def _one_hot_roles(c: Connectome) -> np.ndarray:
     return (np.asarray(c.roles)[:, None] == np.asarray(ROLES)[None, :]).astype(np.int64)
 
 
-# --- undirected kernels on a symmetric boolean matrix without self-loops ----
-def _closed_walks(adjacency: np.ndarray) -> np.ndarray:
-    """Per node, twice its number of triangles (diagonal of A^3)."""
-    a = adjacency.astype(np.float64)
-    return ((a @ a) * a).sum(axis=1)
+# --- undirected kernels on a symmetric 0/1 sparse matrix without self-loops --
+def _closed_walks(adjacency: sp.csr_array) -> np.ndarray:
+    """Per node, twice its number of triangles (diagonal of A^3), in row blocks."""
+    a = sp.csr_array(adjacency, dtype=np.float64)
+    walks = np.zeros(a.shape[0])
+    for start in range(0, a.shape[0], _TRIANGLE_ROWS):
+        rows = a[start:start + _TRIANGLE_ROWS]
+        walks[start:start + rows.shape[0]] = (rows @ a).multiply(rows).sum(axis=1)
+    return walks
 
 
-def _average_clustering(adjacency: np.ndarray) -> float:
-    degree = adjacency.sum(axis=1).astype(np.float64)
+def _degrees(adjacency: sp.csr_array) -> np.ndarray:
+    return np.diff(adjacency.indptr).astype(np.float64)
+
+
+def _average_clustering(adjacency: sp.csr_array) -> float:
+    degree = _degrees(adjacency)
     pairs = degree * (degree - 1)
     local = np.divide(_closed_walks(adjacency), pairs, out=np.zeros_like(pairs), where=pairs > 0)
     return float(local.mean())
 
 
-def _transitivity(adjacency: np.ndarray) -> float:
-    degree = adjacency.sum(axis=1).astype(np.float64)
+def _transitivity(adjacency: sp.csr_array) -> float:
+    degree = _degrees(adjacency)
     triples = float((degree * (degree - 1)).sum())
     return float(_closed_walks(adjacency).sum() / triples) if triples else 0.0
 
 
-def _largest_component(adjacency: np.ndarray) -> np.ndarray:
-    _, labels = csgraph.connected_components(csr_matrix(adjacency), directed=False)
-    keep = labels == np.bincount(labels).argmax()
-    return adjacency[np.ix_(keep, keep)]
+def _largest_component(adjacency: sp.csr_array) -> sp.csr_array:
+    _, labels = csgraph.connected_components(adjacency, directed=False)
+    keep = np.flatnonzero(labels == np.bincount(labels).argmax())
+    return adjacency[keep][:, keep]
 
 
 def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("nan")
 
 
-def _path_length(adjacency: np.ndarray) -> float:
-    """Mean shortest path length over the largest connected component."""
+def _check_path_size(n: int, where: str) -> None:
+    if n > MAX_PATH_NEURONS:
+        raise ConfigurationError(
+            f"{where}: the largest component has {n} neurons; all-pairs shortest paths are "
+            f"refused above {MAX_PATH_NEURONS} (pass sources=K to characteristic_path_length "
+            "for an estimate from K random source neurons)"
+        )
+
+
+def _path_length(adjacency: sp.csr_array, where: str, sources: np.ndarray | None = None) -> float:
+    """Mean shortest path length over the largest connected component (from ``sources``)."""
     component = _largest_component(adjacency)
     n = component.shape[0]
     if n < 2:
         return 0.0
-    distances = csgraph.shortest_path(csr_matrix(component), directed=False, unweighted=True)
-    return float(distances.sum() / (n * (n - 1)))
+    if sources is None:
+        _check_path_size(n, where)
+    distances = csgraph.shortest_path(component, directed=False, unweighted=True,
+                                      indices=sources)
+    if sources is None:
+        return float(distances.sum() / (n * (n - 1)))
+    return float(distances.sum() / (len(sources) * (n - 1)))
 
 
 # --- public metrics ---------------------------------------------------------
-def spectral_radius(
-    c_or_matrix: Connectome | np.ndarray, synapses: str = "all", weighted: bool = True
-) -> float:
-    """Largest |eigenvalue| of the (directed, non-symmetric) adjacency matrix.
+def adjacency_spectral_radius(c: Connectome, synapses: str = "all",
+                              weighted: bool = True) -> float:
+    """Largest |eigenvalue| of the connectome's (directed) adjacency matrix.
 
-    A Connectome gives ``c.adjacency(synapses, weighted)``; a square array is
-    used as is (binarised when ``weighted=False``). General eigenvalues
-    (``numpy.linalg.eigvals``), since chemical synapses are directed.
+    ``weighted``: synapse counts, else 0/1. Exact up to
+    :data:`~elegans_keras.connectome.spectrum.EXACT_LIMIT` neurons, a checked
+    sparse estimate above (see :mod:`~elegans_keras.connectome.spectrum`).
 
     Example:
-        >>> spectral_radius(np.array([[0.0, 2.0], [0.5, 0.0]]))
-        1.0
+        >>> round(adjacency_spectral_radius(worm, weighted=False), 2)
+        10.29
     """
-    where = "spectral_radius"
-    if isinstance(c_or_matrix, Connectome):
-        try:
-            matrix = c_or_matrix.adjacency(synapses, weighted=weighted)
-        except ConnectomeError as err:
-            raise ConfigurationError(f"{where}: {err}") from None
-    else:
-        try:
-            matrix = np.asarray(c_or_matrix, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ConfigurationError(
-                f"{where}: expected a Connectome or a numeric square matrix, "
-                f"got {type(c_or_matrix).__name__}"
-            ) from None
-        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.size == 0:
-            raise ConfigurationError(f"{where}: matrix shape {matrix.shape} is not square")
-        if not np.all(np.isfinite(matrix)):
-            raise ConfigurationError(f"{where}: matrix has non-finite entries")
-        if not weighted:
-            matrix = (matrix != 0).astype(np.float64)
-    return float(np.abs(np.linalg.eigvals(matrix)).max())
+    where = "adjacency_spectral_radius"
+    check_connectome(c, where)
+    try:
+        matrix = c.adjacency(synapses, weighted=weighted, sparse=True)
+    except ConnectomeError as err:
+        raise ConfigurationError(f"{where}: {err}") from None
+    return spectral_radius(matrix)
 
 
 def clustering(c: Connectome, synapses: str = "all") -> float:
@@ -140,16 +149,29 @@ def clustering(c: Connectome, synapses: str = "all") -> float:
     return _average_clustering(_undirected(c, synapses, "clustering"))
 
 
-def characteristic_path_length(c: Connectome, synapses: str = "all") -> float:
+def characteristic_path_length(c: Connectome, synapses: str = "all", sources: int | None = None,
+                               seed: int = 0) -> float:
     """Mean shortest path length of the undirected simple graph's largest component.
 
     Equals ``networkx.average_shortest_path_length`` of that component.
+    Exact, and refused above :data:`MAX_PATH_NEURONS` neurons; with
+    ``sources=K`` it is the mean over K source neurons drawn at random
+    (seeded), an unbiased estimate whose standard error is the spread of the
+    per-source means over sqrt(K).
 
     Example:
         >>> 2 < characteristic_path_length(worm) < 3
         True
     """
-    return _path_length(_undirected(c, synapses, "characteristic_path_length"))
+    where = "characteristic_path_length"
+    adjacency = _undirected(c, synapses, where)
+    if sources is None:
+        return _path_length(adjacency, where)
+    check_int(sources, "sources", where, low=1)
+    component_size = _largest_component(adjacency).shape[0]
+    chosen = make_rng(seed, where).choice(component_size, size=min(sources, component_size),
+                                          replace=False)
+    return _path_length(adjacency, where, np.sort(chosen))
 
 
 def small_world(
@@ -187,35 +209,33 @@ def small_world(
     """
     where = "small_world"
     rng = make_rng(seed, where)
-    for label, value, low in (
-        ("n_references", n_references, 1),
-        ("niter", niter, 0),
-        ("lattice_niter", lattice_niter, 0),
-    ):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise ConfigurationError(f"{where}: {label} must be an int >= {low}, got {value!r}")
+    check_int(n_references, "n_references", where, low=1)
+    check_int(niter, "niter", where)
+    check_int(lattice_niter, "lattice_niter", where)
     graph = _largest_component(_undirected(c, synapses, where))
     n = graph.shape[0]
-    u, v = np.nonzero(np.triu(graph))
+    _check_path_size(n, where)
+    upper = sp.triu(graph).tocoo()
+    u, v = upper.row.astype(np.int64), upper.col.astype(np.int64)
     if u.size < 2:
         raise ConfigurationError(f"{where}: the graph needs at least 2 edges, has {u.size}")
 
-    def rebuild(pair: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        adjacency = np.zeros((n, n), dtype=bool)
-        adjacency[pair] = True
-        return adjacency | adjacency.T
+    def rebuild(pair: tuple[np.ndarray, np.ndarray]) -> sp.csr_array:
+        i, j = pair
+        ones = np.ones(2 * i.size, dtype=np.int8)
+        return sp.csr_array(sp.coo_array((ones, (np.r_[i, j], np.r_[j, i])), shape=(n, n)))
 
     random_t, random_l, lattice_c = [], [], []
     for _ in range(int(n_references)):
         reference = rebuild(swap_edges(u, v, n, niter * u.size, rng, directed=False))
         random_t.append(_transitivity(reference))
-        random_l.append(_path_length(reference))
+        random_l.append(_path_length(reference, where))
         lattice = rebuild(
             swap_edges(u, v, n, lattice_niter * u.size, rng, directed=False, lattice=True)
         )
         lattice_c.append(_average_clustering(lattice))
     transitivity, average = _transitivity(graph), _average_clustering(graph)
-    path_length = _path_length(graph)
+    path_length = _path_length(graph, where)
     t_r, l_r = float(np.mean(random_t)), float(np.mean(random_l))
     c_l = max(average, *lattice_c)
     return {
@@ -240,7 +260,7 @@ def role_mixing(c: Connectome, synapses: str = "all") -> pd.DataFrame:
     mask = _mask(c, synapses, "role_mixing").astype(np.int64)
     roles = _one_hot_roles(c)
     return pd.DataFrame(
-        roles.T @ mask @ roles,
+        roles.T @ (mask @ roles),
         index=pd.Index(ROLES, name="pre"),
         columns=pd.Index(ROLES, name="post"),
     )
@@ -283,19 +303,24 @@ def role_homophily(c: Connectome, synapses: str = "all") -> dict[str, float]:
 
 
 def role_assortativity(c: Connectome, synapses: str = "all") -> float:
-    """``networkx.attribute_assortativity_coefficient`` of the role on the directed mask.
+    """Newman's attribute assortativity of the role on the directed mask.
 
-    NaN when it is undefined (every edge joins neurons of a single role).
+    ``(trace(e) - sum_k a_k b_k) / (1 - sum_k a_k b_k)`` with ``e`` the role
+    mixing matrix normalised to sum 1 and ``a``, ``b`` its row and column
+    sums: ``networkx.attribute_assortativity_coefficient`` computed from
+    :func:`role_mixing`. NaN when undefined (every edge joins one role).
 
     Example:
         >>> -1 <= role_assortativity(worm) <= 1
         True
     """
-    mask = _mask(c, synapses, "role_assortativity")
-    graph = nx.from_numpy_array(mask.astype(np.int64), create_using=nx.DiGraph)
-    nx.set_node_attributes(graph, dict(enumerate(c.roles)), "role")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return float(nx.attribute_assortativity_coefficient(graph, "role"))
+    mixing = role_mixing(c, synapses).to_numpy().astype(np.float64)
+    total = mixing.sum()
+    if total == 0:
+        return float("nan")
+    e = mixing / total
+    chance = float(e.sum(axis=1) @ e.sum(axis=0))
+    return float("nan") if np.isclose(chance, 1.0) else (float(np.trace(e)) - chance) / (1 - chance)
 
 
 def dyad_census(c: Connectome, synapses: str = "chemical") -> dict[str, int]:
@@ -307,11 +332,11 @@ def dyad_census(c: Connectome, synapses: str = "chemical") -> dict[str, int]:
         >>> sum(dyad_census(worm).values()) == 279 * 278 // 2
         True
     """
-    mask = _mask(c, synapses, "dyad_census").copy()
-    np.fill_diagonal(mask, False)
+    mask = _without_loops(_mask(c, synapses, "dyad_census"))
     n = mask.shape[0]
-    mutual = int((mask & mask.T).sum() // 2)
-    asymmetric = int((mask ^ mask.T).sum() // 2)
+    reciprocated = int(mask.multiply(mask.T).nnz)
+    mutual = reciprocated // 2
+    asymmetric = int(mask.nnz) - reciprocated
     null = n * (n - 1) // 2 - mutual - asymmetric
     return {"mutual": mutual, "asymmetric": asymmetric, "null": null}
 
@@ -328,28 +353,43 @@ def two_hop_paths(c: Connectome, synapses: str = "all") -> pd.Series:
         >>> two_hop_paths(worm)["S->I->M"] > 0
         True
     """
-    mask = _mask(c, synapses, "two_hop_paths").copy()
-    np.fill_diagonal(mask, False)
+    m = _without_loops(_mask(c, synapses, "two_hop_paths")).astype(np.int64)
     roles = _one_hot_roles(c)
-    m = mask.astype(np.int64)
-    walks = np.einsum("xb,by,bz->xyz", roles.T @ m, roles, m @ roles)
-    backtracks = roles.T @ (m * m.T) @ roles
+    walks = np.einsum("xb,by,bz->xyz", (m.T @ roles).T, roles, m @ roles)
+    backtracks = roles.T @ (m.multiply(m.T) @ roles)
     walks -= np.einsum("xy,xz->xyz", backtracks, np.eye(len(ROLES), dtype=np.int64))
     labels = [f"{x}->{y}->{z}" for x in ROLES for y in ROLES for z in ROLES]
     return pd.Series(walks.reshape(-1), index=pd.Index(labels, name="path"), name="paths")
 
 
+def _without_loops(mask: sp.csr_array) -> sp.csr_array:
+    mask = sp.csr_array(mask, copy=True)
+    mask.setdiag(False)
+    mask.eliminate_zeros()
+    return mask
+
+
 def graph_metrics(c: Connectome, seed: int = 0, n_references: int = 10) -> dict[str, float]:
     """All scalar metrics of one connectome (small-world references seeded by ``seed``).
+
+    Above :data:`MAX_PATH_NEURONS` neurons the path length and small-world
+    coefficients are NaN (with a warning): they need all-pairs shortest paths.
 
     Example:
         >>> graph_metrics(worm)["neurons"]
         279
     """
-    _check_connectome(c, "graph_metrics")
+    check_connectome(c, "graph_metrics")
     n = c.num_neurons
     directed = c.num_edges("all")
-    world = small_world(c, seed=seed, n_references=n_references)
+    if n <= MAX_PATH_NEURONS:
+        world = small_world(c, seed=seed, n_references=n_references)
+    else:
+        warnings.warn(f"graph_metrics: {c.name!r} has {n} neurons (> {MAX_PATH_NEURONS}); path "
+                      "length, sigma and omega are left NaN", stacklevel=2)
+        simple = _undirected(c, "all", "graph_metrics")
+        world = dict.fromkeys(("sigma", "omega", "path_length"), float("nan"))
+        world.update(clustering=_average_clustering(simple), transitivity=_transitivity(simple))
     dyads = dyad_census(c, "chemical")
     paths = two_hop_paths(c)
     return {
@@ -358,8 +398,8 @@ def graph_metrics(c: Connectome, seed: int = 0, n_references: int = 10) -> dict[
         "electrical_edges": c.num_edges("electrical"),
         "directed_edges": directed,
         "density": directed / (n * (n - 1)) if n > 1 else 0.0,
-        "spectral_radius": spectral_radius(c),
-        "spectral_radius_binary": spectral_radius(c, weighted=False),
+        "spectral_radius": adjacency_spectral_radius(c),
+        "spectral_radius_binary": adjacency_spectral_radius(c, weighted=False),
         "clustering": world["clustering"],
         "transitivity": world["transitivity"],
         "path_length": world["path_length"],
@@ -387,7 +427,7 @@ def compare(
     if not isinstance(connectomes, Mapping) or not connectomes:
         raise ConfigurationError("compare: expected a non-empty dict of name -> Connectome")
     rows = {
-        str(name): graph_metrics(_check_connectome(c, f"compare[{name!r}]"), seed, n_references)
+        str(name): graph_metrics(check_connectome(c, f"compare[{name!r}]"), seed, n_references)
         for name, c in connectomes.items()
     }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("connectome")

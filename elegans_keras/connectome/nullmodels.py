@@ -5,7 +5,10 @@ returns a new connectome with the same names, order, roles and attributes;
 the result is deterministic for the seed. Chemical edges are directed
 (pre, post) pairs, electrical edges unordered pairs, and a synapse count
 travels with its edge (or is drawn from the original's counts of that type
-when the topology is generated from scratch). See ``notes/nullmodels.md``.
+when the topology is generated from scratch). ``rewire``, ``degree_preserving``,
+``erdos_renyi`` and ``shuffle_weights`` work on edge lists (O(E) memory) and
+scale to fly connectomes; ``watts_strogatz`` and ``barabasi_albert`` refuse
+graphs above :data:`MAX_GROWTH_NEURONS` neurons.
 
 Example:
     >>> from elegans_keras.connectome.bundled import load_connectome
@@ -18,194 +21,37 @@ Example:
 from __future__ import annotations
 
 import inspect
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from elegans_keras.checks import check_int, check_probability, make_rng
 from elegans_keras.connectome.core import Connectome
+from elegans_keras.connectome.edges import (
+    Edges,
+    chemical_matrix,
+    electrical_matrix,
+    redraw_endpoints,
+    sample_pairs,
+    swap_edges,
+)
 from elegans_keras.errors import ConfigurationError
 
-Edges = tuple[np.ndarray, np.ndarray]
+# Generators whose construction is quadratic in N refuse larger graphs.
+MAX_GROWTH_NEURONS = 20_000
 
 
-# --- argument checks ------------------------------------------------------
-def make_rng(seed: int, where: str) -> np.random.Generator:
-    """A numpy Generator for a non-negative integer seed (ConfigurationError otherwise).
-
-    Example:
-        >>> make_rng(3, "rewire").integers(10) == make_rng(3, "rewire").integers(10)
-        True
-    """
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ConfigurationError(f"{where}: seed must be a non-negative int, got {seed!r}")
-    return np.random.default_rng(int(seed))
-
-
-def _check_connectome(c: Any, where: str) -> Connectome:
+def check_connectome(c: Any, where: str) -> Connectome:
+    """``c`` if it is a :class:`Connectome`, else a ConfigurationError naming ``where``."""
     if not isinstance(c, Connectome):
         raise ConfigurationError(f"{where}: expected a Connectome, got {type(c).__name__}")
     return c
 
 
-def _check_probability(p: Any, where: str) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
-        raise ConfigurationError(f"{where}: p must be a number in [0, 1], got {p!r}")
-    return float(p)
-
-
-# --- edge lists <-> matrices ----------------------------------------------
-def _chemical_edges(c: Connectome) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    pre, post = np.nonzero(c.chemical)
-    return pre, post, c.chemical[pre, post]
-
-
-def _electrical_edges(c: Connectome) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    upper = np.triu(c.electrical)
-    i, j = np.nonzero(upper)
-    return i, j, upper[i, j]
-
-
-def _chemical_matrix(pre: np.ndarray, post: np.ndarray, counts: np.ndarray, n: int) -> np.ndarray:
-    matrix = np.zeros((n, n))
-    matrix[pre, post] = counts
-    return matrix
-
-
-def _electrical_matrix(i: np.ndarray, j: np.ndarray, counts: np.ndarray, n: int) -> np.ndarray:
-    matrix = np.zeros((n, n))
-    matrix[i, j] = counts
-    matrix[j, i] = counts
-    return matrix
-
-
 def _draw_counts(counts: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
     """``size`` counts sampled with replacement from the original's nonzero counts."""
     return rng.choice(counts, size=size, replace=True) if size else np.zeros(0)
-
-
-# --- edge-level kernels ---------------------------------------------------
-def _redraw_endpoints(
-    keep: np.ndarray,
-    other: np.ndarray,
-    chosen: np.ndarray,
-    n: int,
-    rng: np.random.Generator,
-    directed: bool,
-    allow_self_loops: bool,
-) -> np.ndarray:
-    """Move the ``other`` endpoint of each chosen edge to a uniformly drawn free neuron.
-
-    Edges are visited in order; a free neuron is one ``keep[k]`` is not yet
-    connected to (and not ``keep[k]`` itself unless ``allow_self_loops``).
-    An edge whose kept endpoint is connected to every candidate stays put.
-    """
-    other = other.copy()
-    adjacent = np.zeros((n, n), dtype=bool)
-    adjacent[keep, other] = True
-    if not directed:
-        adjacent[other, keep] = True
-    for k in np.flatnonzero(chosen):
-        a, b = keep[k], other[k]
-        free = ~adjacent[a]
-        free[a] &= allow_self_loops
-        candidates = np.flatnonzero(free)
-        if candidates.size == 0:
-            continue
-        new = candidates[rng.integers(candidates.size)]
-        adjacent[a, b] = False
-        adjacent[a, new] = True
-        if not directed:
-            adjacent[b, a] = False
-            adjacent[new, a] = True
-        other[k] = new
-    return other
-
-
-def swap_edges(
-    pre: np.ndarray,
-    post: np.ndarray,
-    n: int,
-    attempts: int,
-    rng: np.random.Generator,
-    directed: bool = True,
-    lattice: bool = False,
-) -> Edges:
-    """Double-edge swaps on an edge list without self-loops; degrees are kept.
-
-    Each attempt draws two edges (a, b) and (c, d) (undirected edges in a
-    random orientation) and replaces them with (a, d) and (c, b) unless that
-    creates a self-loop or a duplicate. With ``lattice=True`` a swap is also
-    rejected if it moves the edges further from the ring diagonal (Sporns &
-    Zwi 2004 latticisation, ring distance ``min(|i-j|, n-|i-j|)``). Attempts
-    are evaluated in vectorised batches of about m/4; within a batch an
-    attempt that reuses an edge or a new pair of an earlier attempt is
-    rejected, so every accepted swap is valid. Edge ``k`` keeps its position
-    in the arrays, so per-edge data (synapse counts) travels with it.
-
-    Example:
-        >>> pre, post = swap_edges(np.array([0, 2]), np.array([1, 3]), 4, 10,
-        ...                        np.random.default_rng(0))
-    """
-    src = np.asarray(pre, dtype=np.int64).copy()
-    dst = np.asarray(post, dtype=np.int64).copy()
-    m = src.size
-    if m < 2 or attempts <= 0:
-        return src, dst
-
-    def key(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return u * n + v if directed else np.minimum(u, v) * n + np.maximum(u, v)
-
-    def ring(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        gap = np.abs(u - v)
-        return np.minimum(gap, n - gap)
-
-    present = np.zeros(n * n, dtype=bool)
-    present[key(src, dst)] = True
-    batch = max(1, m // 4)
-    for start in range(0, int(attempts), batch):
-        size = min(batch, int(attempts) - start)
-        e1, e2 = rng.integers(m, size=(2, size))
-        a, b, c, d = src[e1], dst[e1], src[e2], dst[e2]
-        if not directed:
-            flip1, flip2 = rng.random((2, size)) < 0.5
-            a, b = np.where(flip1, b, a), np.where(flip1, a, b)
-            c, d = np.where(flip2, d, c), np.where(flip2, c, d)
-        new1, new2 = key(a, d), key(c, b)
-        ok = (e1 != e2) & (a != d) & (c != b) & ~present[new1] & ~present[new2]
-        if lattice:
-            ok &= ring(a, d) + ring(c, b) <= ring(a, b) + ring(c, d)
-        ok[ok] = _first_claims(e1[ok], e2[ok])
-        ok[ok] = _first_claims(new1[ok], new2[ok])
-        e1, e2, a, b, c, d = e1[ok], e2[ok], a[ok], b[ok], c[ok], d[ok]
-        present[key(a, b)] = present[key(c, d)] = False
-        present[key(a, d)] = present[key(c, b)] = True
-        src[e1], dst[e1], src[e2], dst[e2] = a, d, c, b
-    return src, dst
-
-
-def _first_claims(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """True for the attempts whose two items no earlier attempt claimed."""
-    items = np.stack([first, second], axis=1).ravel()
-    claimed = np.zeros(items.size, dtype=bool)
-    claimed[np.unique(items, return_index=True)[1]] = True
-    return claimed.reshape(-1, 2).all(axis=1)
-
-
-def _sample_pairs(n: int, m: int, directed: bool, rng: np.random.Generator, where: str) -> Edges:
-    """``m`` distinct pairs (directed or unordered) drawn uniformly, no self-loops."""
-    if directed:
-        rows, cols = np.nonzero(~np.eye(n, dtype=bool))
-    else:
-        rows, cols = np.triu_indices(n, k=1)
-    if m > rows.size:
-        raise ConfigurationError(
-            f"{where}: cannot place {m} {'directed' if directed else 'unordered'} pairs "
-            f"without self-loops among {n} neurons"
-        )
-    chosen = np.sort(rng.choice(rows.size, size=m, replace=False))
-    return rows[chosen], cols[chosen]
 
 
 def _ring_lattice(n: int, m: int) -> Edges:
@@ -263,6 +109,15 @@ def _preferential_attachment(n: int, m_total: int, rng: np.random.Generator, whe
     return np.concatenate(us), np.concatenate(vs)
 
 
+def _check_growth_size(c: Connectome, where: str) -> None:
+    if c.num_neurons > MAX_GROWTH_NEURONS:
+        raise ConfigurationError(
+            f"{where}: {c.num_neurons} neurons; this generator is quadratic in N and refuses "
+            f"graphs above {MAX_GROWTH_NEURONS} neurons (use rewire, degree_preserving or "
+            "erdos_renyi)"
+        )
+
+
 def _assign_types(
     c: Connectome, u: np.ndarray, v: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -281,11 +136,11 @@ def _assign_types(
     flip = rng.random(chemical.size) < 0.5
     pre = np.where(flip, v[chemical], u[chemical])
     post = np.where(flip, u[chemical], v[chemical])
-    chemical_counts = _draw_counts(_chemical_edges(c)[2], chemical.size, rng)
-    electrical_counts = _draw_counts(_electrical_edges(c)[2], electrical.size, rng)
+    chemical_counts = _draw_counts(c.edges("chemical")[2], chemical.size, rng)
+    electrical_counts = _draw_counts(c.edges("electrical")[2], electrical.size, rng)
     return (
-        _chemical_matrix(pre, post, chemical_counts, n),
-        _electrical_matrix(u[electrical], v[electrical], electrical_counts, n),
+        chemical_matrix(pre, post, chemical_counts, n),
+        electrical_matrix(u[electrical], v[electrical], electrical_counts, n),
     )
 
 
@@ -307,20 +162,20 @@ def rewire(c: Connectome, p: float, seed: int, allow_self_loops: bool = False) -
         'celegans_herm/rewire(p=0.2,seed=3)'
     """
     where = "rewire"
-    _check_connectome(c, where)
-    p = _check_probability(p, where)
+    check_connectome(c, where)
+    p = check_probability(p, "p", where)
     rng = make_rng(seed, where)
     n = c.num_neurons
-    pre, post, counts = _chemical_edges(c)
+    pre, post, counts = c.edges("chemical")
     chosen = rng.random(pre.size) < p
-    post = _redraw_endpoints(pre, post, chosen, n, rng, True, bool(allow_self_loops))
-    chemical = _chemical_matrix(pre, post, counts, n)
-    i, j, gap_counts = _electrical_edges(c)
+    post = redraw_endpoints(pre, post, chosen, n, rng, True, bool(allow_self_loops))
+    chemical = chemical_matrix(pre, post, counts, n)
+    i, j, gap_counts = c.edges("electrical")
     chosen = rng.random(i.size) < p
     keep_first = rng.random(i.size) < 0.5
     keep, other = np.where(keep_first, i, j), np.where(keep_first, j, i)
-    other = _redraw_endpoints(keep, other, chosen, n, rng, False, bool(allow_self_loops))
-    electrical = _electrical_matrix(keep, other, gap_counts, n)
+    other = redraw_endpoints(keep, other, chosen, n, rng, False, bool(allow_self_loops))
+    electrical = electrical_matrix(keep, other, gap_counts, n)
     return c.replace(
         chemical=chemical, electrical=electrical, name=f"{c.name}/rewire(p={p:g},seed={seed})"
     )
@@ -342,17 +197,15 @@ def degree_preserving(c: Connectome, seed: int, swaps: int | None = None) -> Con
         True
     """
     where = "degree_preserving"
-    _check_connectome(c, where)
-    if swaps is not None and (
-        isinstance(swaps, bool) or not isinstance(swaps, numbers.Integral) or swaps < 0
-    ):
-        raise ConfigurationError(f"{where}: swaps must be a non-negative int, got {swaps!r}")
+    check_connectome(c, where)
+    if swaps is not None:
+        check_int(swaps, "swaps", where)
     rng = make_rng(seed, where)
     n = c.num_neurons
     matrices = []
     for edges, directed, build in (
-        (_chemical_edges(c), True, _chemical_matrix),
-        (_electrical_edges(c), False, _electrical_matrix),
+        (c.edges("chemical"), True, chemical_matrix),
+        (c.edges("electrical"), False, electrical_matrix),
     ):
         u, v, counts = edges
         loop = u == v
@@ -383,16 +236,16 @@ def erdos_renyi(c: Connectome, seed: int) -> Connectome:
         517
     """
     where = "erdos_renyi"
-    _check_connectome(c, where)
+    check_connectome(c, where)
     rng = make_rng(seed, where)
     n = c.num_neurons
-    chemical_counts = _chemical_edges(c)[2]
-    gap_counts = _electrical_edges(c)[2]
-    pre, post = _sample_pairs(n, chemical_counts.size, True, rng, where)
-    i, j = _sample_pairs(n, gap_counts.size, False, rng, where)
+    chemical_counts = c.edges("chemical")[2]
+    gap_counts = c.edges("electrical")[2]
+    pre, post = sample_pairs(n, chemical_counts.size, True, rng, where)
+    i, j = sample_pairs(n, gap_counts.size, False, rng, where)
     return c.replace(
-        chemical=_chemical_matrix(pre, post, _draw_counts(chemical_counts, pre.size, rng), n),
-        electrical=_electrical_matrix(i, j, _draw_counts(gap_counts, i.size, rng), n),
+        chemical=chemical_matrix(pre, post, _draw_counts(chemical_counts, pre.size, rng), n),
+        electrical=electrical_matrix(i, j, _draw_counts(gap_counts, i.size, rng), n),
         name=f"{c.name}/erdos_renyi(seed={seed})",
     )
 
@@ -415,8 +268,9 @@ def watts_strogatz(c: Connectome, seed: int, p: float = 0.1) -> Connectome:
         2194
     """
     where = "watts_strogatz"
-    _check_connectome(c, where)
-    p = _check_probability(p, where)
+    check_connectome(c, where)
+    _check_growth_size(c, where)
+    p = check_probability(p, "p", where)
     rng = make_rng(seed, where)
     n = c.num_neurons
     total = c.num_edges("chemical") + c.num_edges("electrical")
@@ -425,7 +279,7 @@ def watts_strogatz(c: Connectome, seed: int, p: float = 0.1) -> Connectome:
             f"{where}: {total} edges do not fit a simple graph on {n} neurons"
         )
     u, v = _ring_lattice(n, total)
-    v = _redraw_endpoints(u, v, rng.random(u.size) < p, n, rng, False, False)
+    v = redraw_endpoints(u, v, rng.random(u.size) < p, n, rng, False, False)
     chemical, electrical = _assign_types(c, u, v, rng)
     return c.replace(
         chemical=chemical,
@@ -450,7 +304,8 @@ def barabasi_albert(c: Connectome, seed: int) -> Connectome:
         517
     """
     where = "barabasi_albert"
-    _check_connectome(c, where)
+    check_connectome(c, where)
+    _check_growth_size(c, where)
     rng = make_rng(seed, where)
     total = c.num_edges("chemical") + c.num_edges("electrical")
     u, v = _preferential_attachment(c.num_neurons, total, rng, where)
@@ -471,14 +326,14 @@ def shuffle_weights(c: Connectome, seed: int) -> Connectome:
         True
     """
     where = "shuffle_weights"
-    _check_connectome(c, where)
+    check_connectome(c, where)
     rng = make_rng(seed, where)
     n = c.num_neurons
-    pre, post, counts = _chemical_edges(c)
-    i, j, gap_counts = _electrical_edges(c)
+    pre, post, counts = c.edges("chemical")
+    i, j, gap_counts = c.edges("electrical")
     return c.replace(
-        chemical=_chemical_matrix(pre, post, rng.permutation(counts), n),
-        electrical=_electrical_matrix(i, j, rng.permutation(gap_counts), n),
+        chemical=chemical_matrix(pre, post, rng.permutation(counts), n),
+        electrical=electrical_matrix(i, j, rng.permutation(gap_counts), n),
         name=f"{c.name}/shuffle_weights(seed={seed})",
     )
 

@@ -1,0 +1,106 @@
+"""Adjacency-matrix CSVs (the layout of Cook et al. 2019's "SI 5" connectome workbook).
+
+A sheet is a table whose first row holds the postsynaptic names (the first
+cell is empty or a label, possibly after a UTF-8 BOM), whose first column
+holds the presynaptic names, and whose cells are synapse counts (an empty cell
+is 0). Sheets may be rectangular (Cook's chemical sheet has 300 presynaptic
+rows and 454 postsynaptic columns), so the neurons are the union of both axes
+of both files, in order of first appearance: chemical rows, chemical
+columns, electrical rows, electrical columns.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from elegans_keras.connectome.core import MAX_NEURONS, Connectome
+from elegans_keras.connectome.edgelist import read_rows
+from elegans_keras.connectome.tables import build_connectome
+from elegans_keras.errors import ConnectomeError
+
+# A sheet larger than this many cells is refused before it is read.
+MAX_CELLS = 100_000_000
+
+
+def _sheet(path: Path, kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """(pre, post, type, count) rows of the nonzero cells of one sheet."""
+    source = f"adjacency matrix {str(path)!r}"
+    if not path.is_file():
+        raise ConnectomeError(f"{source}: no such file")
+    with path.open("rb") as handle:
+        width = handle.readline().count(b",") + 1
+        lines = 1 + sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    if width > MAX_NEURONS + 1 or width * lines > MAX_CELLS:
+        raise ConnectomeError(f"{source}: {lines} x {width} cells exceed the limit of "
+                              f"{MAX_CELLS} cells")
+    table = read_rows(path, ",", source, ignore_case=False)
+    posts = [str(name).strip() for name in table.columns[1:]]
+    pres = table.iloc[:, 0].str.strip().to_list()
+    for axis, names in (("column", posts), ("row", pres)):
+        empty = [k for k, label in enumerate(names) if not label]
+        if empty:
+            raise ConnectomeError(f"{source}: {axis} #{empty[0] + 1} has no neuron name")
+        seen: set[str] = set()
+        twice = next((label for label in names if label in seen or seen.add(label)), None)
+        if twice is not None:
+            raise ConnectomeError(f"{source}: {axis} name {twice!r} appears twice")
+    cells = table.iloc[:, 1:].to_numpy(dtype=object)
+    filled = np.char.strip(cells.astype(str)) != ""
+    rows, cols = np.nonzero(filled)
+    values = pd.to_numeric(pd.Series(cells[rows, cols]), errors="coerce").to_numpy()
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        k = int(bad.argmax())
+        raise ConnectomeError(
+            f"{source}: line {table.index[rows[k]]}, cell ({pres[rows[k]]} -> {posts[cols[k]]}) "
+            f"holds {cells[rows[k], cols[k]]!r}; expected a non-negative synapse count"
+        )
+    return pd.DataFrame({"pre": np.asarray(pres, dtype=object)[rows],
+                         "post": np.asarray(posts, dtype=object)[cols],
+                         "type": kind, "count": values}), pres, posts
+
+
+def read_adjacency(
+    chemical: str | os.PathLike,
+    electrical: str | os.PathLike | None = None,
+    roles: Mapping[str, str] | None = None,
+    default_role: str | None = "I",
+    name: str | None = None,
+    citation: str = "",
+) -> Connectome:
+    """Read a connectome from adjacency-matrix CSVs: chemical (directed) and, optionally, electrical.
+
+    Rows are presynaptic, columns postsynaptic; empty cells are 0. The
+    electrical sheet is symmetric (a junction listed from both sides counts
+    once, the larger count). Neurons are the union of all names, in order of
+    first appearance; ``roles`` maps names to S/I/M, others get
+    ``default_role`` (None makes a missing role an error).
+
+    Example:
+        >>> cook = read_adjacency("cook2019_herm_chem_adj.csv", "cook2019_herm_elec_adj.csv")
+        >>> cook.num_neurons
+        469
+    """
+    frames, order = [], []
+    for path, kind in ((chemical, "C"), (electrical, "E")):
+        if path is None:
+            continue
+        rows, pres, posts = _sheet(Path(path), kind)
+        frames.append(rows)
+        order += [*pres, *posts]
+    synapses = pd.concat(frames, ignore_index=True)
+    names = list(dict.fromkeys(order))
+    roles = dict(roles or {})
+    missing = [label for label in names if label not in roles and default_role is None]
+    if missing:
+        raise ConnectomeError(f"adjacency matrix {str(chemical)!r}: neuron {missing[0]!r} has "
+                              "no role (roles= lacks it)")
+    neurons = pd.DataFrame({"name": names,
+                            "role": [roles.get(label, default_role) for label in names]})
+    return build_connectome(neurons, synapses, f"adjacency matrix {str(chemical)!r}",
+                            name=name or Path(chemical).name.split(".")[0], citation=citation)
