@@ -165,3 +165,37 @@ def check_sizes(values: Any, argument: str, where: str) -> tuple[int, ...]:
             f"{where}: {argument}={values!r}; expected a non-empty sequence of positive ints"
         )
     return tuple(int(v) for v in values)
+
+
+def check_activation(value: Any, where: str) -> Any:
+    """The Keras activation named or given by ``value``, else raise.
+
+    Example:
+        >>> check_activation("gelu", "demo").__name__
+        'gelu'
+    """
+    import keras
+
+    try:
+        return keras.activations.get(value)
+    except (ValueError, TypeError) as err:
+        raise ConfigurationError(
+            f"{where}: activation={value!r} is not a Keras activation ({err})"
+        ) from None
+
+
+def check_initializer(value: Any, argument: str, where: str) -> Any:
+    """The Keras initializer named or given by ``value``, else raise.
+
+    Example:
+        >>> type(check_initializer("zeros", "bias_initializer", "demo")).__name__
+        'Zeros'
+    """
+    import keras
+
+    try:
+        return keras.initializers.get(value)
+    except (ValueError, TypeError) as err:
+        raise ConfigurationError(
+            f"{where}: {argument}={value!r} is not a Keras initializer ({err})"
+        ) from None

@@ -1,27 +1,54 @@
-"""The published-weights registry: ``weights/manifest.json``, sha256 checks, load by name."""
+"""Published weights: the manifest, sha256 checks, load by name, evaluate, publish.
+
+The registry is a folder (``weights/`` at the top of the repository, shipped
+inside the wheel as ``elegans_keras.weights``) holding ``manifest.json`` and
+one ``<name>-<sha256 prefix>.weights.h5`` per published model.
+
+Trust model: the sha256 in the manifest detects a corrupted or truncated
+weights file; it does not prove where a file came from (whoever can replace
+the file can replace the manifest). Loading rebuilds the model from a
+registered factory and loads weights only (no pickled code, no Lambda
+layers), and a manifest's ``file`` must be a plain file name inside the
+registry folder.
+
+Publishing is transactional: the new weights go to a new file, the manifest
+is replaced atomically to point at it, and only then is the old file removed,
+all under a lock file, so a kill at any moment leaves the old pair or the new
+pair intact and two publishers never lose each other's entries.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import hashlib
 import json
 import os
+import tempfile
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 import pandas as pd
 
 from elegans_keras.atomic import atomic_path, write_json
-from elegans_keras.errors import WeightsError
+from elegans_keras.errors import ConfigurationError, WeightsError
 
 MANIFEST = "manifest.json"
+LOCK = ".manifest.lock"
+REQUIRED = ("factory", "config", "test_data", "test_metrics", "file", "sha256")
 
 
 def default_weights_dir() -> Path:
-    """The ``weights/`` folder shipped inside the package."""
-    return Path(str(resources.files("elegans_keras") / "weights"))
+    """The published weights: ``elegans_keras.weights`` when installed, else ``<repo>/weights``."""
+    try:
+        return Path(str(resources.files("elegans_keras.weights")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[1] / "weights"
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -34,27 +61,45 @@ def sha256_of(path: str | os.PathLike) -> str:
 
 
 def read_manifest(weights_dir: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
-    """The manifest's entries by model name ({} when there is no manifest yet)."""
+    """The manifest's entries by model name ({} when there is no manifest yet), checked.
+
+    Example:
+        >>> sorted(read_manifest())[:1]
+        ['mnist_classifier_deep']
+    """
     path = Path(weights_dir or default_weights_dir()) / MANIFEST
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))["models"]
-    except (json.JSONDecodeError, KeyError, UnicodeDecodeError) as err:
-        raise WeightsError(f"manifest {str(path)!r} is unreadable ({err})") from None
+        entries = json.loads(path.read_text(encoding="utf-8"))["models"]
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as err:
+        raise WeightsError(f"manifest {str(path)!r} is unreadable ({err!r})") from None
+    if not isinstance(entries, dict):
+        raise WeightsError(f"manifest {str(path)!r}: 'models' is not a name -> entry mapping")
+    for name, entry in entries.items():
+        missing = [key for key in REQUIRED if not isinstance(entry, dict) or key not in entry]
+        if missing:
+            raise WeightsError(f"manifest {str(path)!r}: entry {name!r} lacks {missing}")
+        file = entry["file"]
+        if not isinstance(file, str) or Path(file).name != file or file in ("", ".", ".."):
+            raise WeightsError(f"manifest {str(path)!r}: entry {name!r} names file {file!r}; "
+                               "it must be a plain file name inside the weights folder")
+    return entries
 
 
 def list_pretrained(weights_dir: str | os.PathLike | None = None) -> pd.DataFrame:
-    """One row per published model: factory, dataset, test metrics, parameters.
+    """One row per published model: factory, data, test metrics, parameters.
 
     Example:
-        >>> list_pretrained()[["factory", "dataset"]]
+        >>> "test_accuracy" in list_pretrained().columns
+        True
     """
     rows = []
     for name, entry in read_manifest(weights_dir).items():
-        row = {"name": name, "factory": entry["factory"], "dataset": entry["dataset"]}
+        row = {"name": name, "factory": entry["factory"],
+               "dataset": entry["test_data"].get("dataset")}
         row.update({f"test_{k}": v for k, v in entry["test_metrics"].items()})
-        row.update(entry["parameters"])
+        row.update(entry.get("parameters", {}))
         rows.append(row)
     return pd.DataFrame(rows).set_index("name") if rows else pd.DataFrame()
 
@@ -76,7 +121,8 @@ def load_pretrained(name: str, weights_dir: str | os.PathLike | None = None) -> 
 
     Example:
         >>> model = load_pretrained("mnist_classifier_deep")
-        >>> model.evaluate(x_test, y_test)
+        >>> model.output_shape
+        (None, 10)
     """
     folder = Path(weights_dir or default_weights_dir())
     entries = read_manifest(folder)
@@ -98,38 +144,102 @@ def load_pretrained(name: str, weights_dir: str | os.PathLike | None = None) -> 
     return model
 
 
+def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray, verbose: int = 0
+             ) -> dict[str, float]:
+    """The compiled metrics of ``model`` on (x, y), as floats."""
+    if len(x) == 0:
+        raise ConfigurationError("cannot evaluate on an empty test set")
+    scores = model.evaluate(x, y, batch_size=256, verbose=verbose, return_dict=True)
+    return {k: float(v) for k, v in scores.items()}
+
+
+def evaluate_published(name: str, weights_dir: str | os.PathLike | None = None,
+                       data_dir: str | os.PathLike | None = None,
+                       quiet: bool = False) -> dict[str, tuple[float, float]]:
+    """Recompute a published model's test metrics: ``{metric: (now, manifest)}``.
+
+    Example:
+        >>> evaluate_published("mnist_classifier_deep", quiet=True)["accuracy"]
+        (0.99..., 0.99...)
+    """
+    from elegans_keras.datasets import load_task_data
+
+    model = load_pretrained(name, weights_dir)
+    entry = read_manifest(weights_dir)[name]
+    x_test, y_test = load_task_data(entry["test_data"], "test", data_dir)
+    scores = evaluate(model, x_test, y_test, verbose=0 if quiet else 1)
+    return {k: (v, entry["test_metrics"].get(k, float("nan"))) for k, v in scores.items()}
+
+
+def check_writable(weights_dir: str | os.PathLike | None) -> Path:
+    """Raise ConfigurationError unless ``weights_dir`` can be created and written (before training)."""
+    folder = Path(weights_dir or default_weights_dir())
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as err:
+        raise ConfigurationError(f"cannot publish into {str(folder)!r}: {err}") from None
+    return folder
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    with open(folder / LOCK, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sweep(folder: Path, entries: dict[str, dict[str, Any]]) -> None:
+    """Remove weights files no entry names and temporaries left by killed writers."""
+    kept = {entry["file"] for entry in entries.values()}
+    for path in folder.iterdir():
+        stale = path.name.endswith(".weights.h5") and path.name not in kept
+        if stale or (path.name.startswith(".") and ".tmp" in path.name):
+            path.unlink(missing_ok=True)
+
+
 def publish(
     model: keras.Model,
     name: str,
     record: dict[str, Any],
     weights_dir: str | os.PathLike | None = None,
 ) -> Path:
-    """Save ``model``'s weights as ``<name>.weights.h5`` and add its manifest entry.
+    """Save ``model``'s weights as ``<name>-<sha>.weights.h5`` and point the manifest at them.
 
-    ``record`` must hold ``factory``, ``config``, ``dataset`` and
+    ``record`` must hold ``factory``, ``config``, ``test_data`` and
     ``test_metrics``; the file name, sha256 and date are added here. The
     weights are copied into a freshly built model first, so the file holds
-    the model's weights without the optimizer's state. Both writes are atomic.
+    the model's weights without the optimizer's state. See the module
+    docstring for why a kill never loses the previous good pair.
 
     Example:
         >>> publish(model, "mnist_classifier_deep", {"factory": "elegans_classifier", ...})
     """
-    missing = {"factory", "config", "dataset", "test_metrics"} - set(record)
+    missing = {"factory", "config", "test_data", "test_metrics"} - set(record)
     if missing:
         raise WeightsError(f"cannot publish {name!r}: record lacks {sorted(missing)}")
-    folder = Path(weights_dir or default_weights_dir())
-    path = folder / f"{name}.weights.h5"
+    folder = check_writable(weights_dir)
     fresh = build_from_entry(record)
     fresh.set_weights(model.get_weights())
-    with atomic_path(path) as temporary:
-        fresh.save_weights(temporary)
-    entries = read_manifest(folder)
-    entries[name] = {
-        **record,
-        "file": path.name,
-        "sha256": sha256_of(path),
-        "size_bytes": path.stat().st_size,
-        "published": datetime.date.today().isoformat(),
-    }
-    write_json(folder / MANIFEST, {"models": dict(sorted(entries.items()))})
+    with _locked(folder):
+        entries = read_manifest(folder)
+        pending = folder / f".{name}.pending.weights.h5"
+        with atomic_path(pending) as temporary:
+            fresh.save_weights(temporary)
+        digest = sha256_of(pending)
+        path = folder / f"{name}-{digest[:12]}.weights.h5"
+        os.replace(pending, path)
+        entries[name] = {
+            **record,
+            "file": path.name,
+            "sha256": digest,
+            "size_bytes": path.stat().st_size,
+            "published": datetime.date.today().isoformat(),
+        }
+        write_json(folder / MANIFEST, {"models": dict(sorted(entries.items()))})
+        _sweep(folder, entries)
     return path

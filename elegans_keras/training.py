@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 import importlib.util
 import json
-import numbers
 import os
 import platform
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,9 @@ import keras
 import numpy as np
 
 from elegans_keras.atomic import write_json
+from elegans_keras.checks import check_seed
 from elegans_keras.errors import ConfigurationError
+from elegans_keras.options import check_run_id
 
 
 def set_seed(seed: int, deterministic: bool = True) -> None:
@@ -25,7 +27,7 @@ def set_seed(seed: int, deterministic: bool = True) -> None:
     Example:
         >>> set_seed(0)
     """
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(check_seed(seed, "set_seed"))
     if deterministic and keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
@@ -70,21 +72,28 @@ def library_versions() -> dict[str, str]:
 def start_run(
     experiment: str,
     config: dict[str, Any],
-    root: str | os.PathLike = "logs",
+    root: str | os.PathLike,
     run_id: str | None = None,
 ) -> Path:
     """Create ``root/<experiment>/<run-id>/`` and write its ``config.json``.
 
     The config records what is given plus library versions, backend, machine,
     the command line and the start time. A run id that already exists is
-    reused, so that an interrupted run resumes in the same directory.
+    reused, so that an interrupted run resumes in the same directory; a run
+    id must be one plain folder name (it cannot point outside ``root``).
 
     Example:
-        >>> run_dir = start_run("mnist_classify", {"seed": 0}, run_id="deep-seed0")
+        >>> run_dir = start_run("mnist_classify", {"seed": 0}, "/tmp/logs", run_id="deep-seed0")
+        >>> run_dir.name
+        'deep-seed0'
     """
-    run_id = run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_id = check_run_id(run_id, "start_run") or datetime.datetime.now().strftime(
+        "%Y%m%d-%H%M%S")
     run_dir = Path(root) / experiment / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigurationError(f"cannot create run directory {str(run_dir)!r} ({err})") from None
     record = {
         **config,
         "experiment": experiment,
@@ -115,9 +124,7 @@ class EpochSeeds(keras.callbacks.Callback):
 
     def __init__(self, seed: int) -> None:
         super().__init__()
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ConfigurationError(f"EpochSeeds: seed={seed!r}; expected a non-negative int")
-        self.seed = int(seed)
+        self.seed = check_seed(seed, "EpochSeeds")
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         states = seed_states(self.model)
@@ -138,26 +145,110 @@ def seed_states(model: keras.Model) -> list[keras.Variable]:
     return [v for v in model.variables if id(v) not in weights]
 
 
+# Callback attributes that ResumeTraining saves and restores.
+CALLBACK_STATE = {
+    keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
+    keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
+}
+POINTER = "latest.json"
+
+
+class ResumeTraining(keras.callbacks.Callback):
+    """Checkpoint after every epoch, and resume from the last complete checkpoint.
+
+    A checkpoint is a folder ``backup/epoch-K/`` holding the model weights
+    with the optimizer state (learning rate included), the state of the
+    learning-rate and early-stopping callbacks (their counters, best values
+    and best weights) and the epoch; ``backup/latest.json`` names the newest
+    complete folder and is replaced atomically only once that folder is
+    written, so a kill at any moment leaves a consistent checkpoint (the
+    previous one). Put it after the callbacks it restores, so that their own
+    ``on_train_begin`` resets run first.
+
+    Example:
+        >>> callbacks = [keras.callbacks.EarlyStopping(), ResumeTraining("run/backup")]
+    """
+
+    def __init__(self, folder: str | os.PathLike, callbacks: list[keras.callbacks.Callback]
+                 ) -> None:
+        super().__init__()
+        self.folder = Path(folder)
+        self.tracked = [c for c in callbacks if type(c) in CALLBACK_STATE]
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        pointer = self.folder / POINTER
+        if not pointer.is_file():
+            return
+        checkpoint = self.folder / json.loads(pointer.read_text(encoding="utf-8"))["folder"]
+        state = json.loads((checkpoint / "state.json").read_text(encoding="utf-8"))
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)
+        self.model.load_weights(checkpoint / "model.weights.h5")
+        for callback, saved in zip(self.tracked, state["callbacks"]):
+            for name, value in saved.items():
+                setattr(callback, name, value)
+            best = checkpoint / f"best-{self.tracked.index(callback)}.npz"
+            if best.is_file():
+                with np.load(best) as arrays:
+                    callback.best_weights = [arrays[f"w{k}"] for k in range(len(arrays.files))]
+        epoch = state["epoch"]
+        if state.get("stopped"):
+            epoch = self.params.get("epochs", epoch)
+        self.model._initial_epoch = epoch
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        name = f"epoch-{epoch + 1:04d}"
+        checkpoint = self.folder / name
+        if checkpoint.exists():
+            shutil.rmtree(checkpoint)
+        checkpoint.mkdir(parents=True)
+        self.model.save_weights(checkpoint / "model.weights.h5")
+        states = []
+        for k, callback in enumerate(self.tracked):
+            states.append({attr: _plain(getattr(callback, attr))
+                           for attr in CALLBACK_STATE[type(callback)]})
+            if getattr(callback, "best_weights", None) is not None:
+                np.savez(checkpoint / f"best-{k}.npz",
+                         **{f"w{i}": w for i, w in enumerate(callback.best_weights)})
+        write_json(checkpoint / "state.json", {"epoch": epoch + 1, "callbacks": states,
+                                               "stopped": bool(self.model.stop_training)})
+        write_json(self.folder / POINTER, {"folder": name})
+        for old in self.folder.glob("epoch-*"):
+            if old.name != name:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able copy of a callback attribute (numpy scalars, infinities)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return float(value)
+    return value
+
+
 def run_callbacks(
     run_dir: str | os.PathLike,
     resume: bool = True,
     seed: int | None = None,
+    extra: list[keras.callbacks.Callback] | None = None,
 ) -> list[keras.callbacks.Callback]:
-    """TensorBoard events, ``metrics.csv``, per-epoch reseeding and BackupAndRestore in ``run_dir``.
+    """TensorBoard events, ``metrics.csv``, per-epoch reseeding, ``extra``, then ResumeTraining.
 
     ``seed`` (default: the ``seed`` recorded in ``run_dir/config.json`` by
     :func:`start_run`, if any) adds :class:`EpochSeeds`, so that a run
-    interrupted and resumed (``resume=True``: ``BackupAndRestore`` in
-    ``run_dir/backup``) ends with the same weights as an uninterrupted one.
-    The backup keeps the last two epochs, so a run killed while writing one
-    resumes from the other.
-    TensorBoard events need TensorFlow's summary writer; where TensorFlow is
-    not installed (a JAX-only GPU machine) the CSV log is still written.
+    interrupted and resumed (``resume=True``: :class:`ResumeTraining` in
+    ``run_dir/backup``, restoring the model, the optimizer and the state of
+    the ``extra`` learning-rate and early-stopping callbacks) ends with the
+    same weights as an uninterrupted one. TensorBoard events need
+    TensorFlow's summary writer; where TensorFlow is not installed (a
+    JAX-only GPU machine) the CSV log is still written.
 
     Example:
-        >>> model.fit(x, y, callbacks=run_callbacks(run_dir, seed=0))
+        >>> callbacks = run_callbacks("/tmp/run", seed=0)
     """
     run_dir = Path(run_dir)
+    extra = list(extra or [])
     callbacks: list[keras.callbacks.Callback] = [
         keras.callbacks.CSVLogger(str(run_dir / "metrics.csv"), append=resume),
     ]
@@ -166,10 +257,9 @@ def run_callbacks(
     seed = _recorded_seed(run_dir) if seed is None else seed
     if seed is not None:
         callbacks.append(EpochSeeds(seed))
+    callbacks += extra
     if resume:
-        callbacks.append(
-            keras.callbacks.BackupAndRestore(str(run_dir / "backup"), double_checkpoint=True)
-        )
+        callbacks.append(ResumeTraining(run_dir / "backup", extra))
     return callbacks
 
 

@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# Train and publish the models shipped in elegans_keras/weights/ (CPU, TensorFlow backend).
-# Logs go to logs/<experiment>/<run-id>/; weights and manifest entries to elegans_keras/weights/.
+# Train and publish the models shipped in weights/ (CPU, TensorFlow backend), one after another.
+# Logs go to logs/<experiment>/<run-id>/; weights and manifest entries to weights/.
+# Each command is also recorded in its manifest entry; rerunning one resumes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TF_CPP_MIN_LOG_LEVEL=2
-epochs_classifier=${EPOCHS_CLASSIFIER:-6}
-epochs_unsup=${EPOCHS_UNSUP:-6}
 for mode in deep reservoir; do
-  python experiments/mnist_classify.py --mode "$mode" --epochs "$epochs_classifier" \
-    --run-id "classifier-$mode-seed0" --publish "mnist_classifier_$mode" --weights-dir elegans_keras/weights
+  python experiments/mnist_classify.py --mode "$mode" --epochs 20 --learning-rate 0.002 \
+    --out logs --run-id "classifier-$mode-seed0" --publish "mnist_classifier_$mode" --weights-dir weights
 done
 for mode in deep reservoir; do
-  python experiments/mnist_unsup.py --mode "$mode" --epochs "$epochs_unsup" \
-    --run-id "unsup-$mode-seed0" --publish "mnist_unsup_$mode" --weights-dir elegans_keras/weights
+  python experiments/mnist_unsup.py --mode "$mode" --epochs 12 --learning-rate 0.002 \
+    --out logs --run-id "unsup-$mode-seed0" --publish "mnist_unsup_$mode" --weights-dir weights
 done

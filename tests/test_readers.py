@@ -161,7 +161,7 @@ def test_graphml_size_limit_is_checked_while_streaming(tmp_path, monkeypatch):
 
 def test_oversized_connectome_is_refused_before_allocating():
     with pytest.raises(ConnectomeError, match="exceed the limit"):
-        core.check_size(core.MAX_NEURONS + 1, 0, "big.graphml")
+        core.check_graph_size(core.MAX_NEURONS + 1, 0, "big.graphml")
 
 
 def test_undirected_graphml_mirrors_chemical_edges(tmp_path):

@@ -41,11 +41,11 @@ def normalize_role(role: Any, where: str) -> str:
     return ROLE_ALIASES[key]
 
 
-def check_size(neurons: int, pairs: int, source: str) -> None:
+def check_graph_size(neurons: int, pairs: int, source: str) -> None:
     """Refuse graphs larger than :data:`MAX_NEURONS` neurons or :data:`MAX_SYNAPSE_PAIRS` pairs.
 
     Example:
-        >>> check_size(10**6, 0, "big.graphml")
+        >>> check_graph_size(10**6, 0, "big.graphml")
         Traceback (most recent call last):
         ...
         elegans_keras.errors.ConnectomeError: big.graphml: 1000000 neurons exceed the limit of 500000
@@ -166,7 +166,7 @@ class Connectome:
             raise ConnectomeError(f"{source}: names and roles must be sequences") from None
         if not names:
             raise ConnectomeError(f"{source}: the graph is empty (no neurons)")
-        check_size(len(names), 0, source)
+        check_graph_size(len(names), 0, source)
         for label in names:
             check_name(label, source)
         if len(set(names)) != len(names):
@@ -185,7 +185,7 @@ class Connectome:
         size = len(names)
         chemical = _as_counts(self.chemical, size, "chemical", source)
         electrical = _as_counts(self.electrical, size, "electrical", source)
-        check_size(size, chemical.nnz + electrical.nnz, source)
+        check_graph_size(size, chemical.nnz + electrical.nnz, source)
         asymmetry = _first_asymmetry(electrical)
         if asymmetry is not None:
             i, j = asymmetry

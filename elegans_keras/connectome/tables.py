@@ -21,7 +21,7 @@ from elegans_keras.connectome.core import (
     ATTRIBUTE_NAMES,
     ROLE_ALIASES,
     Connectome,
-    check_size,
+    check_graph_size,
 )
 from elegans_keras.errors import ConnectomeError
 
@@ -136,7 +136,7 @@ def build_connectome(
     """
     if len(neurons) == 0:
         raise ConnectomeError(f"{source}: the graph is empty (no neurons)")
-    check_size(len(neurons), len(synapses), source)
+    check_graph_size(len(neurons), len(synapses), source)
     index, roles, attributes = _neurons(neurons, source)
     missing = [c for c in ("pre", "post", "type", "count") if c not in synapses.columns]
     if missing and len(synapses):

@@ -7,7 +7,7 @@ Example:
     True
 """
 
-from elegans_keras.datasets.images import ENV_VAR, load_images
+from elegans_keras.datasets.images import ENV_VAR, load_images, load_task_data
 from elegans_keras.datasets.readers import read_cifar_batch, read_idx
 from elegans_keras.datasets.sequences import (
     mackey_glass,
@@ -23,6 +23,7 @@ __all__ = [
     "ENV_VAR",
     "binarize",
     "load_images",
+    "load_task_data",
     "mackey_glass",
     "mackey_glass_task",
     "memory_capacity",

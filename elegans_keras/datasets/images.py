@@ -165,3 +165,29 @@ def _missing_data_error(
         f"into <DATA>/{folder}/, where <DATA> is the folder passed as data_dir= or named by "
         f"${ENV_VAR}. Searched: {', '.join(searched)}"
     )
+
+
+def load_task_data(spec: dict, split: str,
+                   data_dir: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of an experiment's data spec, as a manifest records it.
+
+    ``spec``: ``{"dataset": name}`` gives images and labels;
+    ``"binarize": t`` binarises the images at ``t``; ``"target": "input"``
+    makes the (binarised) images their own targets (reconstruction).
+
+    Example:
+        >>> x, y = load_task_data({"dataset": "mnist", "binarize": 0.3, "target": "input"}, "test")
+        >>> bool((x == y).all()), float(x.max())
+        (True, 1.0)
+    """
+    from elegans_keras.datasets.splits import binarize
+
+    unknown = set(spec) - {"dataset", "binarize", "target"}
+    if "dataset" not in spec or unknown:
+        raise ConfigurationError(f"data spec {spec!r}: expected keys dataset, binarize, target")
+    images, labels = load_images(spec["dataset"], split, data_dir=data_dir)
+    if spec.get("binarize") is not None:
+        images = binarize(images, spec["binarize"])
+    if spec.get("target", "labels") == "input":
+        return images, images
+    return images, labels

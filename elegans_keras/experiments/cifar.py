@@ -6,39 +6,46 @@ Example:
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
-from elegans_keras.experiments.runner import ImageTask, experiment_parser, print_report, run_image_task
+from elegans_keras.checks import check_choice
+from elegans_keras.experiments.runner import ImageTask, print_report, run_image_task
+from elegans_keras.options import TrainingOptions, help_field, parse
 
 NUM_CLASSES = {"cifar10": 10, "cifar100": 100}
+DEFAULTS = {"epochs": 30}
+
+
+@dataclasses.dataclass(frozen=True)
+class CifarOptions(TrainingOptions):
+    """Training options plus the CIFAR variant."""
+
+    dataset: str = help_field("cifar10", "cifar10 or cifar100")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_choice(self.dataset, "dataset", "cifar options", NUM_CLASSES)
 
 
 def make_task(dataset: str) -> ImageTask:
     """The task for one of cifar10 / cifar100."""
 
-    def load(split: str, args: argparse.Namespace):
-        from elegans_keras.datasets import load_images
+    def config(options: TrainingOptions) -> dict[str, Any]:
+        return {"input_shape": [32, 32, 3], "num_classes": NUM_CLASSES[dataset],
+                "connectome": options.connectome, "mode": options.mode,
+                "filters": [32, 64, 128], "learning_rate": options.learning_rate,
+                "seed": options.seed}
 
-        return load_images(dataset, split, data_dir=args.data_dir)
-
-    def build(args: argparse.Namespace):
-        from elegans_keras.models import elegans_classifier
-
-        config = {"input_shape": [32, 32, 3], "num_classes": NUM_CLASSES[dataset],
-                  "connectome": args.connectome, "mode": args.mode, "filters": [32, 64, 128],
-                  "learning_rate": args.learning_rate, "seed": args.seed}
-        return elegans_classifier(**config), config
-
-    return ImageTask("cifar", dataset, "elegans_classifier", load, build)
+    return ImageTask("cifar", {"dataset": dataset}, "elegans_classifier", config,
+                     {**DEFAULTS, "dataset": dataset})
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
     """Run the experiment from command-line arguments."""
-    parser = experiment_parser("cifar", __doc__.splitlines()[0], epochs=30, batch_size=128)
-    parser.add_argument("--dataset", choices=sorted(NUM_CLASSES), default="cifar10")
-    args = parser.parse_args(argv)
-    report = run_image_task(make_task(args.dataset), args)
+    options = parse(CifarOptions, argv, "cifar", __doc__.splitlines()[0], **DEFAULTS)
+    report = run_image_task(make_task(options.dataset), options)
     print_report(report)
     return report
 

@@ -1,4 +1,4 @@
-"""ConnectomeDense: a Dense layer whose kernel lives on the connectome's synapses."""
+"""ConnectomeDense: a Dense layer whose weights are the connectome's synapses."""
 
 from __future__ import annotations
 
@@ -8,26 +8,47 @@ import keras
 import numpy as np
 from keras import ops
 
+from elegans_keras.checks import (
+    check_activation,
+    check_choice,
+    check_initializer,
+    check_int,
+    check_number,
+    draw_seed,
+)
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.layers.checks import check_activation, check_initializer, check_positive_int
-from elegans_keras.layers.masks import WiringSpec, resolve_wiring, wiring_config, wiring_counts
+from elegans_keras.layers.kernels import choose, dense_matrix, propagate
+from elegans_keras.layers.synapses import SIGNS, WEIGHTS, starting_values, synapses_of
+from elegans_keras.layers.wiring import (
+    WiringSpec,
+    resolve_wiring,
+    wiring_config,
+    wiring_from_config,
+)
 
-SYNAPSE_WEIGHTS = (None, "count", "log")
 SIGN_CONSTRAINTS = (None, "nonneg")
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
 class ConnectomeDense(keras.layers.Layer):
-    """Masked Dense layer over a (pre, post) synapse mask.
+    """Dense layer over the synapses of a wiring: one trainable value per synapse pair.
 
     Rank-2 inputs ``(batch, N_pre)`` give ``(batch, N_post)``:
-    ``y = activation(x @ (K * M) + b)``.
+    ``y = activation(x @ W + b)``.
     Rank-3 inputs ``(batch, N_pre, F_in)`` give ``(batch, N_post, F_out)``, one
     step of signal propagation along the synapses:
-    ``y[b, j] = activation(sum_i (K * M)[i, j] x[b, i] @ V + bias)``, with ``K``
-    one trainable scalar per synapse and ``V`` a shared ``(F_in, F_out)``
-    feature transform. ``M`` is a fixed non-trainable weight, so masked kernel
-    entries get no gradient and the effective kernel stays zero off the synapses.
+    ``y[b, j] = activation(sum_i W[i, j] x[b, i] @ V + bias)``, with ``V`` a
+    shared ``(F_in, F_out)`` feature transform. ``W`` exists only on the
+    synapses: its values are a vector with one entry per chemical pair and per
+    gap-junction pair (shared by both directions), so ``count_params`` counts
+    live synapses and nothing off the wiring can ever become nonzero.
+
+    Initial values follow :mod:`~elegans_keras.layers.synapses`: magnitudes
+    ``log(1 + count)`` (``weights="count"``) or random (``"random"``), signs
+    random or from the presynaptic transmitter (``signs="neurotransmitter"``).
+    They are then scaled so the matrix has spectral radius ``spectral_radius``
+    (square wirings), or, when it is None, so each post neuron's incoming
+    values have unit L2 norm (variance-preserving, like a Glorot/He kernel).
 
     Args:
         connectome_or_mask: a Connectome (or bundled name / path), or a 2-D
@@ -37,11 +58,16 @@ class ConnectomeDense(keras.layers.Layer):
         features: F_out for rank-3 inputs (default F_in); not for rank-2 inputs.
         activation: any Keras activation.
         use_bias: add a bias (per post neuron, or per output feature).
-        synapse_weights: initialise ``K`` from the synapse counts, ``"count"``
-            or ``"log"`` (log1p), each normalised so every post neuron's
-            incoming weights sum to 1; None uses ``kernel_initializer``.
-        sign_constraint: ``"nonneg"`` keeps ``K`` non-negative during training.
-        kernel_initializer, bias_initializer, feature_initializer: Keras initializers.
+        weights: ``"count"`` or ``"random"`` magnitudes.
+        signs: ``"random"`` or ``"neurotransmitter"``.
+        spectral_radius: scale the initial matrix to this radius (None: unit
+            incoming norms).
+        sign_constraint: ``"nonneg"`` keeps the values non-negative while training.
+        implementation: ``"auto"``, ``"dense"`` or ``"sparse"`` (see
+            :mod:`~elegans_keras.layers.kernels`); both give the same results and
+            the same weights, so a model saved with one loads with the other.
+        seed: the random magnitudes and signs; None draws one (kept in the config).
+        bias_initializer, feature_initializer: Keras initializers.
 
     Example:
         >>> worm = load_connectome()
@@ -58,9 +84,12 @@ class ConnectomeDense(keras.layers.Layer):
         features: int | None = None,
         activation: Any = None,
         use_bias: bool = True,
-        synapse_weights: str | None = None,
+        weights: str = "count",
+        signs: str = "random",
+        spectral_radius: float | None = None,
         sign_constraint: str | None = None,
-        kernel_initializer: Any = "glorot_uniform",
+        implementation: str = "auto",
+        seed: int | None = None,
         bias_initializer: Any = "zeros",
         feature_initializer: Any = "glorot_uniform",
         **kwargs: Any,
@@ -69,37 +98,41 @@ class ConnectomeDense(keras.layers.Layer):
         where = f"ConnectomeDense {self.name!r}"
         self.wiring = resolve_wiring(connectome_or_mask, f"{where}: connectome_or_mask")
         self.synapses = synapses
-        self.counts = wiring_counts(self.wiring, synapses, where)
-        if synapse_weights not in SYNAPSE_WEIGHTS:
-            raise ConfigurationError(
-                f"{where}: synapse_weights={synapse_weights!r}; expected None, 'count' or 'log'"
-            )
-        if sign_constraint not in SIGN_CONSTRAINTS:
-            raise ConfigurationError(
-                f"{where}: sign_constraint={sign_constraint!r}; expected None or 'nonneg'"
-            )
-        self.features = (
-            None if features is None else check_positive_int(features, "features", where)
-        )
+        try:
+            self.syn = synapses_of(self.wiring, synapses)
+        except ConfigurationError as err:
+            raise ConfigurationError(f"{where}: {err}") from None
+        check_choice(weights, "weights", where, WEIGHTS)
+        check_choice(signs, "signs", where, SIGNS)
+        check_choice(sign_constraint, "sign_constraint", where, SIGN_CONSTRAINTS)
+        self.features = None if features is None else check_int(features, "features", where, 1)
         self.activation = check_activation(activation, where)
-        self.use_bias = use_bias
-        self.synapse_weights = synapse_weights
+        self.use_bias = bool(use_bias)
+        self.weights_rule = weights
+        self.signs = signs
+        self.spectral_radius = (None if spectral_radius is None
+                                else check_number(spectral_radius, "spectral_radius", where, 0.0))
         self.sign_constraint = sign_constraint
-        self.kernel_initializer = check_initializer(kernel_initializer, "kernel_initializer", where)
+        self.implementation = implementation
+        self.compute_path = choose(implementation, self.syn, where)
+        self.seed = draw_seed(seed, where)
         self.bias_initializer = check_initializer(bias_initializer, "bias_initializer", where)
         self.feature_initializer = check_initializer(
             feature_initializer, "feature_initializer", where
         )
+        self.initial_values = starting_values(self.syn, self.wiring, weights, signs, self.seed,
+                                              self.spectral_radius, where,
+                                              nonneg=sign_constraint == "nonneg")
 
     @property
     def num_pre(self) -> int:
-        """Number of presynaptic neurons (input rows of the mask)."""
-        return self.counts.shape[0]
+        """Number of presynaptic neurons (input rows of the wiring)."""
+        return self.syn.num_pre
 
     @property
     def num_post(self) -> int:
-        """Number of postsynaptic neurons (output columns of the mask)."""
-        return self.counts.shape[1]
+        """Number of postsynaptic neurons (output columns of the wiring)."""
+        return self.syn.num_post
 
     def build(self, input_shape: tuple) -> None:
         where = f"ConnectomeDense {self.name!r}"
@@ -113,32 +146,24 @@ class ConnectomeDense(keras.layers.Layer):
         if input_shape[neuron_axis] != self.num_pre:
             raise ConfigurationError(
                 f"{where}: input of shape {tuple(input_shape)} has {input_shape[neuron_axis]} "
-                f"neurons, the mask has {self.num_pre} presynaptic neurons"
+                f"neurons, the wiring has {self.num_pre} presynaptic neurons"
             )
         if rank == 2 and self.features is not None:
             raise ConfigurationError(
                 f"{where}: features={self.features} applies to rank-3 inputs only"
             )
-        self.synapse_mask = self.add_weight(
-            name="synapse_mask", shape=self.counts.shape, initializer="zeros", trainable=False
-        )
-        self.synapse_mask.assign((self.counts != 0).astype(np.float64))
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=self.counts.shape,
-            initializer=self.kernel_initializer,
+        self.synapse_values = self.add_weight(
+            name="synapse_values", shape=(self.syn.num_values,), initializer="zeros",
             constraint=keras.constraints.NonNeg() if self.sign_constraint else None,
         )
-        if self.synapse_weights is not None:
-            self.kernel.assign(self._count_kernel())
+        self.synapse_values.assign(self.initial_values)
         self.feature_kernel = None
         if rank == 3:
             if input_shape[-1] is None:
                 raise ConfigurationError(f"{where}: the feature axis of the input must be known")
-            out_features = self.features or input_shape[-1]
             self.feature_kernel = self.add_weight(
                 name="feature_kernel",
-                shape=(input_shape[-1], out_features),
+                shape=(input_shape[-1], self.features or input_shape[-1]),
                 initializer=self.feature_initializer,
             )
         bias_size = self.num_post if rank == 2 else self.feature_kernel.shape[1]
@@ -148,26 +173,28 @@ class ConnectomeDense(keras.layers.Layer):
             else None
         )
 
-    def _count_kernel(self) -> np.ndarray:
-        values = self.counts if self.synapse_weights == "count" else np.log1p(self.counts)
-        totals = values.sum(axis=0, keepdims=True)
-        return np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
-
     @property
     def effective_kernel(self) -> Any:
-        """``K * M``: the kernel on the synapses, exactly zero elsewhere."""
-        return ops.multiply(self.kernel, self.synapse_mask)
+        """The dense (N_pre, N_post) matrix ``W`` (zero off the synapses)."""
+        return dense_matrix(self.synapse_values, self.syn)
+
+    def _along_neurons(self, states: Any) -> Any:
+        """Propagate (batch, N, F) states: neurons moved last for the product, then back."""
+        moved = ops.transpose(states, (0, 2, 1))
+        return ops.transpose(propagate(moved, self.synapse_values, self.syn, self.compute_path),
+                             (0, 2, 1))
 
     def call(self, inputs: Any) -> Any:
-        weights = self.effective_kernel
         if len(inputs.shape) == 2:
-            outputs = ops.matmul(inputs, weights)
+            outputs = propagate(inputs, self.synapse_values, self.syn, self.compute_path)
         elif self.feature_kernel.shape[1] < self.feature_kernel.shape[0]:
-            outputs = ops.einsum("bif,ij->bjf", ops.matmul(inputs, self.feature_kernel), weights)
+            transformed = ops.matmul(inputs, ops.cast(self.feature_kernel, inputs.dtype))
+            outputs = self._along_neurons(transformed)
         else:
-            outputs = ops.matmul(ops.einsum("bif,ij->bjf", inputs, weights), self.feature_kernel)
+            outputs = ops.matmul(self._along_neurons(inputs),
+                                 ops.cast(self.feature_kernel, inputs.dtype))
         if self.bias is not None:
-            outputs = ops.add(outputs, self.bias)
+            outputs = ops.add(outputs, ops.cast(self.bias, outputs.dtype))
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
@@ -183,9 +210,18 @@ class ConnectomeDense(keras.layers.Layer):
             "features": self.features,
             "activation": keras.activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "synapse_weights": self.synapse_weights,
+            "weights": self.weights_rule,
+            "signs": self.signs,
+            "spectral_radius": self.spectral_radius,
             "sign_constraint": self.sign_constraint,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "implementation": self.implementation,
+            "seed": self.seed,
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
             "feature_initializer": keras.initializers.serialize(self.feature_initializer),
         }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ConnectomeDense:
+        config = {**config, "connectome_or_mask": wiring_from_config(
+            config["connectome_or_mask"], cls.__name__)}
+        return super().from_config(config)

@@ -2,52 +2,58 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import keras
 import numpy as np
 from keras import ops
 
-from elegans_keras.errors import ConfigurationError, ConnectomeError
-from elegans_keras.layers.checks import (
+from elegans_keras.checks import (
+    MODES,
     check_activation,
+    check_choice,
+    check_int,
     check_number,
-    check_positive_int,
+    check_rate,
     draw_seed,
 )
-from elegans_keras.layers.connectome_dense import ConnectomeDense
-from elegans_keras.layers.masks import WiringSpec, require_connectome, resolve_wiring, wiring_config
-from elegans_keras.layers.spectral import spectral_scale, synaptic_matrix
-
-MODES = ("deep", "reservoir")
+from elegans_keras.errors import ConfigurationError, ConnectomeError
+from elegans_keras.layers.kernels import choose, propagate
+from elegans_keras.layers.synapses import SIGNS, WEIGHTS, starting_values, synapses_of
+from elegans_keras.layers.wiring import (
+    WiringSpec,
+    require_connectome,
+    resolve_wiring,
+    wiring_config,
+    wiring_from_config,
+)
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
 class ConnectomicBlock(keras.layers.Layer):
     """The deep connectomic network: every synapse on a sensory -> motor path counts.
 
-    1. Sensory embedding. ``(batch, F)`` inputs: a Dense to ``N_S * features``
-       reshaped to ``(batch, N_S, features)``. ``(batch, T, F)`` inputs: each
-       sensory neuron attends over the T tokens with its own learned query
-       (its receptive field, softmax over T), then a Dense to ``features``.
-       Sensory states are placed in an all-neuron tensor (zeros elsewhere)
-       by a gather from the sensory states padded with one zero row.
+    1. Sensory embedding. ``(batch, F)`` inputs: a Dense to ``N_S * features``.
+       ``(batch, T, C)`` inputs (image tokens): a Dense from C to ``features``
+       on every token, then each sensory neuron pools the T tokens with its
+       own learned receptive field (a softmax over the T positions).
     2. ``steps`` propagation steps along the wiring, weights shared across steps:
-       ``h = LayerNorm(h + activation(chem(h) + elec(h)))``, where ``chem`` and
-       ``elec`` are rank-3 :class:`ConnectomeDense` layers on the chemical and
-       electrical synapses; ``gating=True`` multiplies the update by
-       ``sigmoid(gate(h))``.
+       ``h = activation(h + V^T (h W) + b)`` (tanh by default: a bounded
+       residual update, like a leak-free reservoir step), where ``W`` is the
+       synaptic matrix (one value per chemical pair and per gap junction,
+       used in both directions) and ``V`` a shared ``features x features``
+       transform; ``gating=True`` multiplies the update by a sigmoid gate.
     3. Output: the motor neurons' states ``(batch, N_M, features)`` as tokens.
 
-    A synapse influences the output when it lies on a sensory -> motor path of
-    at most ``steps`` hops (5 covers every such synapse of the default graph).
-    Both modes start ``chem`` and ``elec`` from random synapse values and one
-    shared random orthogonal feature transform, scaled so the combined N x N
-    synaptic matrix (chemical + electrical) has spectral radius
-    ``spectral_radius`` (a Glorot-initialised 279-wide kernel would damp long paths).
-    ``mode="deep"`` trains them; ``mode="reservoir"`` freezes them, and only
-    the embedding, gate and normalisation train.
+    States are held as ``(batch, features, neurons)`` so that the product with
+    ``W`` is one matmul (:func:`~elegans_keras.layers.kernels.propagate`). A
+    synapse influences the output when it lies on a sensory -> motor path of
+    at most ``steps`` hops. The synaptic values start from the wiring (by
+    default ``log(1 + count)`` magnitudes with random signs; ``signs=
+    "neurotransmitter"`` for Dale's principle), scaled so the whole matrix has
+    spectral radius ``spectral_radius``; ``V`` starts orthogonal.
+    ``mode="deep"`` trains ``W``, ``V`` and ``b``; ``mode="reservoir"``
+    freezes them, and only the embedding (and gate) train.
 
     Args:
         connectome: a Connectome or a bundled name / path (roles are needed).
@@ -56,10 +62,13 @@ class ConnectomicBlock(keras.layers.Layer):
         steps: number of propagation steps.
         gating: multiplicative sigmoid gate on each update.
         spectral_radius: of the initial (deep) or frozen (reservoir) synapses.
-        activation: activation of the update.
+        activation: activation of each step (bounded ones keep the states bounded).
         dropout: dropout rate on the update.
-        seed: initial weights, reservoir values and dropout; None draws one
-            (kept in the config).
+        weights, signs: initial synaptic values (see
+            :mod:`~elegans_keras.layers.synapses`).
+        implementation: ``"auto"``, ``"dense"`` or ``"sparse"`` propagation.
+        seed: every initial weight, the synaptic values and dropout; None
+            draws one (kept in the config).
 
     Example:
         >>> block = ConnectomicBlock(load_connectome(), features=16, steps=3)
@@ -71,12 +80,15 @@ class ConnectomicBlock(keras.layers.Layer):
         self,
         connectome: WiringSpec,
         mode: str = "deep",
-        features: int = 32,
+        features: int = 16,
         steps: int = 2,
         gating: bool = False,
         spectral_radius: float = 0.9,
-        activation: Any = "gelu",
+        activation: Any = "tanh",
         dropout: float = 0.0,
+        weights: str = "count",
+        signs: str = "random",
+        implementation: str = "auto",
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
@@ -85,17 +97,16 @@ class ConnectomicBlock(keras.layers.Layer):
         self.connectome = require_connectome(
             resolve_wiring(connectome, f"{where}: connectome"), where
         )
-        if mode not in MODES:
-            raise ConfigurationError(f"{where}: mode={mode!r}; expected 'deep' or 'reservoir'")
-        self.mode = mode
-        self.features = check_positive_int(features, "features", where)
-        self.steps = check_positive_int(steps, "steps", where)
+        self.mode = check_choice(mode, "mode", where, MODES)
+        self.features = check_int(features, "features", where, low=1)
+        self.steps = check_int(steps, "steps", where, low=1)
         self.gating = bool(gating)
         self.spectral_radius = check_number(spectral_radius, "spectral_radius", where, low=0.0)
         self.activation = check_activation(activation, where)
-        self.dropout = check_number(
-            dropout, "dropout", where, low=0.0, high=1.0, low_inclusive=True, high_inclusive=False
-        )
+        self.dropout = check_rate(dropout, "dropout", where)
+        self.weights_rule = check_choice(weights, "weights", where, WEIGHTS)
+        self.signs = check_choice(signs, "signs", where, SIGNS)
+        self.implementation = implementation
         self.seed = draw_seed(seed, where)
         self.sensory = self.connectome.role_indices("S")
         self.motor = self.connectome.role_indices("M")
@@ -104,47 +115,17 @@ class ConnectomicBlock(keras.layers.Layer):
                 raise ConnectomeError(
                     f"{where}: connectome {self.connectome.name!r} has no {label} neurons"
                 )
-        self.placement = np.full(self.num_neurons, len(self.sensory))
-        self.placement[self.sensory] = np.arange(len(self.sensory))
-        self.chemical = ConnectomeDense(
-            self.connectome, "chemical", features=self.features, name="chemical"
-        )
-        self.electrical = ConnectomeDense(
-            self.connectome, "electrical", features=self.features, use_bias=False, name="electrical"
-        )
-        self.norm = keras.layers.LayerNormalization(name="norm")
-        self.gate = (
-            keras.layers.Dense(
-                self.features,
-                activation="sigmoid",
-                kernel_initializer=self._initializer(0),
-                name="gate",
-            )
-            if gating
-            else None
-        )
+        self.syn = synapses_of(self.connectome, "all")
+        self.compute_path = choose(implementation, self.syn, where)
+        self.initial_values = starting_values(self.syn, self.connectome, weights, signs,
+                                              self.seed, self.spectral_radius, where)
+        placement = np.zeros((len(self.sensory), self.num_neurons), dtype=np.float32)
+        placement[np.arange(len(self.sensory)), self.sensory] = 1.0
+        self.placement = placement
         self.update_dropout = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout")
-        self.initial_values = self._initial_values(where)
-        if mode == "reservoir":
-            self.chemical.trainable = False
-            self.electrical.trainable = False
 
     def _initializer(self, offset: int) -> keras.initializers.Initializer:
         return keras.initializers.GlorotUniform(seed=self.seed + offset)
-
-    def _initial_values(self, where: str) -> dict[str, np.ndarray]:
-        chem_rng, elec_rng, feature_rng = (
-            np.random.default_rng(s) for s in np.random.SeedSequence(self.seed).spawn(3)
-        )
-        chemical = synaptic_matrix(self.connectome.chemical, "random", chem_rng)
-        electrical = synaptic_matrix(self.connectome.electrical, "random", elec_rng)
-        scale = spectral_scale(chemical + electrical, self.spectral_radius, where)
-        orthogonal, _ = np.linalg.qr(feature_rng.standard_normal((self.features, self.features)))
-        return {
-            "chemical": chemical * scale,
-            "electrical": electrical * scale,
-            "feature": orthogonal,
-        }
 
     @property
     def num_neurons(self) -> int:
@@ -158,52 +139,60 @@ class ConnectomicBlock(keras.layers.Layer):
                 f"{where}: input of shape {tuple(input_shape)}; expected (batch, F) or "
                 "(batch, T, F) with F known"
             )
-        batch, sensory = input_shape[0], len(self.sensory)
+        sensory, features, deep = len(self.sensory), self.features, self.mode == "deep"
         if len(input_shape) == 2:
-            self.receptive_queries = None
-            self.embedding = keras.layers.Dense(
-                sensory * self.features,
-                kernel_initializer=self._initializer(2),
-                name="sensory_embedding",
-            )
+            self.receptive_fields = None
+            self.embedding = keras.layers.Dense(sensory * features,
+                                                kernel_initializer=self._initializer(2),
+                                                name="sensory_embedding")
             self.embedding.build(input_shape)
         else:
-            self.receptive_queries = self.add_weight(
-                name="receptive_queries",
-                shape=(sensory, input_shape[-1]),
-                initializer=self._initializer(1),
-            )
-            self.embedding = keras.layers.Dense(
-                self.features, kernel_initializer=self._initializer(2), name="sensory_embedding"
-            )
-            self.embedding.build((batch, sensory, input_shape[-1]))
-        state_shape = (batch, self.num_neurons, self.features)
-        for layer in (self.chemical, self.electrical, self.norm, self.gate):
-            if layer is not None:
-                layer.build(state_shape)
-        for layer in (self.chemical, self.electrical):
-            layer.kernel.assign(self.initial_values[layer.synapses])
-            layer.feature_kernel.assign(self.initial_values["feature"])
+            if input_shape[1] is None:
+                raise ConfigurationError(f"{where}: the token axis of the input must be known")
+            self.receptive_fields = self.add_weight(
+                name="receptive_fields", shape=(sensory, input_shape[1]),
+                initializer=keras.initializers.RandomNormal(stddev=1.0, seed=self.seed + 1))
+            self.embedding = keras.layers.Dense(features, kernel_initializer=self._initializer(2),
+                                                name="sensory_embedding")
+            self.embedding.build(input_shape)
+        self.synapse_values = self.add_weight(name="synapse_values", shape=(self.syn.num_values,),
+                                              initializer="zeros", trainable=deep)
+        self.synapse_values.assign(self.initial_values)
+        self.feature_kernel = self.add_weight(
+            name="feature_kernel", shape=(features, features), trainable=deep,
+            initializer=keras.initializers.Orthogonal(seed=self.seed + 3))
+        self.bias = self.add_weight(name="bias", shape=(features, 1), initializer="zeros",
+                                    trainable=deep)
+        self.gate_kernel = self.gate_bias = None
+        if self.gating:
+            self.gate_kernel = self.add_weight(name="gate_kernel", shape=(features, features),
+                                               initializer=self._initializer(0))
+            self.gate_bias = self.add_weight(name="gate_bias", shape=(features, 1),
+                                             initializer="zeros")
 
     def _sensory_states(self, inputs: Any) -> Any:
-        if self.receptive_queries is None:
-            embedded = self.embedding(inputs)
-            return ops.reshape(embedded, (-1, len(self.sensory), self.features))
-        scale = 1.0 / math.sqrt(inputs.shape[-1])
-        scores = ops.einsum("sf,btf->bst", self.receptive_queries, inputs) * scale
-        fields = ops.einsum("bst,btf->bsf", ops.softmax(scores, axis=-1), inputs)
-        return self.embedding(fields)
+        """(batch, features, N) states: the sensory neurons' embedding, zeros elsewhere."""
+        placement = ops.cast(self.placement, self.compute_dtype)
+        if self.receptive_fields is None:
+            embedded = ops.reshape(self.embedding(inputs), (-1, len(self.sensory), self.features))
+            return ops.matmul(ops.transpose(embedded, (0, 2, 1)), placement)
+        fields = ops.softmax(ops.cast(self.receptive_fields, self.compute_dtype), axis=-1)
+        tokens = ops.transpose(self.embedding(inputs), (0, 2, 1))
+        return ops.matmul(tokens, ops.matmul(ops.transpose(fields), placement))
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
-        padded = ops.pad(self._sensory_states(inputs), ((0, 0), (0, 1), (0, 0)))
-        state = ops.take(padded, self.placement, axis=1)
+        state = self._sensory_states(inputs)
+        transform = ops.transpose(ops.cast(self.feature_kernel, state.dtype))
+        bias = ops.cast(self.bias, state.dtype)
         for _ in range(self.steps):
-            update = self.activation(self.chemical(state) + self.electrical(state))
-            if self.gate is not None:
-                update = update * self.gate(state)
+            mixed = propagate(state, self.synapse_values, self.syn, self.compute_path)
+            update = ops.matmul(transform, mixed) + bias
+            if self.gating:
+                gate = ops.matmul(ops.transpose(ops.cast(self.gate_kernel, state.dtype)), state)
+                update = update * ops.sigmoid(gate + ops.cast(self.gate_bias, state.dtype))
             update = self.update_dropout(update, training=training)
-            state = self.norm(state + update)
-        return ops.take(state, self.motor, axis=1)
+            state = self.activation(state + update)
+        return ops.transpose(ops.take(state, self.motor, axis=2), (0, 2, 1))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (input_shape[0], len(self.motor), self.features)
@@ -219,5 +208,13 @@ class ConnectomicBlock(keras.layers.Layer):
             "spectral_radius": self.spectral_radius,
             "activation": keras.activations.serialize(self.activation),
             "dropout": self.dropout,
+            "weights": self.weights_rule,
+            "signs": self.signs,
+            "implementation": self.implementation,
             "seed": self.seed,
         }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ConnectomicBlock:
+        config = {**config, "connectome": wiring_from_config(config["connectome"], cls.__name__)}
+        return super().from_config(config)

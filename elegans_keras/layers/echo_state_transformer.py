@@ -7,8 +7,15 @@ from typing import Any
 import keras
 
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.layers.checks import check_number, check_positive_int
-from elegans_keras.layers.masks import NeuronSpec, WiringSpec, resolve_wiring, select_neurons
+from elegans_keras.checks import check_int, check_rate
+from elegans_keras.layers.wiring import (
+    NeuronSpec,
+    WiringSpec,
+    resolve_wiring,
+    select_neurons,
+    wiring_from_config,
+)
+from elegans_keras.layers.motor_attention import seed_attention
 from elegans_keras.layers.reservoir_cell import ReservoirCell
 
 
@@ -19,6 +26,7 @@ class _PreNormEncoderBlock(keras.layers.Layer):
         self, d_model: int, num_heads: int, ff_dim: int, dropout: float, seed: int, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
+        self.seed = seed
         self.attention_norm = keras.layers.LayerNormalization(name="attention_norm")
         self.attention = keras.layers.MultiHeadAttention(
             num_heads, d_model // num_heads, dropout=dropout, seed=seed, name="attention"
@@ -44,6 +52,7 @@ class _PreNormEncoderBlock(keras.layers.Layer):
         self.feed_forward_norm.build(input_shape)
         self.hidden.build(input_shape)
         self.projection.build((*input_shape[:-1], self.hidden.units))
+        seed_attention(self.attention, self.seed + 1000)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         normed = self.attention_norm(inputs)
@@ -74,10 +83,9 @@ class EchoStateTransformer(keras.layers.Layer):
         input_neurons: neurons the input reaches (``"S"``, ``"all"``, indices).
         state_neurons: neurons whose states become tokens.
         dropout: dropout of attention weights and residual branches.
-        seed: reservoir, dropout and initial Dense / positional weights; None
-            draws one (kept in the config). The attention projections follow
-            Keras's global seed (``keras.utils.set_random_seed``): a seeded
-            initializer would give the query, key and value the same values.
+        weights, signs, implementation: of the reservoir (see ReservoirCell).
+        seed: reservoir, dropout and every initial weight (the attention
+            projections get distinct seeds); None draws one (kept in the config).
 
     Example:
         >>> est = EchoStateTransformer(load_connectome(), d_model=32, num_heads=4)
@@ -97,22 +105,23 @@ class EchoStateTransformer(keras.layers.Layer):
         input_neurons: NeuronSpec = "S",
         state_neurons: NeuronSpec = "all",
         dropout: float = 0.0,
+        weights: str = "count",
+        signs: str = "random",
+        implementation: str = "auto",
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         where = f"EchoStateTransformer {self.name!r}"
-        self.d_model = check_positive_int(d_model, "d_model", where)
-        self.num_heads = check_positive_int(num_heads, "num_heads", where)
-        self.num_blocks = check_positive_int(num_blocks, "num_blocks", where)
-        self.ff_dim = check_positive_int(ff_dim, "ff_dim", where)
+        self.d_model = check_int(d_model, "d_model", where, low=1)
+        self.num_heads = check_int(num_heads, "num_heads", where, low=1)
+        self.num_blocks = check_int(num_blocks, "num_blocks", where, low=1)
+        self.ff_dim = check_int(ff_dim, "ff_dim", where, low=1)
         if self.d_model % self.num_heads:
             raise ConfigurationError(
                 f"{where}: d_model={d_model} is not a multiple of num_heads={num_heads}"
             )
-        self.dropout = check_number(
-            dropout, "dropout", where, low=0.0, high=1.0, low_inclusive=True, high_inclusive=False
-        )
+        self.dropout = check_rate(dropout, "dropout", where)
         wiring = resolve_wiring(connectome, f"{where}: connectome")
         cell = ReservoirCell(
             wiring,
@@ -120,6 +129,9 @@ class EchoStateTransformer(keras.layers.Layer):
             leak_rate=leak_rate,
             input_neurons=select_neurons(input_neurons, wiring, "input_neurons", where),
             output_neurons=select_neurons(state_neurons, wiring, "state_neurons", where),
+            weights=weights,
+            signs=signs,
+            implementation=implementation,
             seed=seed,
             name="reservoir_cell",
         )
@@ -192,5 +204,13 @@ class EchoStateTransformer(keras.layers.Layer):
             "input_neurons": cell["input_neurons"],
             "state_neurons": cell["output_neurons"],
             "dropout": self.dropout,
+            "weights": cell["weights"],
+            "signs": cell["signs"],
+            "implementation": cell["implementation"],
             "seed": self.seed,
         }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> EchoStateTransformer:
+        config = {**config, "connectome": wiring_from_config(config["connectome"], cls.__name__)}
+        return super().from_config(config)

@@ -8,7 +8,27 @@ import keras
 from keras import ops
 
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.layers.checks import check_number, check_positive_int
+from elegans_keras.checks import check_int, check_rate, check_seed
+
+
+def seed_attention(attention: keras.layers.MultiHeadAttention, seed: int | None) -> None:
+    """Give a built attention layer's query, key, value and output kernels distinct seeded values.
+
+    A seeded ``kernel_initializer`` would give all four the same values (Keras
+    copies it to each projection); here kernel ``k`` gets Glorot-uniform
+    values of seed ``seed + k`` and biases stay zero. ``None`` leaves the
+    layer as built (Keras's global seed).
+
+    Example:
+        >>> layer = keras.layers.MultiHeadAttention(2, 4)
+        >>> layer.build((1, 3, 8), (1, 3, 8), (1, 3, 8))
+        >>> seed_attention(layer, 0)
+    """
+    if seed is None:
+        return
+    kernels = [w for w in attention.weights if len(w.shape) >= 2]
+    for k, kernel in enumerate(kernels):
+        kernel.assign(keras.initializers.GlorotUniform(seed=seed + k)(kernel.shape))
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
@@ -26,6 +46,7 @@ class MotorAttentionReadout(keras.layers.Layer):
         key_dim: size of each head's queries and keys.
         output_dim: width of the result; None keeps the query width D.
         dropout: dropout rate on the attention weights.
+        seed: initial projections and dropout; None follows Keras's global seed.
 
     Example:
         >>> readout = MotorAttentionReadout(num_heads=2, key_dim=8, output_dim=10)
@@ -39,23 +60,24 @@ class MotorAttentionReadout(keras.layers.Layer):
         key_dim: int = 32,
         output_dim: int | None = None,
         dropout: float = 0.0,
+        seed: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         where = f"MotorAttentionReadout {self.name!r}"
-        self.num_heads = check_positive_int(num_heads, "num_heads", where)
-        self.key_dim = check_positive_int(key_dim, "key_dim", where)
+        self.num_heads = check_int(num_heads, "num_heads", where, low=1)
+        self.key_dim = check_int(key_dim, "key_dim", where, low=1)
         self.output_dim = (
-            None if output_dim is None else check_positive_int(output_dim, "output_dim", where)
+            None if output_dim is None else check_int(output_dim, "output_dim", where, low=1)
         )
-        self.dropout = check_number(
-            dropout, "dropout", where, low=0.0, high=1.0, low_inclusive=True, high_inclusive=False
-        )
+        self.dropout = check_rate(dropout, "dropout", where)
+        self.seed = None if seed is None else check_seed(seed, where)
         self.attention = keras.layers.MultiHeadAttention(
             num_heads=self.num_heads,
             key_dim=self.key_dim,
             dropout=self.dropout,
             output_shape=self.output_dim,
+            seed=self.seed,
             name="attention",
         )
 
@@ -74,6 +96,7 @@ class MotorAttentionReadout(keras.layers.Layer):
         if len(query_shape) == 2:
             query_shape = (query_shape[0], 1, query_shape[1])
         self.attention.build(query_shape, motor_tokens_shape, motor_tokens_shape)
+        seed_attention(self.attention, self.seed)
 
     def call(self, query: Any, motor_tokens: Any, training: bool | None = None) -> Any:
         if len(query.shape) == 2:
@@ -91,4 +114,5 @@ class MotorAttentionReadout(keras.layers.Layer):
             "key_dim": self.key_dim,
             "output_dim": self.output_dim,
             "dropout": self.dropout,
+            "seed": self.seed,
         }

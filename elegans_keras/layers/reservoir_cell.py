@@ -8,20 +8,17 @@ import keras
 import numpy as np
 from keras import ops
 
+from elegans_keras.checks import check_choice, check_number, draw_seed
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.layers.checks import check_number, draw_seed
-from elegans_keras.layers.masks import (
+from elegans_keras.layers.kernels import choose, propagate
+from elegans_keras.layers.synapses import SIGNS, WEIGHTS, spawn, starting_values, synapses_of
+from elegans_keras.layers.wiring import (
     NeuronSpec,
     WiringSpec,
     resolve_wiring,
     select_neurons,
     wiring_config,
-    wiring_counts,
-)
-from elegans_keras.layers.spectral import (
-    RECURRENT_WEIGHTS,
-    scale_to_spectral_radius,
-    synaptic_matrix,
+    wiring_from_config,
 )
 
 
@@ -30,12 +27,14 @@ class ReservoirCell(keras.layers.Layer):
     """Leaky echo-state cell on the connectome, for ``keras.layers.RNN``.
 
     ``h' = (1 - a) h + a tanh(u @ W_in + h @ W + b)``, with ``W`` (pre, post)
-    supported on the synapses and scaled (float64 numpy) to the requested
-    spectral radius, and fixed random input weights reaching only the chosen
-    input neurons. The weights are stored in float32 (float64 under a float64
-    policy) whatever the dtype policy, and cast to the compute dtype in
-    ``call``. Frozen by default (a reservoir); ``trainable=True`` gives a
-    trainable connectome RNN that keeps the synapse mask.
+    living on the synapses (one value per synapse pair: magnitudes from the
+    counts, signs random or from transmitters, see
+    :mod:`~elegans_keras.layers.synapses`) and scaled to the requested
+    spectral radius (exact up to 1,024 neurons, a checked sparse estimate
+    above), and fixed random input weights reaching only the chosen input
+    neurons. The weights are stored in float32 (float64 under a float64
+    policy) and cast to the compute dtype in ``call``. Frozen by default (a
+    reservoir); ``trainable=True`` trains the synapse values (a connectome RNN).
 
     Args:
         connectome_or_mask: a Connectome (or bundled name / path), or a square
@@ -47,8 +46,9 @@ class ReservoirCell(keras.layers.Layer):
         output_neurons: the neurons returned as output, same forms.
         bias_scaling: bias uniform in ``[-bias_scaling, bias_scaling]``.
         synapses: ``"all"``, ``"chemical"`` or ``"electrical"`` (Connectome only).
-        recurrent_weights: ``"random"`` (normal values) or ``"count"`` (synapse
-            counts with random signs).
+        weights: ``"count"`` (log(1 + count) magnitudes) or ``"random"``.
+        signs: ``"random"`` or ``"neurotransmitter"`` (Dale's principle).
+        implementation: ``"auto"``, ``"dense"`` or ``"sparse"``.
         seed: makes ``W``, ``W_in`` and ``b`` deterministic; None draws one and
             records it in the config.
         trainable: False (reservoir) or True (trainable connectome RNN).
@@ -70,7 +70,9 @@ class ReservoirCell(keras.layers.Layer):
         output_neurons: NeuronSpec = "all",
         bias_scaling: float = 0.0,
         synapses: str = "all",
-        recurrent_weights: str = "random",
+        weights: str = "count",
+        signs: str = "random",
+        implementation: str = "auto",
         seed: int | None = None,
         trainable: bool = False,
         **kwargs: Any,
@@ -78,20 +80,21 @@ class ReservoirCell(keras.layers.Layer):
         super().__init__(trainable=trainable, **kwargs)
         where = f"ReservoirCell {self.name!r}"
         self.wiring = resolve_wiring(connectome_or_mask, f"{where}: connectome_or_mask")
-        counts = wiring_counts(self.wiring, synapses, where)
-        if counts.shape[0] != counts.shape[1]:
+        try:
+            self.syn = synapses_of(self.wiring, synapses)
+        except ConfigurationError as err:
+            raise ConfigurationError(f"{where}: {err}") from None
+        if self.syn.num_pre != self.syn.num_post:
             raise ConfigurationError(
-                f"{where}: the recurrent mask must be square, got shape {counts.shape}"
+                f"{where}: the recurrent mask must be square, got shape "
+                f"({self.syn.num_pre}, {self.syn.num_post})"
             )
         check_number(spectral_radius, "spectral_radius", where, low=0.0)
         check_number(leak_rate, "leak_rate", where, low=0.0, high=1.0)
         check_number(input_scaling, "input_scaling", where, low=0.0)
         check_number(bias_scaling, "bias_scaling", where, low=0.0, low_inclusive=True)
-        if recurrent_weights not in RECURRENT_WEIGHTS:
-            raise ConfigurationError(
-                f"{where}: recurrent_weights={recurrent_weights!r}; expected one of "
-                f"{', '.join(RECURRENT_WEIGHTS)}"
-            )
+        check_choice(weights, "weights", where, WEIGHTS)
+        check_choice(signs, "signs", where, SIGNS)
         self.input_indices = select_neurons(input_neurons, self.wiring, "input_neurons", where)
         self.output_indices = select_neurons(output_neurons, self.wiring, "output_neurons", where)
         self.spectral_radius = float(spectral_radius)
@@ -99,21 +102,21 @@ class ReservoirCell(keras.layers.Layer):
         self.input_scaling = float(input_scaling)
         self.bias_scaling = float(bias_scaling)
         self.synapses = synapses
-        self.recurrent_weights = recurrent_weights
+        self.weights_rule = weights
+        self.signs = signs
+        self.implementation = implementation
+        self.compute_path = choose(implementation, self.syn, where)
         self.seed = draw_seed(seed, where)
-        self.support = counts != 0
-        self.initial_recurrent = scale_to_spectral_radius(
-            synaptic_matrix(counts, recurrent_weights, self._random_stream(0)),
-            self.spectral_radius,
-            where,
-        )
-        self.initial_bias = self._random_stream(1).uniform(-1, 1, len(counts)) * self.bias_scaling
-        self.state_size = counts.shape[0]
+        recurrent_seed, bias_rng, self._input_rng_seed = self._streams()
+        self.initial_recurrent = starting_values(self.syn, self.wiring, weights, signs,
+                                                 recurrent_seed, self.spectral_radius, where)
+        self.initial_bias = bias_rng.uniform(-1, 1, self.syn.num_pre) * self.bias_scaling
+        self.state_size = self.syn.num_pre
         self.output_size = len(self.output_indices)
 
-    def _random_stream(self, index: int) -> np.random.Generator:
-        """Independent generator ``index`` (0 recurrent, 1 bias, 2 input) of the seed."""
-        return np.random.default_rng(np.random.SeedSequence(self.seed).spawn(3)[index])
+    def _streams(self) -> tuple[int, np.random.Generator, int]:
+        recurrent, bias, inputs = spawn(self.seed, 3)
+        return int(recurrent.integers(2**32)), bias, int(inputs.integers(2**32))
 
     @property
     def num_neurons(self) -> int:
@@ -128,34 +131,30 @@ class ReservoirCell(keras.layers.Layer):
         size = self.num_neurons
         input_mask = np.zeros(size)
         input_mask[self.input_indices] = 1.0
-        input_weights = self._random_stream(2).uniform(-1.0, 1.0, (input_shape[-1], size))
-        self.recurrent_kernel = self._weight("recurrent_kernel", self.initial_recurrent)
-        self.recurrent_mask = self._weight("recurrent_mask", self.support, trainable=False)
+        rng = np.random.default_rng(self._input_rng_seed)
+        input_weights = rng.uniform(-1.0, 1.0, (input_shape[-1], size))
+        self.recurrent_values = self._weight("recurrent_values", self.initial_recurrent)
         self.input_kernel = self._weight(
             "input_kernel", input_weights * input_mask * self.input_scaling
         )
-        self.input_mask = self._weight("input_mask", input_mask, trainable=False)
+        self.input_mask = input_mask
         self.bias = self._weight("bias", self.initial_bias)
 
-    def _weight(self, name: str, value: np.ndarray, trainable: bool = True) -> Any:
+    def _weight(self, name: str, value: np.ndarray) -> Any:
         dtype = "float64" if self.variable_dtype == "float64" else "float32"
-        variable = self.add_weight(
-            name=name, shape=value.shape, initializer="zeros", trainable=trainable, dtype=dtype
-        )
+        variable = self.add_weight(name=name, shape=value.shape, initializer="zeros", dtype=dtype)
         variable.assign(np.asarray(value, dtype=np.float64))
         return variable
 
     def call(self, inputs: Any, states: Any, training: bool = False) -> tuple[Any, Any]:
         nested = isinstance(states, (list, tuple))
         state = states[0] if nested else states
-        recurrent, input_weights = self.recurrent_kernel, self.input_kernel
+        input_weights = self.input_kernel
         if self.trainable:
-            recurrent = ops.multiply(recurrent, self.recurrent_mask)
             input_weights = ops.multiply(input_weights, self.input_mask)
-        recurrent, input_weights, bias = (
-            ops.cast(w, self.compute_dtype) for w in (recurrent, input_weights, self.bias)
-        )
-        drive = ops.matmul(inputs, input_weights) + ops.matmul(state, recurrent) + bias
+        input_weights, bias = (ops.cast(w, self.compute_dtype) for w in (input_weights, self.bias))
+        recurrent = propagate(state, self.recurrent_values, self.syn, self.compute_path)
+        drive = ops.matmul(inputs, input_weights) + recurrent + bias
         new_state = (1.0 - self.leak_rate) * state + self.leak_rate * ops.tanh(drive)
         output = new_state
         if self.output_size != self.state_size:
@@ -177,6 +176,14 @@ class ReservoirCell(keras.layers.Layer):
             "output_neurons": "all" if self.output_size == size else self.output_indices,
             "bias_scaling": self.bias_scaling,
             "synapses": self.synapses,
-            "recurrent_weights": self.recurrent_weights,
+            "weights": self.weights_rule,
+            "signs": self.signs,
+            "implementation": self.implementation,
             "seed": self.seed,
         }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ReservoirCell:
+        config = {**config, "connectome_or_mask": wiring_from_config(
+            config["connectome_or_mask"], cls.__name__)}
+        return super().from_config(config)

@@ -5,8 +5,8 @@ Example:
     >>> model = elegans_classifier((28, 28, 1), 10, connectome="varshney2011")
 """
 
-from elegans_keras.models.autoencoder import elegans_autoencoder
-from elegans_keras.models.classifier import elegans_classifier
+from elegans_keras.models.autoencoder import elegans_autoencoder, plain_autoencoder
+from elegans_keras.models.classifier import elegans_classifier, plain_classifier
 from elegans_keras.models.common import count_parameters
 from elegans_keras.models.echo_state import echo_state_network, fit_ridge, reservoir_states
 from elegans_keras.models.metrics import ForegroundF1, MeanSSIM
@@ -20,6 +20,8 @@ FACTORIES = {
     "elegans_classifier": elegans_classifier,
     "echo_state_network": echo_state_network,
     "echo_state_transformer_classifier": echo_state_transformer_classifier,
+    "plain_autoencoder": plain_autoencoder,
+    "plain_classifier": plain_classifier,
 }
 
 __all__ = [
@@ -33,5 +35,7 @@ __all__ = [
     "elegans_autoencoder",
     "elegans_classifier",
     "fit_ridge",
+    "plain_autoencoder",
+    "plain_classifier",
     "reservoir_states",
 ]

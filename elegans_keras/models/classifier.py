@@ -1,22 +1,24 @@
-"""``elegans_classifier``: images -> conv stem -> connectome -> motor attention -> classes."""
+"""Image classifiers: the connectome model and its plain twin of matched trainable parameters."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import keras
 
+from elegans_keras.checks import (
+    MODES,
+    check_choice,
+    check_int,
+    check_number,
+    check_rate,
+    check_sizes,
+)
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.layers import ConnectomicBlock, MotorAttentionReadout
-from elegans_keras.models.common import (
-    check_image_shape,
-    check_mode,
-    check_rates,
-    check_size,
-    check_sizes,
-    conv_tokens,
-)
+from elegans_keras.models.common import check_image_shape, conv_tokens, seeded
 
 
 def elegans_classifier(
@@ -24,7 +26,7 @@ def elegans_classifier(
     num_classes: int = 10,
     connectome: Connectome | str | os.PathLike | None = None,
     mode: str = "deep",
-    features: int = 32,
+    features: int = 16,
     steps: int = 2,
     filters: Sequence[int] = (32, 64),
     num_heads: int = 4,
@@ -33,47 +35,139 @@ def elegans_classifier(
     dropout: float = 0.1,
     augment: bool = False,
     learning_rate: float = 1e-3,
+    weights: str = "count",
+    signs: str = "random",
+    implementation: str = "auto",
     seed: int = 0,
 ) -> keras.Model:
     """A compiled image classifier whose core is the connectome.
 
     Pixels (float32 in [0, 1]) pass a conv stem whose output tokens reach the
-    sensory neurons; ``steps`` propagation steps over the chemical and
-    electrical synapses lead to the motor neurons, read out by multi-head
-    attention with the pooled image embedding as query. ``mode="reservoir"``
-    freezes the synaptic weights (spectral radius ``spectral_radius``).
+    sensory neurons; ``steps`` propagation steps over the synapses lead to the
+    motor neurons, read out by multi-head attention with the pooled image
+    embedding as query. ``mode="reservoir"`` freezes the synaptic weights
+    (spectral radius ``spectral_radius``); the stem and the readout train.
     ``augment=True`` adds random shifts of up to 10% and rotations of up to
     ~10 degrees, active during training only. Compiled with Adam and sparse
-    categorical cross-entropy on integer labels.
+    categorical cross-entropy on integer labels. ``seed`` fixes every initial
+    weight and the dropout / augmentation streams.
 
     Example:
         >>> model = elegans_classifier((28, 28, 1), 10, mode="reservoir")
-        >>> model.fit(x_train, y_train, validation_split=0.1, epochs=1)
+        >>> model.output_shape
+        (None, 10)
     """
-    shape = check_image_shape(input_shape)
-    check_mode(mode)
-    num_classes = check_size(num_classes, "num_classes", low=2)
-    filters = check_sizes(filters, "filters")
-    check_rates("elegans_classifier", learning_rate, dropout)
+    shape, num_classes = _check_common("elegans_classifier", input_shape, num_classes, filters,
+                                       dropout, learning_rate, seed)
+    check_choice(mode, "mode", "elegans_classifier", MODES)
     worm = resolve_connectome(connectome)
 
+    def head(tokens: keras.KerasTensor) -> keras.KerasTensor:
+        motor = ConnectomicBlock(worm, mode=mode, features=features, steps=steps, gating=gating,
+                                 spectral_radius=spectral_radius, weights=weights, signs=signs,
+                                 implementation=implementation, seed=seed,
+                                 name="connectome")(tokens)
+        pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
+        query = keras.layers.Dense(features, kernel_initializer=seeded(seed, 101),
+                                   name="query")(pooled)
+        return MotorAttentionReadout(num_heads=num_heads, key_dim=features, seed=seed + 200,
+                                     name="motor_readout")(query, motor)
+
+    return _classifier(shape, num_classes, filters, dropout, augment, learning_rate, seed, head,
+                       f"elegans_classifier_{mode}")
+
+
+def plain_classifier(
+    input_shape: Sequence[int] = (28, 28, 1),
+    num_classes: int = 10,
+    hidden: int | None = None,
+    filters: Sequence[int] = (32, 64),
+    dropout: float = 0.1,
+    augment: bool = False,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    **twin: Any,
+) -> keras.Model:
+    """The plain twin of :func:`elegans_classifier`: the same stem and head, no wiring.
+
+    The connectome block, its query and its attention readout are replaced by
+    one dense layer on the pooled stem features (``Dense(hidden, gelu)``), so
+    the model is ``stem -> global average pool -> Dense(hidden) -> dropout ->
+    classes``. With ``hidden=None`` its width is chosen so that the trainable
+    parameters equal those of ``elegans_classifier`` built with the same
+    arguments (``twin`` takes the connectome-only ones: ``connectome``,
+    ``mode``, ``features``, ``steps``...), so the two differ only in the wiring.
+
+    Example:
+        >>> plain = plain_classifier(mode="deep")
+        >>> count_parameters(plain)["trainable"] - count_parameters(elegans_classifier())["trainable"]
+        6
+    """
+    shape, num_classes = _check_common("plain_classifier", input_shape, num_classes, filters,
+                                       dropout, learning_rate, seed)
+    common = {"input_shape": shape, "num_classes": num_classes, "filters": filters,
+              "dropout": dropout, "augment": augment, "learning_rate": learning_rate,
+              "seed": seed}
+    if hidden is None:
+        target = elegans_classifier(**common, **twin)
+        hidden = matched_width(lambda width: plain_classifier(hidden=width, **common),
+                               trainable_count(target))
+    hidden = check_int(hidden, "hidden", "plain_classifier", low=1)
+
+    def head(tokens: keras.KerasTensor) -> keras.KerasTensor:
+        pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
+        return keras.layers.Dense(hidden, activation="gelu", kernel_initializer=seeded(seed, 101),
+                                  name="hidden")(pooled)
+
+    return _classifier(shape, num_classes, filters, dropout, augment, learning_rate, seed, head,
+                       "plain_classifier")
+
+
+def trainable_count(model: keras.Model) -> int:
+    """Number of trainable parameters."""
+    return sum(int(keras.ops.size(w)) for w in model.trainable_weights)
+
+
+def matched_width(build: Callable[[int], keras.Model], target: int) -> int:
+    """The width whose model has the trainable-parameter count nearest ``target``.
+
+    ``build(width)`` must have parameters linear in ``width``; two builds
+    (widths 1 and 2) give the slope.
+
+    Example:
+        >>> matched_width(lambda w: keras.Sequential([keras.Input((3,)), keras.layers.Dense(w)]), 40)
+        10
+    """
+    one, two = trainable_count(build(1)), trainable_count(build(2))
+    return max(1, round(1 + (target - one) / (two - one)))
+
+
+def _check_common(where: str, input_shape: Any, num_classes: Any, filters: Any, dropout: Any,
+                  learning_rate: Any, seed: Any) -> tuple[tuple[int, int, int], int]:
+    shape = check_image_shape(input_shape, where)
+    check_sizes(filters, "filters", where)
+    check_rate(dropout, "dropout", where)
+    check_number(learning_rate, "learning_rate", where, low=0.0)
+    check_int(seed, "seed", where, high=2**31 - 1000)
+    return shape, check_int(num_classes, "num_classes", where, low=2)
+
+
+def _classifier(shape: tuple[int, int, int], num_classes: int, filters: Sequence[int],
+                dropout: float, augment: bool, learning_rate: float, seed: int,
+                head: Callable[[keras.KerasTensor], keras.KerasTensor], name: str) -> keras.Model:
     images = keras.Input(shape, name="images")
     x = images
     if augment:
         x = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed,
                                            name="shift")(x)
-        x = keras.layers.RandomRotation(0.03, fill_mode="constant", seed=seed, name="rotate")(x)
-    tokens = conv_tokens(x, filters)
-    motor = ConnectomicBlock(worm, mode=mode, features=features, steps=steps, gating=gating,
-                             spectral_radius=spectral_radius, seed=seed, name="connectome")(tokens)
-    pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
-    query = keras.layers.Dense(features, name="query")(pooled)
-    readout = MotorAttentionReadout(num_heads=num_heads, key_dim=features,
-                                    name="motor_readout")(query, motor)
-    hidden = keras.layers.Dropout(dropout, seed=seed, name="dropout")(readout)
-    probabilities = keras.layers.Dense(num_classes, activation="softmax", name="classes")(hidden)
-
-    model = keras.Model(images, probabilities, name=f"elegans_classifier_{mode}")
+        x = keras.layers.RandomRotation(0.03, fill_mode="constant", seed=seed + 1,
+                                        name="rotate")(x)
+    hidden = head(conv_tokens(x, tuple(filters), seed=seed))
+    hidden = keras.layers.Dropout(dropout, seed=seed + 2, name="dropout")(hidden)
+    probabilities = keras.layers.Dense(num_classes, activation="softmax",
+                                       kernel_initializer=seeded(seed, 102),
+                                       name="classes")(hidden)
+    model = keras.Model(images, probabilities, name=name)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(),

@@ -11,7 +11,8 @@ import scipy.linalg
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers import ReservoirCell
-from elegans_keras.models.common import check_rates, check_size
+from elegans_keras.checks import MODES, check_choice, check_int, check_number
+from elegans_keras.models.common import seeded
 
 
 def echo_state_network(
@@ -25,6 +26,9 @@ def echo_state_network(
     output_neurons: str = "all",
     mode: str = "reservoir",
     learning_rate: float = 1e-3,
+    weights: str = "count",
+    signs: str = "random",
+    implementation: str = "auto",
     seed: int = 0,
 ) -> keras.Model:
     """A connectome echo-state network: ReservoirCell over time + linear readout.
@@ -39,18 +43,21 @@ def echo_state_network(
         >>> fit_ridge(esn, u_train, y_train, washout=100)
         >>> y = esn.predict(u_test[None])[0]
     """
-    if mode not in ("reservoir", "deep"):
-        raise ConfigurationError(f"mode={mode!r} is not one of deep, reservoir")
-    input_dim, output_dim = check_size(input_dim, "input_dim"), check_size(output_dim, "output_dim")
-    check_rates("echo_state_network", learning_rate)
+    where = "echo_state_network"
+    check_choice(mode, "mode", where, MODES)
+    input_dim = check_int(input_dim, "input_dim", where, low=1)
+    output_dim = check_int(output_dim, "output_dim", where, low=1)
+    check_number(learning_rate, "learning_rate", where, low=0.0)
     cell = ReservoirCell(
         resolve_connectome(connectome), spectral_radius=spectral_radius, leak_rate=leak_rate,
         input_scaling=input_scaling, input_neurons=input_neurons,
-        output_neurons=output_neurons, seed=seed, trainable=mode == "deep",
+        output_neurons=output_neurons, weights=weights, signs=signs,
+        implementation=implementation, seed=seed, trainable=mode == "deep",
     )
     inputs = keras.Input((None, input_dim), name="signal")
     states = keras.layers.RNN(cell, return_sequences=True, name="reservoir")(inputs)
-    outputs = keras.layers.Dense(output_dim, name="readout")(states)
+    outputs = keras.layers.Dense(output_dim, kernel_initializer=seeded(seed, 1),
+                                 name="readout")(states)
     model = keras.Model(inputs, outputs, name=f"echo_state_network_{mode}")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
     return model

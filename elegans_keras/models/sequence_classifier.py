@@ -11,7 +11,8 @@ from keras import ops
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers import EchoStateTransformer
-from elegans_keras.models.common import check_image_shape, check_rates, check_size
+from elegans_keras.checks import check_choice, check_int, check_number
+from elegans_keras.models.common import check_image_shape, seeded
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
@@ -28,12 +29,8 @@ class ImageToSequence(keras.layers.Layer):
 
     def __init__(self, sequence: str = "rows", patch_size: int = 4, **kwargs) -> None:
         super().__init__(**kwargs)
-        if sequence not in ("rows", "patches"):
-            raise ConfigurationError(f"sequence={sequence!r} is not one of rows, patches")
-        if not isinstance(patch_size, int) or patch_size < 1:
-            raise ConfigurationError(f"patch_size={patch_size!r} must be a positive int")
-        self.sequence = sequence
-        self.patch_size = patch_size
+        self.sequence = check_choice(sequence, "sequence", "ImageToSequence", ("rows", "patches"))
+        self.patch_size = check_int(patch_size, "patch_size", "ImageToSequence", low=1)
 
     def call(self, images):
         batch = ops.shape(images)[0]
@@ -74,16 +71,18 @@ def echo_state_transformer_classifier(
 
     Example:
         >>> model = echo_state_transformer_classifier(sequence="patches", patch_size=4)
-        >>> model.fit(x_train, y_train, epochs=1)
+        >>> model.output_shape
+        (None, 10)
     """
-    shape = check_image_shape(input_shape)
-    patch_size = check_size(patch_size, "patch_size")
+    where = "echo_state_transformer_classifier"
+    shape = check_image_shape(input_shape, where)
+    patch_size = check_int(patch_size, "patch_size", where, low=1)
     if sequence == "patches" and (shape[0] % patch_size or shape[1] % patch_size):
         raise ConfigurationError(
             f"input_shape={shape!r} is not divisible into {patch_size}x{patch_size} patches"
         )
-    num_classes = check_size(num_classes, "num_classes", low=2)
-    check_rates("echo_state_transformer_classifier", learning_rate)
+    num_classes = check_int(num_classes, "num_classes", where, low=2)
+    check_number(learning_rate, "learning_rate", where, low=0.0)
     images = keras.Input(shape, name="images")
     steps = ImageToSequence(sequence, patch_size, name="to_sequence")(images)
     tokens = EchoStateTransformer(
@@ -92,7 +91,9 @@ def echo_state_transformer_classifier(
         dropout=dropout, seed=seed, name="echo_state_transformer",
     )(steps)
     pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
-    probabilities = keras.layers.Dense(num_classes, activation="softmax", name="classes")(pooled)
+    probabilities = keras.layers.Dense(num_classes, activation="softmax",
+                                       kernel_initializer=seeded(seed, 102),
+                                       name="classes")(pooled)
     model = keras.Model(images, probabilities, name="echo_state_transformer_classifier")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
