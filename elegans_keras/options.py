@@ -237,3 +237,44 @@ def parse(cls: type[Options], argv: Sequence[str] | None, prog: str, description
     parser = argparse.ArgumentParser(prog=prog, description=description)
     add_arguments(parser, cls, **defaults)
     return from_arguments(parser.parse_args(argv), cls)
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyOptions:
+    """One topology study (``elegans-keras compare``): a task, a mode, the graphs, the seeds."""
+
+    task: str = help_field("memory", "memory or mnist")
+    mode: str = help_field("reservoir", "reservoir or deep (mnist only)")
+    families: tuple[str, ...] = help_field(
+        ("connectome", "no_graph", "complete", "rewire", "degree_preserving", "shuffle_weights",
+         "erdos_renyi", "watts_strogatz", "barabasi_albert"), "graph families")
+    seeds: int = help_field(5, "seeds per family and variant")
+    p: tuple[float, ...] = help_field((0.1, 0.2, 0.4, 0.6, 0.8, 1.0),
+                                      "rewiring probabilities of the rewire family")
+    ablations: tuple[str, ...] = help_field(
+        ("S->I", "I->M", "I->I", "S->S", "I->S", "M->M", "chemical", "electrical"),
+        "synapse classes of the ablation families")
+    weights: tuple[str, ...] = help_field(("count",), "synaptic value variants of the connectome: "
+                                                      "count, random, neurotransmitter")
+    quick: bool = help_field(False, "the small smoke-test budget")
+    workers: int | None = help_field(None, "run on a local Dask cluster of N worker processes")
+    scheduler: str | None = help_field(None, "run on an existing Dask scheduler (tcp://host:8786)")
+    connectome: str | None = help_field(None, "bundled name or file (default: celegans_herm)")
+    out: str | None = help_field(None, "the study CSV, resumed if it exists (default: "
+                                       f"${HOME_VARIABLE}/results/topology.csv)")
+    strategy: str = help_field("default", "distribution strategy of the MNIST task")
+    quiet: bool = help_field(False, "no progress bar or tables")
+
+    def __post_init__(self) -> None:
+        where = "study options"
+        check_int(self.seeds, "seeds", where, low=1)
+        if self.workers is not None:
+            check_int(self.workers, "workers", where, low=1)
+        if self.workers is not None and self.scheduler is not None:
+            raise ConfigurationError(f"{where}: give workers or scheduler, not both")
+        check_choice(self.strategy, "strategy", where, STRATEGIES)
+
+    @property
+    def csv(self) -> Path:
+        """The study table."""
+        return Path(self.out) if self.out is not None else home() / "results" / "topology.csv"

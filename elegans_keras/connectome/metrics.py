@@ -30,6 +30,9 @@ from elegans_keras.errors import ConfigurationError, ConnectomeError
 # All-pairs shortest paths (and so small-world coefficients) are exact and
 # refused above this many neurons; pass ``sources=`` for a sampled path length.
 MAX_PATH_NEURONS = 5_000
+# Above this density random and lattice references cannot differ from the
+# graph: graph_metrics leaves sigma and omega NaN.
+MAX_SMALL_WORLD_DENSITY = 0.5
 _TRIANGLE_ROWS = 4_096
 
 
@@ -374,6 +377,8 @@ def graph_metrics(c: Connectome, seed: int = 0, n_references: int = 10) -> dict[
 
     Above :data:`MAX_PATH_NEURONS` neurons the path length and small-world
     coefficients are NaN (with a warning): they need all-pairs shortest paths.
+    Above a density of :data:`MAX_SMALL_WORLD_DENSITY` (near-complete graphs)
+    sigma and omega are NaN: no degree-preserving reference differs from the graph.
 
     Example:
         >>> graph_metrics(worm)["neurons"]
@@ -382,14 +387,18 @@ def graph_metrics(c: Connectome, seed: int = 0, n_references: int = 10) -> dict[
     check_connectome(c, "graph_metrics")
     n = c.num_neurons
     directed = c.num_edges("all")
-    if n <= MAX_PATH_NEURONS:
+    density = directed / (n * (n - 1)) if n > 1 else 0.0
+    if n <= MAX_PATH_NEURONS and density <= MAX_SMALL_WORLD_DENSITY:
         world = small_world(c, seed=seed, n_references=n_references)
     else:
-        warnings.warn(f"graph_metrics: {c.name!r} has {n} neurons (> {MAX_PATH_NEURONS}); path "
-                      "length, sigma and omega are left NaN", stacklevel=2)
+        if n > MAX_PATH_NEURONS:
+            warnings.warn(f"graph_metrics: {c.name!r} has {n} neurons (> {MAX_PATH_NEURONS}); "
+                          "path length, sigma and omega are left NaN", stacklevel=2)
         simple = _undirected(c, "all", "graph_metrics")
-        world = dict.fromkeys(("sigma", "omega", "path_length"), float("nan"))
-        world.update(clustering=_average_clustering(simple), transitivity=_transitivity(simple))
+        world = dict.fromkeys(("sigma", "omega"), float("nan"))
+        world.update(clustering=_average_clustering(simple), transitivity=_transitivity(simple),
+                     path_length=(_path_length(simple, "graph_metrics")
+                                  if n <= MAX_PATH_NEURONS else float("nan")))
     dyads = dyad_census(c, "chemical")
     paths = two_hop_paths(c)
     return {
@@ -397,7 +406,7 @@ def graph_metrics(c: Connectome, seed: int = 0, n_references: int = 10) -> dict[
         "chemical_edges": c.num_edges("chemical"),
         "electrical_edges": c.num_edges("electrical"),
         "directed_edges": directed,
-        "density": directed / (n * (n - 1)) if n > 1 else 0.0,
+        "density": density,
         "spectral_radius": adjacency_spectral_radius(c),
         "spectral_radius_binary": adjacency_spectral_radius(c, weighted=False),
         "clustering": world["clustering"],

@@ -19,7 +19,13 @@ from elegans_keras.checks import (
 )
 from elegans_keras.errors import ConfigurationError, ConnectomeError
 from elegans_keras.layers.kernels import choose, propagate
-from elegans_keras.layers.synapses import SIGNS, WEIGHTS, starting_values, synapses_of
+from elegans_keras.layers.synapses import (
+    SIGNS,
+    WEIGHTS,
+    starting_values,
+    synapses_of,
+    tie_values,
+)
 from elegans_keras.layers.wiring import (
     WiringSpec,
     require_connectome,
@@ -67,6 +73,8 @@ class ConnectomicBlock(keras.layers.Layer):
         weights, signs: initial synaptic values (see
             :mod:`~elegans_keras.layers.synapses`).
         implementation: ``"auto"``, ``"dense"`` or ``"sparse"`` propagation.
+        shared_values: let the synaptic entries share this many trainable values
+            (random balanced groups; None: one value per synapse pair).
         seed: every initial weight, the synaptic values and dropout; None
             draws one (kept in the config).
 
@@ -89,6 +97,7 @@ class ConnectomicBlock(keras.layers.Layer):
         weights: str = "count",
         signs: str = "random",
         implementation: str = "auto",
+        shared_values: int | None = None,
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
@@ -116,6 +125,13 @@ class ConnectomicBlock(keras.layers.Layer):
                     f"{where}: connectome {self.connectome.name!r} has no {label} neurons"
                 )
         self.syn = synapses_of(self.connectome, "all")
+        self.shared_values = shared_values
+        if shared_values is not None:
+            check_int(shared_values, "shared_values", where, low=1)
+            try:
+                self.syn = tie_values(self.syn, shared_values, self.seed)
+            except ConfigurationError as err:
+                raise ConfigurationError(f"{where}: {err}") from None
         self.compute_path = choose(implementation, self.syn, where)
         self.initial_values = starting_values(self.syn, self.connectome, weights, signs,
                                               self.seed, self.spectral_radius, where)
@@ -211,6 +227,7 @@ class ConnectomicBlock(keras.layers.Layer):
             "weights": self.weights_rule,
             "signs": self.signs,
             "implementation": self.implementation,
+            "shared_values": self.shared_values,
             "seed": self.seed,
         }
 

@@ -158,6 +158,35 @@ def synapses_of(wiring: Connectome | np.ndarray, kind: str = "all") -> Synapses:
                   np.concatenate(counts), np.concatenate(chemical), np.concatenate(presynaptic))
 
 
+def tie_values(syn: Synapses, groups: int, seed: int) -> Synapses:
+    """``syn`` with its entries sharing ``groups`` trainable values (weight sharing).
+
+    Each entry is assigned to one group (a seeded random balanced assignment,
+    as in hashed networks); a group's count is the mean count of its entries.
+    It gives a dense wiring (the study's ``complete`` baseline) the trainable
+    value count of a sparse one.
+
+    Example:
+        >>> full = synapses_of(np.ones((3, 3)))
+        >>> tie_values(full, 4, seed=0).num_values
+        4
+    """
+    if not 1 <= groups <= syn.num_entries:
+        raise ConfigurationError(f"shared_values={groups}; expected 1..{syn.num_entries} "
+                                 "(the number of synaptic entries)")
+    assignment = np.random.default_rng(seed).permutation(np.arange(syn.num_entries) % groups)
+    entry_counts = np.bincount(syn.entry_index, weights=syn.counts[syn.value_index],
+                               minlength=syn.num_entries)
+    members = np.bincount(assignment, minlength=groups)
+    counts = np.bincount(assignment, weights=entry_counts, minlength=groups) / members
+    presynaptic = np.zeros(groups, dtype=np.int32)
+    presynaptic[assignment] = syn.pre
+    return dataclasses.replace(
+        syn, value_index=assignment.astype(np.int32),
+        entry_index=np.arange(syn.num_entries, dtype=np.int32), counts=counts,
+        chemical=np.ones(groups, dtype=bool), presynaptic=presynaptic)
+
+
 def inhibitory_neurons(connectome: Connectome, where: str) -> np.ndarray:
     """Boolean (N,): the neurons whose transmitters include one of :data:`INHIBITORY_TRANSMITTERS`.
 

@@ -38,6 +38,7 @@ def elegans_classifier(
     weights: str = "count",
     signs: str = "random",
     implementation: str = "auto",
+    shared_values: int | None = None,
     seed: int = 0,
 ) -> keras.Model:
     """A compiled image classifier whose core is the connectome.
@@ -65,8 +66,8 @@ def elegans_classifier(
     def head(tokens: keras.KerasTensor) -> keras.KerasTensor:
         motor = ConnectomicBlock(worm, mode=mode, features=features, steps=steps, gating=gating,
                                  spectral_radius=spectral_radius, weights=weights, signs=signs,
-                                 implementation=implementation, seed=seed,
-                                 name="connectome")(tokens)
+                                 implementation=implementation, shared_values=shared_values,
+                                 seed=seed, name="connectome")(tokens)
         pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
         query = keras.layers.Dense(features, kernel_initializer=seeded(seed, 101),
                                    name="query")(pooled)

@@ -3,7 +3,8 @@
 ``PLOTS`` maps the ``elegans-keras plot`` names to functions of the form
 ``fn(source, out, **options) -> Path``: ``connectome`` and ``adjacency`` take a
 connectome spec, ``curves`` a run directory, ``reconstructions`` a published
-model name (or its run directory), ``topology`` a CSV table.
+model name (or its run directory). The study's own figures live in
+:mod:`elegans_keras.study.figures`.
 
 Example:
     >>> from elegans_keras.plots import PLOTS
@@ -17,14 +18,12 @@ from pathlib import Path
 from elegans_keras.plots.connectome import plot_adjacency, plot_connectome
 from elegans_keras.plots.curves import plot_curves
 from elegans_keras.plots.reconstructions import plot_model_reconstructions, plot_reconstructions
-from elegans_keras.plots.topology import plot_topology
 
 PLOTS: dict[str, Callable[..., Path]] = {
     "connectome": plot_connectome,
     "adjacency": plot_adjacency,
     "curves": plot_curves,
     "reconstructions": plot_model_reconstructions,
-    "topology": plot_topology,
 }
 
 __all__ = [
@@ -34,5 +33,4 @@ __all__ = [
     "plot_curves",
     "plot_model_reconstructions",
     "plot_reconstructions",
-    "plot_topology",
 ]

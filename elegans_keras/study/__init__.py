@@ -1,28 +1,33 @@
-"""The topology study: does the real wiring beat rewired, synthetic and ablated graphs?
+"""The topology study: does the real wiring beat no wiring, all-to-all, rewired and synthetic graphs?
 
-``run_study`` trains one task on the connectome, its null models and its
-ablations with the same budget and seeds and writes a tidy CSV; ``stats``
-turns that table into means, intervals and tests against the connectome;
-``report`` writes the tables and figures of ``results/topology.md``.
+``run_study`` trains one task on the connectome, its baselines, null models
+and ablations with the same budget and seeds (serially or on Dask) and writes
+a tidy CSV; ``stats`` turns that table into means, intervals, tests against
+the connectome and statistical power; ``report`` writes the tables and
+figures of ``results/topology.md``.
 
 Example:
-    >>> from elegans_keras.study import run_study, summarize
-    >>> table = run_study("memory", "reservoir", seeds=5, quick=True, out="study.csv")
-    >>> summarize(table, "memory_capacity")
+    >>> from elegans_keras.study import build_plan
+    >>> len(build_plan(["connectome", "no_graph"], seeds=5))
+    10
 """
 
-from elegans_keras.study.plan import (
+from elegans_keras.study.plan import Run, build_plan, make_graph
+from elegans_keras.study.runner import read_results, record_rows, run_one, run_study
+from elegans_keras.study.stats import (
+    correlations,
+    detectable_difference,
+    summarize,
+    versus_connectome,
+)
+from elegans_keras.study.tasks import BUDGETS, TASKS, Budget, get_task
+from elegans_keras.study.vocabulary import (
     FAMILIES,
     NULL_FAMILIES,
     P_VALUES,
     STUDY_ABLATIONS,
-    Run,
-    build_plan,
-    make_graph,
+    WEIGHT_VARIANTS,
 )
-from elegans_keras.study.runner import read_results, run_one, run_study
-from elegans_keras.study.stats import correlations, summarize, versus_connectome
-from elegans_keras.study.tasks import BUDGETS, TASKS, Budget, get_task
 
 __all__ = [
     "BUDGETS",
@@ -31,13 +36,16 @@ __all__ = [
     "P_VALUES",
     "STUDY_ABLATIONS",
     "TASKS",
+    "WEIGHT_VARIANTS",
     "Budget",
     "Run",
     "build_plan",
     "correlations",
+    "detectable_difference",
     "get_task",
     "make_graph",
     "read_results",
+    "record_rows",
     "run_one",
     "run_study",
     "summarize",

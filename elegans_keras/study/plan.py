@@ -1,11 +1,16 @@
-"""What the topology study runs: one :class:`Run` per (graph family, variant, seed).
+"""What the topology study runs: one :class:`Run` per (graph family, variant, weights, seed).
 
 A family is ``"connectome"`` (the real wiring; the seed changes only the
-initialisation), a null model of :data:`~elegans_keras.connectome.nullmodels.NULL_MODELS`
-(``"rewire"`` once per rewiring probability), ``"ablation"`` (the connectome
-without one synapse class) or ``"random_removal"`` (the ablation's control:
-as many synapses removed at random). The seed draws the graph and seeds the
-model, so two seeds of a null family are two different graphs.
+initialisation), ``"no_graph"`` (the plain twin: no wiring at all, matched
+trainable parameters), ``"complete"`` (all-to-all wiring on the same
+neurons; in deep mode its entries share as many trainable values as the
+connectome has synapse pairs), a null model of
+:data:`~elegans_keras.connectome.nullmodels.NULL_MODELS` (``"rewire"`` once
+per rewiring probability), ``"ablation"`` (the connectome without one synapse
+class) or ``"random_removal"`` (the ablation's control: as many synapses
+removed at random). ``weights`` is how the synaptic values start (see
+:data:`~elegans_keras.study.vocabulary.WEIGHT_VARIANTS`). The seed draws the
+graph and seeds the model, so two seeds of a null family are two graphs.
 
 Example:
     >>> runs = build_plan(["connectome", "rewire"], seeds=2, p_values=[0.1, 1.0])
@@ -18,38 +23,58 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+import numpy as np
+import scipy.sparse as sp
+
+from elegans_keras.checks import check_int, check_probability
 from elegans_keras.connectome import Connectome
 from elegans_keras.connectome.ablation import ABLATIONS, ablate, remove_random
-from elegans_keras.connectome.nullmodels import NULL_MODELS, make_null_model
+from elegans_keras.connectome.nullmodels import make_null_model
 from elegans_keras.errors import ConfigurationError
-
-CONNECTOME = "connectome"
-ABLATION = "ablation"
-RANDOM_REMOVAL = "random_removal"
-FAMILIES = (CONNECTOME, *NULL_MODELS, ABLATION, RANDOM_REMOVAL)
-NULL_FAMILIES = (CONNECTOME, "rewire", "degree_preserving", "shuffle_weights", "erdos_renyi",
-                 "watts_strogatz", "barabasi_albert")
-P_VALUES = (0.1, 0.2, 0.4, 0.6, 0.8, 1.0)
-STUDY_ABLATIONS = ("S->I", "I->M", "I->I", "S->S", "I->S", "M->M", "chemical", "electrical")
+from elegans_keras.study.vocabulary import (
+    ABLATION,
+    ABLATION_FAMILIES,
+    COMPLETE,
+    CONNECTOME,
+    DEFAULT_WEIGHTS,
+    FAMILIES,
+    NO_GRAPH,
+    NULL_FAMILIES,
+    P_VALUES,
+    RANDOM_REMOVAL,
+    REWIRE,
+    STUDY_ABLATIONS,
+    WEIGHT_VARIANTS,
+)
 
 
 @dataclasses.dataclass(frozen=True)
 class Run:
-    """One graph and one seed: the unit the study trains, records and skips when done."""
+    """One graph, one weight variant and one seed: the unit the study trains and records."""
 
     family: str
     seed: int
     p: float | None = None
     ablation: str | None = None
+    weights: str = DEFAULT_WEIGHTS
 
     @property
     def label(self) -> str:
-        """A short name: ``rewire p=0.2``, ``ablation S->I``, ``erdos_renyi``."""
+        """A short name: ``rewire p=0.2``, ``ablation S->I``, ``connectome [random]``."""
         if self.p is not None:
-            return f"{self.family} p={self.p:g}"
-        if self.ablation is not None:
-            return f"{self.family} {self.ablation}"
-        return self.family
+            text = f"{self.family} p={self.p:g}"
+        elif self.ablation is not None:
+            text = f"{self.family} {self.ablation}"
+        else:
+            text = self.family
+        return text if self.weights == DEFAULT_WEIGHTS else f"{text} [{self.weights}]"
+
+    @property
+    def synapse_options(self) -> dict[str, str]:
+        """The model's ``weights`` and ``signs`` arguments for this run's weight variant."""
+        if self.weights == "neurotransmitter":
+            return {"weights": "count", "signs": "neurotransmitter"}
+        return {"weights": self.weights, "signs": "random"}
 
 
 def build_plan(
@@ -57,47 +82,77 @@ def build_plan(
     seeds: int = 5,
     p_values: Sequence[float] = P_VALUES,
     ablations: Sequence[str] = STUDY_ABLATIONS,
+    weights: Sequence[str] = (DEFAULT_WEIGHTS,),
 ) -> list[Run]:
-    """Every run of a study, in a stable order (family, variant, seed).
+    """Every run of a study, in a stable order (family, variant, weights, seed).
+
+    ``weights`` are crossed with the connectome family only (the other
+    families use the default ``count`` values).
 
     Example:
         >>> len(build_plan(["ablation"], seeds=5, ablations=["S->I", "I->M"]))
         10
+        >>> len(build_plan(["connectome"], seeds=5, weights=WEIGHT_VARIANTS))
+        15
     """
+    where = "build_plan"
     unknown = [f for f in families if f not in FAMILIES]
-    if unknown:
-        raise ConfigurationError(f"unknown famil{'y' if len(unknown) == 1 else 'ies'} "
+    if unknown or not families:
+        raise ConfigurationError(f"{where}: unknown famil{'y' if len(unknown) == 1 else 'ies'} "
                                  f"{unknown}; expected some of {list(FAMILIES)}")
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise ConfigurationError(f"seeds must be a positive int, got {seeds!r}")
-    bad_p = [p for p in p_values if not 0.0 <= float(p) <= 1.0]
-    if bad_p or not p_values:
-        raise ConfigurationError(f"p_values must be non-empty numbers in [0, 1], got {list(p_values)}")
-    bad_ablations = [a for a in ablations if a not in ABLATIONS]
-    if bad_ablations or not ablations:
-        raise ConfigurationError(f"ablations {bad_ablations or '[]'} unknown; expected some of "
+    check_int(seeds, "seeds", where, low=1)
+    if not p_values:
+        raise ConfigurationError(f"{where}: p_values is empty")
+    for p in p_values:
+        check_probability(p, "p_values", where)
+    bad = [a for a in ablations if a not in ABLATIONS]
+    if bad or not ablations:
+        raise ConfigurationError(f"{where}: ablations {bad or '[]'} unknown; expected some of "
                                  f"{list(ABLATIONS)}")
+    bad = [w for w in weights if w not in WEIGHT_VARIANTS]
+    if bad or not weights:
+        raise ConfigurationError(f"{where}: weights {bad or '[]'} unknown; expected some of "
+                                 f"{list(WEIGHT_VARIANTS)}")
     runs = []
     for family in dict.fromkeys(families):
-        if family == "rewire":
+        if family == REWIRE:
             variants = [{"p": float(p)} for p in p_values]
-        elif family in (ABLATION, RANDOM_REMOVAL):
+        elif family in ABLATION_FAMILIES:
             variants = [{"ablation": a} for a in ablations]
+        elif family == CONNECTOME:
+            variants = [{"weights": w} for w in dict.fromkeys(weights)]
         else:
             variants = [{}]
         runs += [Run(family, seed, **variant) for variant in variants for seed in range(seeds)]
     return runs
 
 
+def complete_graph(c: Connectome) -> Connectome:
+    """Every ordered pair of distinct neurons joined by one chemical synapse (no gap junctions).
+
+    Example:
+        >>> complete_graph(load_connectome()).num_edges("chemical") == 279 * 278
+        True
+    """
+    n = c.num_neurons
+    c.check_dense("complete_graph")
+    ones = np.ones((n, n))
+    np.fill_diagonal(ones, 0.0)
+    return c.replace(chemical=sp.csr_array(ones), electrical=sp.csr_array((n, n)),
+                     name=f"{c.name}/complete")
+
+
 def make_graph(base: Connectome, run: Run) -> Connectome:
-    """The graph a run trains on, drawn from ``base``.
+    """The graph a run trains on, drawn from ``base`` (``no_graph`` keeps ``base``: unused).
 
     Example:
         >>> make_graph(worm, Run("rewire", seed=0, p=1.0)).num_edges() == worm.num_edges()
         True
     """
-    if run.family == CONNECTOME:
+    if run.family in (CONNECTOME, NO_GRAPH):
         return base
+    if run.family == COMPLETE:
+        return complete_graph(base)
     if run.family == ABLATION:
         return ablate(base, run.ablation)
     if run.family == RANDOM_REMOVAL:

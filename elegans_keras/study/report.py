@@ -17,30 +17,27 @@ import pandas as pd
 from elegans_keras.atomic import atomic_path
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.plots.figures import save_figure
-from elegans_keras.plots.study import (
+from elegans_keras.study.figures import (
     condition_label,
     plot_ablations,
     plot_memory_curves,
     plot_statistic_scatter,
+    topology_figure,
 )
-from elegans_keras.plots.topology import ABLATION_FAMILIES, topology_figure
 from elegans_keras.study.runner import read_results
 from elegans_keras.study.stats import (
-    CORRELATES,
     ablation_effects,
     correlations,
     summarize,
     versus_connectome,
 )
 from elegans_keras.study.tasks import BUDGETS, TASKS
+from elegans_keras.study.vocabulary import ABLATION_FAMILIES, CORRELATES
 
 SIGNIFICANCE = 0.05
 WHOLE_TYPE_NOTE = ("For `chemical` and `electrical` the control is the same graph as the "
                    "ablation (removing every synapse of a type at random removes them all), so "
                    "only their change from the intact connectome is informative.", "")
-SCATTER_STATISTICS = ("graph_homophily_ratio", "graph_homophily_S", "graph_homophily_I",
-                      "graph_homophily_M", "graph_sigma", "graph_clustering",
-                      "graph_path_length", "graph_spectral_radius_binary")
 
 
 def _number(value: float) -> str:
@@ -83,6 +80,26 @@ def _plain_words(comparison: pd.DataFrame, metric: str, direction: str) -> list[
     return lines
 
 
+def _power_lines(summary: pd.DataFrame, comparison: pd.DataFrame, metric: str) -> list[str]:
+    """The smallest difference each comparison could detect (80 % power, alpha 0.05)."""
+    lines = []
+    for radius, rows in comparison.groupby("spectral_radius", sort=True):
+        detectable = rows["detectable"].dropna()
+        reference = summary[(summary["spectral_radius"] == radius)
+                            & (summary["family"] == "connectome")
+                            & (summary["weights"] == "count")]
+        if detectable.empty or reference.empty:
+            continue
+        sd, n = reference["sd"].iloc[0], int(reference["n"].iloc[0])
+        lines.append(f"- ρ={radius:g}: the connectome's {metric} has sd {_number(sd)} over {n} "
+                     f"seeds; a two-sided test at α = 0.05 detects, with 80 % power, a "
+                     f"difference of {_number(detectable.min())} to {_number(detectable.max())} "
+                     f"(median {_number(detectable.median())}) from the pooled sd of each "
+                     "comparison.")
+    return (["Statistical power (the smallest difference each comparison could detect):", "",
+             *lines, ""] if lines else [])
+
+
 def _metric_section(group: pd.DataFrame, comparison: pd.DataFrame, task: str, mode: str,
                     metric: str, direction: str, figures: Path, stem: str) -> list[str]:
     """The tables, figures and plain words of one metric; ``comparison``: its tests."""
@@ -103,6 +120,7 @@ def _metric_section(group: pd.DataFrame, comparison: pd.DataFrame, task: str, mo
                    "Hedges' g, two-sided permutation p (exact) and Benjamini–Hochberg q over "
                    "this table (Welch p in the CSV of tests):"), "",
                   _markdown(_by_condition(comparison, cells)), "",
+                  *_power_lines(summary, comparison, metric),
                   "In plain words:", "", *_plain_words(comparison, metric, direction), ""]
     figure = topology_figure(nulls, metric, f"{task}/{mode}: {metric}")
     path = save_figure(figure, figures / f"{stem}_{metric}.png")
@@ -146,7 +164,7 @@ def _correlation_section(group: pd.DataFrame, task: str, mode: str, metric: str,
     wide.columns = [f"ρ={r:g}" for r in wide.columns]
     radius = _scatter_radius(group)
     path = plot_statistic_scatter(group[group["spectral_radius"] == radius], metric,
-                                  SCATTER_STATISTICS, figures / f"{stem}_{metric}_statistics.png",
+                                  CORRELATES, figures / f"{stem}_{metric}_statistics.png",
                                   title=f"{task}/{mode}: {metric} at spectral radius {radius:g}")
     return [(f"Spearman correlation across all {int(correlation['n'].max())} runs per radius "
              "(every graph, ablations included) between the metric and graph statistics:"),
@@ -155,9 +173,10 @@ def _correlation_section(group: pd.DataFrame, task: str, mode: str, metric: str,
 
 
 def _scatter_radius(group: pd.DataFrame) -> float:
-    """The spectral radius the scatter shows: 0.9 (the library default) when present."""
+    """The spectral radius the scatter shows: the budget's classifier radius when present."""
     radii = sorted(group["spectral_radius"].unique())
-    return 0.9 if 0.9 in radii else radii[len(radii) // 2]
+    preferred = BUDGETS[group["budget"].iloc[0]].classifier_radius
+    return preferred if preferred in radii else radii[len(radii) // 2]
 
 
 def _budget_lines(budgets: Iterable[str]) -> list[str]:

@@ -18,16 +18,48 @@ import pandas as pd
 from scipy import stats
 
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.study.plan import ABLATION, CONNECTOME, RANDOM_REMOVAL
+from elegans_keras.study.vocabulary import (
+    ABLATION,
+    CONDITION,
+    CONNECTOME,
+    CONTEXT,
+    CORRELATES,
+    DEFAULT_WEIGHTS,
+    RANDOM_REMOVAL,
+)
 
-CONTEXT = ("task", "mode", "budget", "connectome", "spectral_radius")
-CONDITION = ("family", "p", "ablation")
-CORRELATES = ("graph_homophily_ratio", "graph_homophily_S", "graph_homophily_I",
-              "graph_homophily_M", "graph_role_assortativity", "graph_sigma", "graph_clustering",
-              "graph_path_length", "graph_spectral_radius_binary")
+POWER = 0.8
+ALPHA = 0.05
+
+
+def is_reference(table: pd.DataFrame) -> pd.Series:
+    """The connectome's own runs with the default synaptic values: what everything is tested against."""
+    weights = table["weights"] if "weights" in table.columns else DEFAULT_WEIGHTS
+    return (table["family"] == CONNECTOME) & (weights == DEFAULT_WEIGHTS)
+
+
+def detectable_difference(sd: float, n_reference: int, n_other: int, alpha: float = ALPHA,
+                          power: float = POWER) -> float:
+    """The smallest difference of means a two-sided t-test detects with this power.
+
+    ``(t_{1 - alpha/2} + t_{power}) * sd * sqrt(1/n_reference + 1/n_other)`` with
+    ``n_reference + n_other - 2`` degrees of freedom (the normal-approximation
+    formula with t quantiles; ``sd`` is the pooled standard deviation).
+
+    Example:
+        >>> round(detectable_difference(0.002, 5, 5), 4)
+        0.0039
+    """
+    dof = n_reference + n_other - 2
+    if dof < 1 or not np.isfinite(sd):
+        return float("nan")
+    quantiles = stats.t.ppf(1 - alpha / 2, dof) + stats.t.ppf(power, dof)
+    return float(quantiles * sd * np.sqrt(1 / n_reference + 1 / n_other))
 
 
 def _check_metric(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    if "weights" not in table.columns:
+        table = table.assign(weights=DEFAULT_WEIGHTS)
     missing = [c for c in (*CONTEXT, *CONDITION, "seed", metric) if c not in table.columns]
     if missing:
         raise ConfigurationError(f"study table lacks column(s) {missing}")
@@ -74,13 +106,17 @@ def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
         0.8
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    dof = a.size + b.size - 2
+    pooled = _pooled_sd(a, b)
+    if not np.isfinite(pooled) or pooled == 0:
+        return float("nan")
+    return float((a.mean() - b.mean()) / pooled * (1 - 3 / (4 * (a.size + b.size - 2) - 1)))
+
+
+def _pooled_sd(a: np.ndarray, b: np.ndarray) -> float:
     if a.size < 2 or b.size < 2:
         return float("nan")
-    pooled = np.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / dof)
-    if pooled == 0:
-        return float("nan")
-    return float((a.mean() - b.mean()) / pooled * (1 - 3 / (4 * dof - 1)))
+    return float(np.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1))
+                         / (a.size + b.size - 2)))
 
 
 def two_sample_tests(a: np.ndarray, b: np.ndarray, seed: int = 0) -> dict[str, float]:
@@ -117,11 +153,15 @@ def versus_connectome(table: pd.DataFrame, metric: str, higher_is_better: bool =
                       seed: int = 0) -> pd.DataFrame:
     """Every condition against the connectome's runs of the same context.
 
+    The reference is the connectome with the default (count) synaptic values;
+    its other weight variants are conditions like the other graphs.
     Columns: the context and condition, ``n``, ``mean``, ``connectome_mean``,
     ``difference`` (condition - connectome), ``hedges_g``, ``welch_p``,
     ``permutation_p``, ``q_value`` (Benjamini-Hochberg over all rows of the
-    result, on the permutation p) and ``connectome_better`` (the connectome's
-    mean is better, in the direction ``higher_is_better``).
+    result, on the permutation p), ``detectable`` (the smallest difference
+    this comparison detects at 80 % power, from the pooled sd) and
+    ``connectome_better`` (the connectome's mean is better, in the direction
+    ``higher_is_better``).
 
     Example:
         >>> versus_connectome(table, "mackey_glass_nrmse", higher_is_better=False)
@@ -129,10 +169,11 @@ def versus_connectome(table: pd.DataFrame, metric: str, higher_is_better: bool =
     table = _check_metric(table, metric)
     rows = []
     for context, group in table.groupby(list(CONTEXT), dropna=False, sort=False):
-        reference = group.loc[group["family"] == CONNECTOME, metric].to_numpy(dtype=float)
+        reference_rows = is_reference(group)
+        reference = group.loc[reference_rows, metric].to_numpy(dtype=float)
         if reference.size == 0:
             continue
-        others = group[group["family"] != CONNECTOME]
+        others = group[~reference_rows]
         for condition, runs in others.groupby(list(CONDITION), dropna=False, sort=False):
             values = runs[metric].to_numpy(dtype=float)
             difference = values.mean() - reference.mean()
@@ -141,6 +182,8 @@ def versus_connectome(table: pd.DataFrame, metric: str, higher_is_better: bool =
                          "connectome_mean": reference.mean(), "difference": difference,
                          "hedges_g": hedges_g(values, reference),
                          **two_sample_tests(values, reference, seed),
+                         "detectable": detectable_difference(
+                             _pooled_sd(values, reference), reference.size, values.size),
                          "connectome_better": bool(difference < 0 if higher_is_better
                                                    else difference > 0)})
     result = pd.DataFrame(rows)
@@ -164,7 +207,7 @@ def ablation_effects(table: pd.DataFrame, metric: str, seed: int = 0) -> pd.Data
     table = _check_metric(table, metric)
     rows = []
     for context, group in table.groupby(list(CONTEXT), dropna=False, sort=False):
-        reference = group.loc[group["family"] == CONNECTOME, metric].to_numpy(dtype=float)
+        reference = group.loc[is_reference(group), metric].to_numpy(dtype=float)
         intact = reference.mean() if reference.size else np.nan
         cut = group[group["family"] == ABLATION]
         for ablation, runs in cut.groupby("ablation", sort=False):

@@ -1,0 +1,40 @@
+"""The words of the topology study, defined once: families, variants, columns, statistics.
+
+Example:
+    >>> CONNECTOME in FAMILIES and NO_GRAPH in FAMILIES
+    True
+"""
+
+from __future__ import annotations
+
+from elegans_keras.connectome.nullmodels import NULL_MODELS
+
+CONNECTOME = "connectome"
+NO_GRAPH = "no_graph"
+COMPLETE = "complete"
+REWIRE = "rewire"
+ABLATION = "ablation"
+RANDOM_REMOVAL = "random_removal"
+ABLATION_FAMILIES = (ABLATION, RANDOM_REMOVAL)
+BASELINE_FAMILIES = (NO_GRAPH, COMPLETE)
+FAMILIES = (CONNECTOME, *BASELINE_FAMILIES, *NULL_MODELS, *ABLATION_FAMILIES)
+NULL_FAMILIES = (CONNECTOME, NO_GRAPH, COMPLETE, REWIRE, "degree_preserving", "shuffle_weights",
+                 "erdos_renyi", "watts_strogatz", "barabasi_albert")
+P_VALUES = (0.1, 0.2, 0.4, 0.6, 0.8, 1.0)
+STUDY_ABLATIONS = ("S->I", "I->M", "I->I", "S->S", "I->S", "M->M", "chemical", "electrical")
+
+# Initial synaptic values: "count" (log(1 + count) magnitudes, random signs: the
+# default and the reference), "random" (counts ignored), "neurotransmitter"
+# (count magnitudes, signs from the presynaptic transmitter).
+DEFAULT_WEIGHTS = "count"
+WEIGHT_VARIANTS = ("count", "random", "neurotransmitter")
+
+KEY_COLUMNS = ("task", "mode", "budget", "connectome", "family", "p", "ablation", "weights",
+               "seed")
+CONTEXT = ("task", "mode", "budget", "connectome", "spectral_radius")
+CONDITION = ("family", "p", "ablation", "weights")
+
+# Graph statistics correlated with each metric and drawn against it.
+CORRELATES = ("graph_homophily_ratio", "graph_homophily_S", "graph_homophily_I",
+              "graph_homophily_M", "graph_role_assortativity", "graph_sigma", "graph_clustering",
+              "graph_path_length", "graph_spectral_radius_binary")
