@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from elegans_keras.errors import ConfigurationError
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
@@ -17,17 +19,26 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
 
     The temporary file keeps the target's suffixes (Keras and h5py look at
     them). On error the temporary file is removed and ``path`` is untouched.
+    A target that is a folder, or whose folder cannot be created or written,
+    raises ConfigurationError before anything is written.
 
     Example:
-        >>> with atomic_path("model.weights.h5") as tmp:
-        ...     model.save_weights(tmp)
+        >>> with atomic_path("/tmp/example.txt") as tmp:
+        ...     _ = Path(tmp).write_text("hello")
+        >>> Path("/tmp/example.txt").read_text()
+        'hello'
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise ConfigurationError(f"cannot write {str(target)!r}: it is a folder")
     suffix = "".join(target.suffixes)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent
-    )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent
+        )
+    except OSError as err:
+        raise ConfigurationError(f"cannot write {str(target)!r}: {err}") from None
     os.close(handle)
     umask = os.umask(0)
     os.umask(umask)

@@ -11,10 +11,19 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from pathlib import Path
 
 from elegans_keras.errors import ElegansKerasError  # noqa: E402
+from elegans_keras.options import (
+    StudyOptions,
+    TrainingOptions,
+    add_arguments,
+    from_arguments,
+    home,
+)
+
+FIGURES_NEEDING_SOURCE = {"curves": "a run directory", "reconstructions": "a published model "
+                          "name or run directory", "topology": "a study CSV"}
 
 
 def cmd_info(args: argparse.Namespace) -> str:
@@ -40,50 +49,41 @@ def cmd_analyze(args: argparse.Namespace) -> str:
     """Print graph metrics of a connectome and, optionally, of its null models."""
     import pandas as pd
 
+    from elegans_keras.checks import check_int, check_seed
     from elegans_keras.connectome import resolve_connectome
-    from elegans_keras.connectome.metrics import compare
+    from elegans_keras.connectome.metrics import graph_metrics
     from elegans_keras.connectome.nullmodels import make_null_model
     from elegans_keras.progress import progress
 
+    check_int(args.seeds, "--seeds", "analyze")
+    check_seed(args.seed, "analyze", "--seed")
     connectome = resolve_connectome(args.connectome)
     graphs = {connectome.name: connectome}
-    for seed in progress(range(args.seeds if args.null else 0), desc=f"{args.null} graphs",
-                         quiet=args.quiet):
-        params = {} if args.p is None else {"p": args.p}
+    params = {} if args.p is None else {"p": args.p}
+    for seed in range(args.seeds if args.null else 0):
         graphs[f"{args.null}/seed={seed}"] = make_null_model(connectome, args.null, seed=seed,
                                                              **params)
-    table = compare(graphs, seed=args.seed)
-    with pd.option_context("display.max_columns", None, "display.width", 200):
-        print(table.T.to_string())
+    rows = {name: graph_metrics(graph, seed=args.seed)
+            for name, graph in progress(list(graphs.items()), desc="graph metrics",
+                                        quiet=args.quiet)}
+    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("connectome")
     if args.csv:
         from elegans_keras.atomic import atomic_path
 
         with atomic_path(args.csv) as temporary:
             table.to_csv(temporary)
+    shown = table.T.astype(object).map(lambda v: f"{v:.6g}" if isinstance(v, float) else v)
+    with pd.option_context("display.max_columns", None, "display.width", 200):
+        print(shown.to_string())
     where = f", wrote {args.csv}" if args.csv else ""
     return f"analysed {len(graphs)} graph(s){where}"
 
 
-def evaluate_published(name: str, weights_dir: str | None = None,
-                       quiet: bool = False) -> dict[str, tuple[float, float]]:
-    """Recompute a published model's test metrics: {metric: (now, manifest)}."""
-    import argparse as _argparse
-
-    from elegans_keras.experiments import image_task
-    from elegans_keras.pretrained import load_pretrained, read_manifest
-
-    model = load_pretrained(name, weights_dir)
-    entry = read_manifest(weights_dir)[name]
-    task = image_task(entry["experiment"], entry["dataset"])
-    x_test, y_test = task.load("test", _argparse.Namespace(data_dir=None))
-    scores = model.evaluate(x_test, y_test, batch_size=256, verbose=0 if quiet else 1,
-                            return_dict=True)
-    return {k: (float(v), entry["test_metrics"].get(k, float("nan"))) for k, v in scores.items()}
-
-
 def cmd_evaluate(args: argparse.Namespace) -> str:
     """Recompute a published model's test metrics and print them beside the manifest's."""
-    results = evaluate_published(args.name, args.weights_dir, args.quiet)
+    from elegans_keras.pretrained import evaluate_published
+
+    results = evaluate_published(args.name, args.weights_dir, args.data_dir, args.quiet)
     print(f"{'metric':24s} {'now':>10s} {'manifest':>10s}")
     for metric, (now, published) in results.items():
         print(f"{metric:24s} {now:10.4f} {published:10.4f}")
@@ -100,45 +100,65 @@ def cmd_train(args: argparse.Namespace) -> str:
 
 def cmd_demo(args: argparse.Namespace) -> str:
     """The main job: connectome, a published model on MNIST test, one short training epoch."""
-    import argparse as _argparse
-
+    from elegans_keras.checks import check_int
     from elegans_keras.connectome import load_connectome
     from elegans_keras.experiments.mnist_classify import TASK
     from elegans_keras.experiments.runner import run_image_task
-    from elegans_keras.pretrained import read_manifest
+    from elegans_keras.pretrained import evaluate_published, read_manifest
 
+    limit = check_int(args.limit, "--limit", "demo", low=100)
+    options = TrainingOptions(epochs=1, batch_size=64, mode="reservoir", learning_rate=2e-3,
+                              limit=limit, out=args.out, quiet=args.quiet)
     worm = load_connectome()
     print(f"[1/3] connectome: {worm!r}")
-    published = sorted(read_manifest())
-    choice = next((n for n in published if "classifier" in n), None)
+    choice = next((n for n in sorted(read_manifest()) if "classifier" in n), None)
     if choice:
-        results = evaluate_published(choice, quiet=args.quiet)
+        results = evaluate_published(choice, quiet=True)
         summary = ", ".join(f"{k} {now:.4f} (manifest {old:.4f})"
                             for k, (now, old) in results.items())
         print(f"[2/3] published model {choice!r} on the MNIST test set: {summary}")
     else:
         print("[2/3] no published classifier in the weights manifest; skipping")
-    print(f"[3/3] training a reservoir-mode classifier for 1 epoch on {args.limit} MNIST images")
-    options = _argparse.Namespace(
-        epochs=1, batch_size=64, seed=0, connectome=None, mode="reservoir",
-        learning_rate=2e-3, validation_fraction=0.1, limit=args.limit, out=args.out,
-        run_id=None, publish=None, weights_dir=None, data_dir=None, quiet=args.quiet,
-        strategy="default", precision="float32",
-    )
+    print(f"[3/3] training a reservoir-mode classifier for 1 epoch on {limit} MNIST images "
+          f"(logs under {options.root})")
     report = run_image_task(TASK, options)
     accuracy = report["test_metrics"]["accuracy"]
-    print(f"demo model: test accuracy {accuracy:.4f} after 1 epoch on {args.limit} images, "
-          f"{report['wall_time_s']} s of training; "
-          f"TensorBoard: tensorboard --logdir {report['run_dir']}")
+    print(f"demo model: test accuracy {accuracy:.4f} after 1 epoch on {limit} images "
+          f"({limit - round(limit * options.validation_fraction)} for training), "
+          f"{report['wall_time_s']} s of training; TensorBoard: tensorboard --logdir "
+          f"{report['run_dir']}; scalars: elegans-keras logs {report['run_dir']}")
     return f"demo finished; logs in {report['run_dir']}"
 
 
 def cmd_plot(args: argparse.Namespace) -> str:
     """Draw one of the figures (connectome, adjacency, curves, reconstructions, topology)."""
+    from elegans_keras.errors import ConfigurationError
     from elegans_keras.plots import PLOTS
+    from elegans_keras.study.figures import plot_topology
 
-    path = PLOTS[args.figure](args.source, args.out)
-    return f"wrote {path}"
+    if args.source is None and args.figure in FIGURES_NEEDING_SOURCE:
+        raise ConfigurationError(f"plot {args.figure} needs SOURCE: "
+                                 f"{FIGURES_NEEDING_SOURCE[args.figure]}")
+    draw = plot_topology if args.figure == "topology" else PLOTS[args.figure]
+    return f"wrote {draw(args.source, args.out)}"
+
+
+def cmd_logs(args: argparse.Namespace) -> str:
+    """Print a run's logged scalars (from its TensorBoard event files)."""
+    import pandas as pd
+
+    from elegans_keras.runlogs import read_scalars
+
+    table = read_scalars(args.run)
+    wide = table.pivot_table(index="step", columns=["split", "tag"], values="value")
+    with pd.option_context("display.max_columns", None, "display.width", 200):
+        print(wide.to_string(float_format="{:.4f}".format))
+    if args.csv:
+        from elegans_keras.atomic import atomic_path
+
+        with atomic_path(args.csv) as temporary:
+            table.to_csv(temporary, index=False)
+    return f"{len(table)} scalars of {len(set(table['tag']))} tags in {args.run}"
 
 
 def cmd_compare(args: argparse.Namespace) -> str:
@@ -146,34 +166,47 @@ def cmd_compare(args: argparse.Namespace) -> str:
     import pandas as pd
 
     from elegans_keras.study import TASKS, run_study, versus_connectome
-    from elegans_keras.study.plan import ABLATION, RANDOM_REMOVAL
+    from elegans_keras.study.cluster import study_executor
+    from elegans_keras.study.vocabulary import ABLATION_FAMILIES
 
-    table = run_study(args.task, args.mode, families=args.families, seeds=args.seeds,
-                      p_values=args.p, ablations=args.ablations, quick=args.quick, out=args.out,
-                      connectome=args.connectome, workers=args.workers, strategy=args.strategy,
-                      quiet=args.quiet)
-    columns = ["spectral_radius", "family", "p", "ablation", "n", "mean", "connectome_mean",
-               "hedges_g", "permutation_p", "q_value"]
-    nulls = table[~table["family"].isin((ABLATION, RANDOM_REMOVAL))]
-    for metric, direction in TASKS[args.task].metrics.items():
+    options = from_arguments(args, StudyOptions)
+    with study_executor(options.workers, options.scheduler) as executor:
+        table = run_study(options.task, options.mode, families=options.families,
+                          seeds=options.seeds, p_values=options.p, ablations=options.ablations,
+                          weights=options.weights, quick=options.quick, out=options.csv,
+                          connectome=options.connectome, executor=executor,
+                          threads=1 if options.workers else None, strategy=options.strategy,
+                          quiet=options.quiet)
+    columns = ["spectral_radius", "family", "p", "ablation", "weights", "n", "mean",
+               "connectome_mean", "hedges_g", "permutation_p", "q_value", "detectable"]
+    nulls = table[~table["family"].isin(ABLATION_FAMILIES)]
+    for metric, direction in TASKS[options.task].metrics.items():
         tests = versus_connectome(nulls, metric, higher_is_better=direction == "higher")
-        if not tests.empty and not args.quiet:
+        if not tests.empty and not options.quiet:
             print(f"\n{metric} ({direction} is better) against the connectome:")
             with pd.option_context("display.width", 200, "display.max_rows", None):
                 print(tests[columns].to_string(index=False, float_format="{:.4g}".format))
-    return f"{len(table)} rows of {args.task}/{args.mode} in {args.out}"
+    return f"{len(table)} rows of {options.task}/{options.mode} in {options.csv}"
 
 
 def cmd_report(args: argparse.Namespace) -> str:
     """Write topology.md, its figures and the tests CSV from a study table."""
     from elegans_keras.study.report import write_report
 
-    path = write_report(args.csv, args.out, args.discussion)
-    return f"wrote {path}"
+    return f"wrote {write_report(args.csv, args.out, args.discussion)}"
 
 
-def import_backend_quietly() -> None:
-    """Import Keras and its backend with native stderr muted (TensorFlow's start-up log)."""
+def quiet_tensorflow(verbose: bool) -> None:
+    """Keep TensorFlow's native log (cuInit, NodeDef...) off stderr unless ``verbose``.
+
+    ``TF_CPP_MIN_LOG_LEVEL=3`` silences its errors-that-are-not-errors; the
+    absl lines printed while it is imported are muted by redirecting the
+    process's stderr during the import.
+    """
+    if verbose:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import importlib
 
     sys.stderr.flush()
@@ -182,7 +215,9 @@ def import_backend_quietly() -> None:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
             keras = importlib.import_module("keras")
-            importlib.import_module(keras.backend.backend())
+            backend = importlib.import_module(keras.backend.backend())
+            if keras.backend.backend() == "tensorflow":
+                backend.config.list_physical_devices()
     finally:
         os.dup2(saved, 2)
         os.close(saved)
@@ -196,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print less")
     parser.add_argument("-v", "--verbose", action="store_true",
-                        help="also show TensorFlow's start-up log")
+                        help="also show TensorFlow's native log")
     commands = parser.add_subparsers(dest="command", required=True)
 
     info = commands.add_parser("info", help="summarise a connectome")
@@ -215,11 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.set_defaults(handler=cmd_analyze)
 
     demo = commands.add_parser("demo", help="the main job on the bundled connectome and MNIST")
-    demo.add_argument("--limit", type=int, default=6000, help="training images for the epoch")
-    demo.add_argument("--out", default="logs", help="root folder of run directories")
+    demo.add_argument("--limit", type=int, default=6000,
+                      help="MNIST training images for the epoch (default: 6000)")
+    demo.add_argument("--out", default=None,
+                      help=f"root folder of run directories (default: {home() / 'logs'})")
     demo.set_defaults(handler=cmd_demo)
 
-    train = commands.add_parser("train", help="run an experiment (see experiments/)")
+    train = commands.add_parser("train", help="run an experiment (see experiments/; "
+                                "'train EXPERIMENT --help' lists its options)")
     train.add_argument("experiment", choices=("mnist_unsup", "mnist_classify", "cifar", "memory",
                                               "topology"))
     train.add_argument("options", nargs=argparse.REMAINDER, help="the experiment's options")
@@ -228,40 +266,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="recompute a published model's test metrics")
     evaluate.add_argument("name", help="a name from weights/manifest.json")
     evaluate.add_argument("--weights-dir", default=None)
+    evaluate.add_argument("--data-dir", default=None, help="folder with the dataset files")
     evaluate.set_defaults(handler=cmd_evaluate)
-
-    from elegans_keras.study.plan import (
-        FAMILIES,
-        NULL_FAMILIES,
-        P_VALUES,
-        STUDY_ABLATIONS,
-    )
-    from elegans_keras.study.tasks import TASKS
 
     compare = commands.add_parser(
         "compare", help="topology study: the same model on the connectome and on other graphs")
-    compare.add_argument("--task", required=True, choices=tuple(TASKS))
-    compare.add_argument("--mode", default="reservoir", choices=("reservoir", "deep"))
-    compare.add_argument("--families", nargs="+", default=list(NULL_FAMILIES), choices=FAMILIES,
-                         metavar="FAMILY", help=f"some of {', '.join(FAMILIES)}")
-    compare.add_argument("--seeds", type=int, default=5, help="seeds per family and variant")
-    compare.add_argument("--p", type=float, nargs="+", default=list(P_VALUES),
-                         help="rewiring probabilities of the rewire family")
-    compare.add_argument("--ablations", nargs="+", default=list(STUDY_ABLATIONS),
-                         help="synapse classes of the ablation families (S->I, chemical...)")
-    compare.add_argument("--quick", action="store_true", help="the small smoke-test budget")
-    compare.add_argument("--workers", type=int, default=None,
-                         help="worker processes (default: one per two CPU cores)")
-    compare.add_argument("--connectome", default=None, help="bundled name or file (default: "
-                         "celegans_herm)")
-    compare.add_argument("--out", default="results/topology.csv", help="the study CSV (resumed)")
-    compare.add_argument("--strategy", default="default",
-                         help="distribution strategy of the MNIST task (see train)")
+    add_arguments(compare, StudyOptions)
     compare.set_defaults(handler=cmd_compare)
 
     report = commands.add_parser("report", help="write topology.md and figures from a study CSV")
-    report.add_argument("csv", nargs="?", default="results/topology.csv")
-    report.add_argument("--out", default="results", help="folder of topology.md and figures/")
+    report.add_argument("csv", help="the study CSV")
+    report.add_argument("--out", required=True, help="folder of topology.md and figures/")
     report.add_argument("--discussion", default=None,
                         help="Markdown file with the plain-words discussion to include")
     report.set_defaults(handler=cmd_report)
@@ -270,22 +285,26 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("figure", choices=("connectome", "adjacency", "curves", "reconstructions",
                                          "topology"))
     plot.add_argument("source", nargs="?", default=None,
-                      help="connectome (name/path), run directory, published model or CSV")
+                      help="connectome (name/path; default celegans_herm), run directory "
+                           "(curves), published model (reconstructions) or study CSV (topology)")
     plot.add_argument("--out", required=True, help="output file (.png, .pdf or .svg)")
     plot.set_defaults(handler=cmd_plot)
+
+    logs = commands.add_parser("logs", help="print a run's logged scalars (TensorBoard events)")
+    logs.add_argument("run", help="a run directory")
+    logs.add_argument("--csv", default=None, help="also write the scalars to this CSV file")
+    logs.set_defaults(handler=cmd_logs)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``elegans-keras`` console script."""
     args = build_parser().parse_args(argv)
-    if args.verbose:
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
-    elif args.command not in ("info",):
-        import_backend_quietly()
+    if args.command != "info":
+        quiet_tensorflow(args.verbose)
     try:
         summary = args.handler(args)
-    except ElegansKerasError as err:
+    except (ElegansKerasError, OSError) as err:
         print(f"elegans-keras: error: {err}", file=sys.stderr)
         return 2
     if summary:

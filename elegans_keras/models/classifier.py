@@ -46,7 +46,7 @@ def elegans_classifier(
     Pixels (float32 in [0, 1]) pass a conv stem whose output tokens reach the
     sensory neurons; ``steps`` propagation steps over the synapses lead to the
     motor neurons, read out by multi-head attention with the pooled image
-    embedding as query. ``mode="reservoir"`` freezes the synaptic weights
+    embedding as query (``num_heads * features`` outputs, then the classes). ``mode="reservoir"`` freezes the synaptic weights
     (spectral radius ``spectral_radius``); the stem and the readout train.
     ``augment=True`` adds random shifts of up to 10% and rotations of up to
     ~10 degrees, active during training only. Compiled with Adam and sparse
@@ -71,7 +71,8 @@ def elegans_classifier(
         pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
         query = keras.layers.Dense(features, kernel_initializer=seeded(seed, 101),
                                    name="query")(pooled)
-        return MotorAttentionReadout(num_heads=num_heads, key_dim=features, seed=seed + 200,
+        return MotorAttentionReadout(num_heads=num_heads, key_dim=features,
+                                     output_dim=num_heads * features, seed=seed + 200,
                                      name="motor_readout")(query, motor)
 
     return _classifier(shape, num_classes, filters, dropout, augment, learning_rate, seed, head,
