@@ -38,8 +38,9 @@ def elegans_autoencoder(
     """A compiled autoencoder whose code is the motor neurons' state.
 
     Conv encoder -> connectome -> motor tokens plus their attention readout ->
-    dense (to ``decoder_channels`` maps at the smallest scale) + one stride-2
-    transposed conv per ``decoder_filters`` entry -> sigmoid pixels. Everything
+    dense (to ``decoder_channels`` maps at the smallest scale) + per
+    ``decoder_filters`` entry one stride-2 transposed conv and one 3x3 conv ->
+    sigmoid pixels. Everything
     the decoder sees passes through the motor neurons: the code is
     ``num_motor * features + features`` numbers. ``mode="reservoir"`` freezes
     the synaptic weights; encoder, readout and decoder train. Binary
@@ -142,6 +143,9 @@ def _autoencoder(where: str, input_shape: Any, filters: Any, decoder_channels: A
         x = keras.layers.Conv2DTranspose(width_, 3, strides=2, padding="same", activation="relu",
                                          kernel_initializer=seeded(seed, 301 + block),
                                          name=f"decoder_deconv{block}")(x)
+        x = keras.layers.Conv2D(width_, 3, padding="same", activation="relu",
+                                kernel_initializer=seeded(seed, 351 + block),
+                                name=f"decoder_conv{block}")(x)
     pixels = keras.layers.Conv2D(channels, 3, padding="same", activation="sigmoid",
                                  kernel_initializer=seeded(seed, 399), name="pixels")(x)
     model = keras.Model(images, pixels, name=name)
