@@ -11,7 +11,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from elegans_keras.errors import ElegansKerasError  # noqa: E402
 from elegans_keras.options import (

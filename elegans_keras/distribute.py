@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import numbers
 import os
 import warnings
 import weakref
@@ -35,6 +34,7 @@ from typing import Any
 
 import keras
 
+from elegans_keras.checks import check_int
 from elegans_keras.errors import ConfigurationError
 
 KINDS = ("auto", "default", "mirrored", "multi_worker", "tpu", "data_parallel")
@@ -156,10 +156,8 @@ def scaled_batch_size(per_replica: int, strategy: Any) -> int:
         >>> scaled_batch_size(64, get_strategy("default"))
         64
     """
-    if not isinstance(per_replica, numbers.Integral) or isinstance(per_replica, bool) \
-            or per_replica < 1:
-        raise ConfigurationError(f"per_replica={per_replica!r} must be a positive int")
-    return int(per_replica) * replica_count(strategy)
+    return check_int(per_replica, "per_replica", "scaled_batch_size", low=1) \
+        * replica_count(strategy)
 
 
 def strategy_scope(strategy: Any) -> contextlib.AbstractContextManager:

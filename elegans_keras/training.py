@@ -15,7 +15,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from elegans_keras.atomic import write_json
+from elegans_keras.atomic import atomic_path, write_json
 from elegans_keras.checks import check_seed
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.options import check_run_id
@@ -218,6 +218,27 @@ class ResumeTraining(keras.callbacks.Callback):
                 shutil.rmtree(old, ignore_errors=True)
 
 
+def checkpoint_epoch(folder: str | os.PathLike) -> int:
+    """Epochs completed by the last checkpoint in ``folder`` (0 when there is none)."""
+    pointer = Path(folder) / POINTER
+    if not pointer.is_file():
+        return 0
+    name = json.loads(pointer.read_text(encoding="utf-8"))["folder"]
+    return json.loads((Path(folder) / name / "state.json").read_text(encoding="utf-8"))["epoch"]
+
+
+def trim_metrics(metrics_csv: str | os.PathLike, epochs: int) -> None:
+    """Drop rows of epochs >= ``epochs`` from a CSVLogger file (logged, then lost to a kill)."""
+    path = Path(metrics_csv)
+    if not path.is_file():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = lines[:1] + [line for line in lines[1:] if int(line.split(",", 1)[0]) < epochs]
+    if len(kept) != len(lines):
+        with atomic_path(path) as temporary:
+            Path(temporary).write_text("".join(kept), encoding="utf-8")
+
+
 def _plain(value: Any) -> Any:
     """A JSON-able copy of a callback attribute (numpy scalars, infinities)."""
     if isinstance(value, np.generic):
@@ -249,6 +270,8 @@ def run_callbacks(
     """
     run_dir = Path(run_dir)
     extra = list(extra or [])
+    if resume:
+        trim_metrics(run_dir / "metrics.csv", checkpoint_epoch(run_dir / "backup"))
     callbacks: list[keras.callbacks.Callback] = [
         keras.callbacks.CSVLogger(str(run_dir / "metrics.csv"), append=resume),
     ]

@@ -23,8 +23,11 @@ def test_mnist_classify_run_directory_and_publish(tmp_path):
     assert config["versions"]["backend"]
     assert (run_dir / "metrics.csv").read_text().startswith("epoch")
     assert list(run_dir.rglob("events.out.tfevents*"))
-    assert 0.0 <= report["test_metrics"]["accuracy"] <= 1.0
+    assert (run_dir / "final.weights.h5").is_file()
+    assert report["epochs_trained"] == 1 and report["test_metrics"]["loss"] > 0
+    assert 0.1 < report["test_metrics"]["accuracy"] <= 1.0
     entry = read_manifest(tmp_path / "weights")["quick_classifier"]
+    assert entry["test_data"] == {"dataset": "mnist"}
     assert entry["experiment"] == "mnist_classify" and entry["epochs"] == 1
     assert "--limit 600" in entry["command"]
     load_pretrained("quick_classifier", tmp_path / "weights")
@@ -46,6 +49,31 @@ def test_memory_scan(tmp_path):
     assert 1.0 < table.loc[0, "memory_capacity"] <= 40
     assert 0 <= table.loc[0, "mackey_glass_nrmse"] < 0.5
     assert list(tmp_path.rglob("results.csv"))
+
+
+@pytest.mark.parametrize("argument, message", [
+    (["--epochs", "-1"], "epochs=-1"),
+    (["--limit", "0"], "limit=0"),
+    (["--seed", "-1"], "seed=-1"),
+    (["--seed", str(2**40)], "seed=1099511627776"),
+    (["--run-id", "../../../escaped_run"], "run_id"),
+    (["--validation-fraction", "1.5"], "validation_fraction"),
+])
+def test_bad_options_are_refused_before_anything_runs(tmp_path, argument, message):
+    from elegans_keras.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=message):
+        EXPERIMENTS["mnist_classify"]([*argument, "--out", str(tmp_path), "--quiet"])
+    assert not list(tmp_path.iterdir())
+
+
+def test_unwritable_weights_dir_is_refused_before_training(tmp_path):
+    from elegans_keras.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="cannot publish into '/proc/x'"):
+        EXPERIMENTS["mnist_classify"](["--limit", "200", "--publish", "p", "--weights-dir",
+                                       "/proc/x", "--out", str(tmp_path), "--quiet"])
+    assert not list(tmp_path.iterdir())
 
 
 def test_cifar_without_files_says_where_to_put_them(tmp_path, monkeypatch):

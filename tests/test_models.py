@@ -17,6 +17,9 @@ from elegans_keras.models import (
     elegans_autoencoder,
     elegans_classifier,
     fit_ridge,
+    memory_scores,
+    plain_autoencoder,
+    plain_classifier,
 )
 
 
@@ -30,14 +33,45 @@ def test_classifier_modes_differ_in_what_trains():
     deep = count_parameters(elegans_classifier(mode="deep"))
     reservoir = count_parameters(elegans_classifier(mode="reservoir"))
     assert deep["total"] == reservoir["total"]
-    assert reservoir["trainable"] < deep["trainable"]
+    # reservoir mode freezes the 2,711 synapse values, the 16 x 16 transform and its bias
+    assert deep["trainable"] - reservoir["trainable"] == 2711 + 16 * 16 + 16
+
+
+@pytest.mark.parametrize("mode", ["deep", "reservoir"])
+def test_plain_twins_match_trainable_parameters(mode):
+    connectome = count_parameters(elegans_classifier(mode=mode))["trainable"]
+    plain = plain_classifier(mode=mode)
+    assert abs(count_parameters(plain)["trainable"] - connectome) <= 80  # one hidden unit: 76
+    assert not any("connectome" in layer.name for layer in plain.layers)
+    auto = count_parameters(elegans_autoencoder(mode=mode))["trainable"]
+    assert abs(count_parameters(plain_autoencoder(mode=mode))["trainable"] - auto) < 2000  # half a unit
+
+
+def test_factory_seed_fixes_every_initial_weight():
+    """A factory's seed alone fixes all initial weights (no global seed needed)."""
+    keras.utils.set_random_seed(1)
+    first = elegans_classifier(seed=3, augment=True).get_weights()
+    keras.utils.set_random_seed(2)
+    again = elegans_classifier(seed=3, augment=True).get_weights()
+    other = elegans_classifier(seed=4, augment=True).get_weights()
+    assert len(first) == len(again)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_memory_scores_of_the_worm():
+    scores = memory_scores(ek.load_connectome(), 0.9, length=600, washout=50, max_delay=10)
+    assert 1.0 < scores["memory_capacity"] <= 10.0
+    assert 0 < scores["mackey_glass_nrmse"] < 0.5
+    assert scores["readout_parameters"] == 279 * 10 + 10
 
 
 def test_classifier_learns_and_round_trips(digits, tmp_path):
     x, y = digits
     keras.utils.set_random_seed(0)
-    model = elegans_classifier(mode="deep", features=16)
-    losses = model.fit(x, y, epochs=3, batch_size=32, verbose=0).history["loss"]
+    model = elegans_classifier(mode="deep", features=16, learning_rate=5e-3)
+    losses = model.fit(x, y, epochs=4, batch_size=32, verbose=0).history["loss"]
     assert losses[-1] < 0.8 * losses[0]
     path = tmp_path / "classifier.keras"
     model.save(path)
@@ -64,8 +98,8 @@ def test_autoencoder_outputs_pixels_and_reports_metrics(digits):
     assert {"pixel_accuracy", "foreground_f1", "ssim"} <= set(history.history)
     out = model.predict(binary[:4], verbose=0)
     assert out.shape == (4, 28, 28, 1) and out.min() >= 0 and out.max() <= 1
-    frozen = [layer.name for layer in model.layers if layer.name.startswith("encoder_conv")]
-    assert frozen and not any(model.get_layer(n).trainable for n in frozen)
+    block = model.get_layer("connectome")
+    assert not block.synapse_values.trainable and model.get_layer("encoder_conv0a").trainable
 
 
 def test_echo_state_network_ridge_recalls_the_past():

@@ -24,17 +24,21 @@ CONFIG = {"input_shape": [28, 28, 1], "num_classes": 10, "features": 8, "mode": 
 @pytest.fixture()
 def published(tmp_path):
     model = elegans_classifier(**CONFIG)
-    record = {"experiment": "mnist_classify", "factory": "elegans_classifier", "config": CONFIG,
-              "dataset": "mnist", "test_metrics": {"accuracy": 0.1}}
-    path = publish(model, "tiny", record, weights_dir=tmp_path)
+    path = publish(model, "tiny", RECORD, weights_dir=tmp_path)
     return model, path
+
+
+RECORD = {"experiment": "mnist_classify", "factory": "elegans_classifier", "config": CONFIG,
+          "test_data": {"dataset": "mnist"}, "test_metrics": {"accuracy": 0.1}}
 
 
 def test_publish_then_load_gives_the_same_model(published, tmp_path):
     model, path = published
     entry = read_manifest(tmp_path)["tiny"]
-    assert entry["sha256"] == sha256_of(path) and entry["file"] == "tiny.weights.h5"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "tiny.weights.h5"]
+    assert entry["sha256"] == sha256_of(path)
+    assert entry["file"] == f"tiny-{entry['sha256'][:12]}.weights.h5"
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == \
+        ["manifest.json", entry["file"]]
     x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
     restored = load_pretrained("tiny", tmp_path)
     np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0),
@@ -65,6 +69,50 @@ def test_publish_needs_a_complete_record(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_republishing_replaces_the_pair_and_sweeps_leftovers(published, tmp_path):
+    """A kill between writing new weights and the manifest leaves orphans; the next publish sweeps them."""
+    _, first = published
+    (tmp_path / ".tiny.weights.h5.abc.tmp.weights.h5").write_bytes(b"half")
+    (tmp_path / "tiny-000000000000.weights.h5").write_bytes(b"orphan of a killed publish")
+    model = elegans_classifier(**{**CONFIG, "seed": 4})
+    second = publish(model, "tiny", RECORD, weights_dir=tmp_path)
+    assert second != first and not first.exists()
+    names = sorted(p.name for p in tmp_path.iterdir() if p.name != ".manifest.lock")
+    assert names == ["manifest.json", second.name]
+    load_pretrained("tiny", tmp_path)
+
+
+def test_a_kill_before_the_manifest_keeps_the_old_pair(published, tmp_path, monkeypatch):
+    """Publishing dies after writing the new weights, before the manifest: old pair intact."""
+    import elegans_keras.pretrained as pretrained
+
+    _, first = published
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(pretrained, "write_json", killed)
+    with pytest.raises(KeyboardInterrupt):
+        publish(elegans_classifier(**{**CONFIG, "seed": 5}), "tiny", RECORD, weights_dir=tmp_path)
+    monkeypatch.undo()
+    assert first.exists()
+    load_pretrained("tiny", tmp_path)
+
+
+@pytest.mark.parametrize("manifest, message", [
+    ("[]", "unreadable"),
+    ('{"models": {"m": {"factory": "elegans_classifier"}}}', "lacks"),
+    ('{"models": {"m": {"factory": "f", "config": {}, "test_data": {}, "test_metrics": {}, '
+     '"sha256": "0", "file": "../../../../etc/passwd"}}}', "plain file name"),
+    ('{"models": {"m": {"factory": "f", "config": {}, "test_data": {}, "test_metrics": {}, '
+     '"sha256": "0", "file": "/etc/passwd"}}}', "plain file name"),
+])
+def test_hostile_manifests_are_refused(tmp_path, manifest, message):
+    (tmp_path / "manifest.json").write_text(manifest)
+    with pytest.raises(WeightsError, match=message):
+        load_pretrained("m", tmp_path)
+
+
 def test_unreadable_manifest(tmp_path):
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(WeightsError, match="unreadable"):
@@ -79,11 +127,12 @@ def test_shipped_weights_are_small_and_match_their_checksums():
         path = folder / entry["file"]
         assert path.stat().st_size < 20 * 2**20, name
         assert sha256_of(path) == entry["sha256"], name
-        assert {"factory", "config", "dataset", "test_metrics", "command", "parameters"} <= set(entry)
+        assert {"factory", "config", "test_data", "test_metrics", "command",
+                "parameters"} <= set(entry)
 
 
 def test_shipped_classifier_reproduces_its_manifest_accuracy():
-    from elegans_keras.cli import evaluate_published
+    from elegans_keras.pretrained import evaluate_published
 
     results = evaluate_published("mnist_classifier_reservoir", quiet=True)
     now, published = results["accuracy"]

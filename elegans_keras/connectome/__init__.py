@@ -18,6 +18,7 @@ from elegans_keras.connectome.bundled import (
 )
 from elegans_keras.connectome.core import ROLES, Connectome
 from elegans_keras.connectome.edgelist import read_edgelist
+from elegans_keras.connectome.fly import read_flywire, read_neuprint
 from elegans_keras.connectome.graphml import read_graphml, write_graphml
 from elegans_keras.connectome.nxgraph import from_networkx, to_networkx
 
@@ -33,7 +34,9 @@ __all__ = [
     "nullmodels",
     "read_adjacency",
     "read_edgelist",
+    "read_flywire",
     "read_graphml",
+    "read_neuprint",
     "resolve_connectome",
     "to_networkx",
     "write_graphml",

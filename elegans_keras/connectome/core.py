@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from elegans_keras.errors import ConnectomeError
+from elegans_keras.errors import ConfigurationError, ConnectomeError
 
 ROLES = ("S", "I", "M")
 ROLE_ALIASES = {"S": "S", "I": "I", "M": "M", "NA": "I"}
@@ -429,6 +429,13 @@ class Connectome:
             name=f"{self.name}[subgraph]",
             citation=self.citation,
         )
+
+
+def check_connectome(c: Any, where: str) -> Connectome:
+    """``c`` if it is a :class:`Connectome`, else a ConfigurationError naming ``where``."""
+    if not isinstance(c, Connectome):
+        raise ConfigurationError(f"{where}: expected a Connectome, got {type(c).__name__}")
+    return c
 
 
 def check_kind(synapses: str) -> str:

@@ -21,9 +21,8 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 from elegans_keras.checks import check_int, make_rng
-from elegans_keras.connectome.core import ROLES, Connectome
+from elegans_keras.connectome.core import ROLES, Connectome, check_connectome
 from elegans_keras.connectome.edges import swap_edges
-from elegans_keras.connectome.nullmodels import check_connectome
 from elegans_keras.connectome.spectrum import spectral_radius
 from elegans_keras.errors import ConfigurationError, ConnectomeError
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from elegans_keras.checks import check_int, check_probability, make_rng
-from elegans_keras.connectome.core import Connectome
+from elegans_keras.connectome.core import Connectome, check_connectome
 from elegans_keras.connectome.edges import (
     Edges,
     chemical_matrix,
@@ -40,13 +40,6 @@ from elegans_keras.errors import ConfigurationError
 
 # Generators whose construction is quadratic in N refuse larger graphs.
 MAX_GROWTH_NEURONS = 20_000
-
-
-def check_connectome(c: Any, where: str) -> Connectome:
-    """``c`` if it is a :class:`Connectome`, else a ConfigurationError naming ``where``."""
-    if not isinstance(c, Connectome):
-        raise ConfigurationError(f"{where}: expected a Connectome, got {type(c).__name__}")
-    return c
 
 
 def _draw_counts(counts: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:

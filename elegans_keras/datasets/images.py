@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from elegans_keras.datasets.readers import read_cifar_batch, read_idx
+from elegans_keras.datasets.readers import check_label_range, read_cifar_batch, read_idx
 from elegans_keras.errors import ConfigurationError, ElegansKerasError
 
 ENV_VAR = "ELEGANS_KERAS_DATA"
@@ -21,6 +21,9 @@ FOLDERS = {
     "cifar100": "cifar-100-python",
 }
 SPLITS = ("train", "test")
+# Classes of each data set (CIFAR-100: fine, then coarse labels).
+NUM_CLASSES = {"mnist": 10, "fashion_mnist": 10, "cifar10": 10, "cifar100": 100}
+CIFAR100_COARSE_CLASSES = 20
 LABEL_MODES = ("fine", "coarse")
 
 
@@ -57,7 +60,9 @@ def load_images(
     A data folder holds the original distribution files: ``mnist/`` and
     ``fashion_mnist/`` with ``{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``
     (or uncompressed), ``cifar-10-batches-py/`` and ``cifar-100-python/`` as
-    unpacked from the official python archives.
+    unpacked from the official python archives. Files are checked on reading:
+    a malformed header or pickle, labels outside the data set's classes or a
+    split holding no images raise an :class:`ElegansKerasError` naming the file.
 
     Example:
         >>> images, labels = load_images("mnist", split="test")
@@ -65,15 +70,43 @@ def load_images(
         ((10000, 28, 28, 1), array([7, 2, 1]))
     """
     _check_arguments(name, split, label_mode)
+    num_classes = _num_classes(name, label_mode)
     for root in _data_roots(data_dir):
-        found = _read_local(root / FOLDERS[name], name, split, label_mode)
+        folder = root / FOLDERS[name]
+        found = _read_local(folder, name, split, label_mode)
         if found is not None:
-            return _as_float(found[0]), found[1]
+            images, labels = found
+            _check_split(images, labels, num_classes, folder, expected_files(name, split))
+            return _as_float(images), labels
     try:
         images, labels = _read_tfds(name, split, label_mode)
     except Exception as err:  # tfds reports a missing download in many ways
         raise _missing_data_error(name, split, data_dir, err) from err
-    return _as_float(images), np.asarray(labels, dtype=np.int64)
+    images, labels = np.asarray(images), np.asarray(labels, dtype=np.int64)
+    _check_split(images, labels, num_classes, None, (f"tensorflow-datasets {name}:{split}",))
+    return _as_float(images), labels
+
+
+def _num_classes(name: str, label_mode: str) -> int:
+    if name == "cifar100" and label_mode == "coarse":
+        return CIFAR100_COARSE_CLASSES
+    return NUM_CLASSES[name]
+
+
+def _check_split(
+    images: np.ndarray,
+    labels: np.ndarray,
+    num_classes: int,
+    folder: Path | None,
+    names: tuple[str, ...],
+) -> None:
+    """Refuse an empty split, or labels the readers let through outside the classes."""
+    source = ", ".join(str(folder / n) if folder is not None else n for n in names)
+    if len(images) == 0:
+        raise ElegansKerasError(f"{source}: the split holds no images")
+    if labels.shape != (len(images),):
+        raise ElegansKerasError(f"{source}: {labels.size} labels for {len(images)} images")
+    check_label_range(labels, num_classes, source)
 
 
 def _check_arguments(name: str, split: str, label_mode: str) -> None:
@@ -118,16 +151,19 @@ def _read_local(
     if any(path is None for path in paths):
         return None
     if name in ("mnist", "fashion_mnist"):
-        return _read_idx_pair(*paths)
+        return _read_idx_pair(*paths, num_classes=NUM_CLASSES[name])
     label_key = b"labels" if name == "cifar10" else f"{label_mode}_labels".encode()
-    batches = [read_cifar_batch(path, label_key) for path in paths]
+    num_classes = _num_classes(name, label_mode)
+    batches = [read_cifar_batch(path, label_key, num_classes) for path in paths]
     return (
         np.concatenate([images for images, _ in batches]),
         np.concatenate([labels for _, labels in batches]),
     )
 
 
-def _read_idx_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read_idx_pair(
+    images_path: Path, labels_path: Path, num_classes: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ElegansKerasError(
@@ -138,6 +174,7 @@ def _read_idx_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np
             f"{labels_path}: expected {images.shape[0]} labels (one per image of "
             f"{images_path.name}), got shape {labels.shape}"
         )
+    check_label_range(labels, num_classes, labels_path)
     return images[..., np.newaxis], labels.astype(np.int64)
 
 
