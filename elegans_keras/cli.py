@@ -8,7 +8,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
@@ -195,42 +194,14 @@ def cmd_report(args: argparse.Namespace) -> str:
     return f"wrote {write_report(args.csv, args.out, args.discussion)}"
 
 
-def quiet_tensorflow(verbose: bool) -> None:
-    """Keep TensorFlow's native log (cuInit, NodeDef...) off stderr unless ``verbose``.
-
-    ``TF_CPP_MIN_LOG_LEVEL=3`` silences its errors-that-are-not-errors; the
-    absl lines printed while it is imported are muted by redirecting the
-    process's stderr during the import.
-    """
-    if verbose:
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
-        return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import importlib
-
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            keras = importlib.import_module("keras")
-            backend = importlib.import_module(keras.backend.backend())
-            if keras.backend.backend() == "tensorflow":
-                backend.config.list_physical_devices()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per job."""
     parser = argparse.ArgumentParser(
         prog="elegans-keras",
         description="Keras models on the C. elegans connectome (Elegans-AI, done right).",
+        epilog="Set ELEGANS_KERAS_VERBOSE=1 to see TensorFlow's native log.",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print less")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="also show TensorFlow's native log")
     commands = parser.add_subparsers(dest="command", required=True)
 
     info = commands.add_parser("info", help="summarise a connectome")
@@ -299,8 +270,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``elegans-keras`` console script."""
     args = build_parser().parse_args(argv)
-    if args.command != "info":
-        quiet_tensorflow(args.verbose)
     try:
         summary = args.handler(args)
     except (ElegansKerasError, OSError) as err:

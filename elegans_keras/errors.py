@@ -15,7 +15,7 @@ class ElegansKerasError(ValueError):
         ...     load_connectome("no_such_worm")
         ... except ElegansKerasError as err:
         ...     print(str(err)[:40])
-        unknown bundled connectome 'no_such_wor
+        unknown bundled connectome 'no_such_worm
     """
 
 

@@ -22,6 +22,7 @@ import argparse
 import dataclasses
 import os
 import re
+import types
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -160,9 +161,15 @@ class MemoryOptions:
 
 
 def _argument_type(annotation: Any) -> tuple[Any, bool]:
-    """(element type, is a sequence) of a field annotation such as ``int | None``."""
-    hints = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
-    kind = hints[0]
+    """(element type, is a sequence) of a field annotation such as ``int | None``.
+
+    Example:
+        >>> _argument_type(tuple[str, ...]), _argument_type(int | None)
+        ((<class 'str'>, True), (<class 'int'>, False))
+    """
+    kind = annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        kind = next(a for a in typing.get_args(annotation) if a is not type(None))
     if typing.get_origin(kind) is tuple:
         return typing.get_args(kind)[0], True
     return kind, False
@@ -189,9 +196,10 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type, **defaults: Any) -
         if kind is bool:
             parser.add_argument(flag, action="store_true", help=text)
             continue
-        shown = " ".join(map(str, default)) if many else default
+        shown = " ".join(map(str, default)) if many and default is not None else default
+        suffix = "" if "(default:" in text else f" (default: {shown})"
         parser.add_argument(flag, type=kind, default=default, nargs="+" if many else None,
-                            metavar=field.name.upper(), help=f"{text} (default: {shown})")
+                            metavar=field.name.upper(), help=text + suffix)
 
 
 def from_arguments(namespace: argparse.Namespace, cls: type[Options]) -> Options:
@@ -245,9 +253,10 @@ class StudyOptions:
 
     task: str = help_field("memory", "memory or mnist")
     mode: str = help_field("reservoir", "reservoir or deep (mnist only)")
-    families: tuple[str, ...] = help_field(
-        ("connectome", "no_graph", "complete", "rewire", "degree_preserving", "shuffle_weights",
-         "erdos_renyi", "watts_strogatz", "barabasi_albert"), "graph families")
+    families: tuple[str, ...] | None = help_field(
+        None, "graph families (default: connectome, no_graph, complete, rewire, "
+              "degree_preserving, shuffle_weights, erdos_renyi, watts_strogatz, barabasi_albert; "
+              "those that apply to the task)")
     seeds: int = help_field(5, "seeds per family and variant")
     p: tuple[float, ...] = help_field((0.1, 0.2, 0.4, 0.6, 0.8, 1.0),
                                       "rewiring probabilities of the rewire family")

@@ -18,6 +18,8 @@ def progress(items: Iterable[Item], desc: str = "", quiet: bool = False,
     Example:
         >>> for seed in progress(range(5), desc="null graphs"):
         ...     pass
+        null graphs
+        ...
     """
     if total is None:
         items = list(items)

@@ -119,7 +119,11 @@ class EpochSeeds(keras.callbacks.Callback):
     trajectory as an uninterrupted one.
 
     Example:
-        >>> model.fit(x, y, epochs=5, callbacks=[EpochSeeds(seed=0)])
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dropout(0.5),
+        ...                           keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((8, 4)), np.ones((8, 1))
+        >>> history = model.fit(x, y, epochs=5, callbacks=[EpochSeeds(seed=0)], verbose=0)
     """
 
     def __init__(self, seed: int) -> None:
@@ -138,6 +142,8 @@ def seed_states(model: keras.Model) -> list[keras.Variable]:
     """The model's ``SeedGenerator`` state variables (its variables that are not weights).
 
     Example:
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dropout(0.5),
+        ...                           keras.layers.Dense(4), keras.layers.Dropout(0.5)])
         >>> [v.name for v in seed_states(model)]
         ['seed_generator_state', 'seed_generator_state']
     """
@@ -166,7 +172,9 @@ class ResumeTraining(keras.callbacks.Callback):
     ``on_train_begin`` resets run first.
 
     Example:
-        >>> callbacks = [keras.callbacks.EarlyStopping(), ResumeTraining("run/backup")]
+        >>> import tempfile
+        >>> stopping = keras.callbacks.EarlyStopping()
+        >>> callbacks = [stopping, ResumeTraining(f"{tempfile.mkdtemp()}/backup", [stopping])]
     """
 
     def __init__(self, folder: str | os.PathLike, callbacks: list[keras.callbacks.Callback]

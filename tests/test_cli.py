@@ -64,3 +64,83 @@ def test_plot_writes_a_png(tmp_path, capsys):
     assert main(["plot", "adjacency", "witvliet2021_1", "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"wrote {out}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["demo", "--limit", "0"], "--limit=0"),
+    (["demo", "--limit", "-5"], "--limit=-5"),
+    (["train", "mnist_classify", "--epochs", "-1"], "epochs=-1"),
+    (["train", "mnist_classify", "--epochs", "-3"], "epochs=-3"),
+    (["train", "mnist_classify", "--seed", "-1"], "seed=-1"),
+    (["train", "mnist_classify", "--seed", str(2**40)], "seed=1099511627776"),
+    (["train", "mnist_classify", "--run-id", "../../../escaped_run"], "run_id"),
+    (["analyze", "--seeds", "-2"], "--seeds=-2"),
+    (["analyze", "--seed", "-1"], "--seed=-1"),
+    (["analyze", "witvliet2021_1", "--seeds", "0", "--csv", "/tmp"], "is a folder"),
+    (["train", "mnist_classify", "--limit", "300", "--out", "/proc/x"], "/proc/x"),
+    (["train", "mnist_classify", "--limit", "300", "--out", "/etc/passwd"], "/etc/passwd"),
+    (["train", "mnist_classify", "--limit", "300", "--publish", "p", "--weights-dir", "/proc/x"],
+     "cannot publish into '/proc/x'"),
+    (["plot", "curves", "--out", "x.png"], "plot curves needs SOURCE"),
+    (["plot", "reconstructions", "--out", "x.png"], "plot reconstructions needs SOURCE"),
+    (["plot", "topology", "--out", "x.png"], "plot topology needs SOURCE"),
+    (["report", "/tmp", "--out", "/proc/x"], "/tmp"),
+    (["compare", "--task", "memory", "--seeds", "0"], "seeds=0"),
+    (["compare", "--task", "memory", "--workers", "2", "--scheduler", "tcp://x:1"], "not both"),
+])
+def test_bad_arguments_exit_2_with_a_message_and_no_traceback(argv, message, capsys, tmp_path,
+                                                              monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "logs").exists()
+
+
+def test_train_help_shows_every_option_with_its_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "mnist_classify", "--help"])
+    out = capsys.readouterr().out
+    for text in ("--epochs EPOCHS", "training epochs (default: 10)", "--batch-size",
+                 "(default: 128)", "--mode", "--learning-rate", "(default: 0.001)"):
+        assert text in out
+
+
+def test_analyze_prints_counts_as_integers(capsys):
+    assert main(["-q", "analyze", "witvliet2021_1", "--seeds", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "161" in out and "161.000000" not in out
+
+
+def test_commands_print_no_tensorflow_noise():
+    """The quick start's commands: no E0000 cuInit or NodeDef lines on stderr."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "elegans_keras.cli", "-q", "analyze",
+                           "witvliet2021_1", "--seeds", "0"], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "E0000" not in done.stderr and "cuInit" not in done.stderr
+    assert "I0000" not in done.stderr
+
+
+def test_logs_prints_a_runs_scalars(tmp_path, capsys):
+    from elegans_keras.experiments import EXPERIMENTS
+
+    EXPERIMENTS["mnist_classify"](["--epochs", "2", "--limit", "300", "--out", str(tmp_path),
+                                   "--run-id", "r", "--quiet"])
+    capsys.readouterr()
+    run = tmp_path / "mnist_classify" / "r"
+    assert main(["logs", str(run), "--csv", str(tmp_path / "scalars.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "epoch_accuracy" in out and "validation" in out and "train" in out
+    from elegans_keras.runlogs import read_scalars
+
+    table = read_scalars(run)
+    losses = table[(table.tag == "epoch_loss") & (table.split == "train")].sort_values("step")
+    assert list(losses.step) == [0, 1]
+    import pandas as pd
+
+    logged = pd.read_csv(run / "metrics.csv")
+    assert losses.value.to_numpy() == pytest.approx(logged["loss"].to_numpy(), rel=1e-6)

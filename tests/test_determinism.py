@@ -75,9 +75,6 @@ def test_same_seed_same_initial_weights_other_seed_other_weights():
         assert not np.array_equal(first[k], other[k])
 
 
-@pytest.mark.xfail(strict=True, reason="the factories' seed= seeds the connectome layers only; "
-                   "the conv stem, query, attention readout and class Dense use Keras' global "
-                   "RNG, so set_seed(seed) is needed (reported)")
 def test_factory_seed_alone_fixes_initial_weights():
     keras.utils.set_random_seed(10)
     first = [np.asarray(w) for w in elegans_classifier(seed=0, **SMALL).trainable_weights]

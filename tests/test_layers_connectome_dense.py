@@ -1,4 +1,5 @@
-"""ConnectomeDense: masks, the propagation formula, gradients, training, saving."""
+"""ConnectomeDense: one trainable value per synapse pair, the propagation formula, initial values,
+training on the synapses only, argument checks and saving."""
 
 from __future__ import annotations
 
@@ -10,15 +11,12 @@ import numpy as np
 import pytest
 from keras import ops
 
-from elegans_keras import ConfigurationError, load_connectome
+from elegans_keras import ConfigurationError, ConnectomeError
+from elegans_keras.connectome.nullmodels import shuffle_weights
 from elegans_keras.layers import ConnectomeDense
+from elegans_keras.layers.synapses import inhibitory_neurons, synapses_of
 
-
-
-def small_mask(seed: int = 0, shape: tuple[int, int] = (6, 5)) -> np.ndarray:
-    mask = np.random.default_rng(seed).random(shape) < 0.4
-    mask[0, 0] = True
-    return mask
+VALUES = {"all": 2194 + 517, "chemical": 2194, "electrical": 517}
 
 
 def numpy(value) -> np.ndarray:
@@ -27,194 +25,299 @@ def numpy(value) -> np.ndarray:
     return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
 
 
-def kernel_gradient(layer: ConnectomeDense, inputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """d mean((layer(x) - y)^2) / d kernel, with the backend's autodiff."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            loss = ops.mean(ops.square(layer(inputs) - targets))
-        return numpy(tape.gradient(loss, layer.kernel.value))
-    if backend == "jax":
-        import jax
-
-        index = [id(v) for v in layer.trainable_variables].index(id(layer.kernel))
-        frozen = [v.value for v in layer.non_trainable_variables]
-
-        def loss(trainable):
-            outputs, _ = layer.stateless_call(trainable, frozen, inputs)
-            return ops.mean(ops.square(outputs - targets))
-
-        return numpy(jax.grad(loss)([v.value for v in layer.trainable_variables])[index])
-    pytest.skip(f"no gradient helper for backend {backend}")
+def small_mask(seed: int = 0, shape: tuple[int, int] = (6, 5)) -> np.ndarray:
+    mask = np.random.default_rng(seed).random(shape) < 0.4
+    mask[0, 0] = True
+    return mask
 
 
-@pytest.mark.parametrize(
-    ("synapses", "pairs"), [("all", 2993), ("chemical", 2194), ("electrical", 2 * 517 - 3)]
-)
-def test_mask_counts_on_default_connectome(worm, synapses, pairs):
-    layer = ConnectomeDense(worm, synapses=synapses)
-    layer.build((None, 279))
-    mask = numpy(layer.synapse_mask)
-    assert mask.sum() == pairs
-    np.testing.assert_array_equal(mask, worm.mask(synapses))
-    assert not layer.synapse_mask.trainable
+def built(layer: ConnectomeDense, shape: tuple) -> ConnectomeDense:
+    layer.build(shape)
+    return layer
 
 
-def test_rank2_matches_numpy_formula():
-    mask = small_mask()
-    layer = ConnectomeDense(mask, activation="tanh", bias_initializer="random_normal")
-    x = np.random.default_rng(1).normal(size=(3, 6)).astype("float32")
-    outputs = numpy(layer(x))
-    kernel, bias = numpy(layer.kernel), numpy(layer.bias)
-    expected = np.tanh(x @ (kernel * mask) + bias)
-    np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-6)
-    assert outputs.shape == (3, 5)
+def radius(matrix: np.ndarray) -> float:
+    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 
-@pytest.mark.parametrize("features", [2, 7])
-def test_rank3_matches_explicit_loop_over_edges(features):
-    mask = small_mask(seed=features)
-    layer = ConnectomeDense(mask, features=features, bias_initializer="random_normal")
-    x = np.random.default_rng(2).normal(size=(2, 6, 4)).astype("float32")
-    outputs = numpy(layer(x))
-    kernel, values, bias = numpy(layer.kernel), numpy(layer.feature_kernel), numpy(layer.bias)
-    expected = np.tile(bias, (2, 5, 1))
-    for pre, post in zip(*np.nonzero(mask), strict=True):
-        for b in range(2):
-            expected[b, post] += kernel[pre, post] * (x[b, pre] @ values)
-    assert outputs.shape == (2, 5, features)
-    np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-5)
+# --- parameters are the synapses ------------------------------------------------------------
+@pytest.mark.parametrize("synapses", ["all", "chemical", "electrical"])
+def test_count_params_counts_live_synapses(worm, synapses):
+    layer = built(ConnectomeDense(worm, synapses=synapses, seed=0), (None, 279))
+    assert layer.synapse_values.shape == (VALUES[synapses],)
+    assert layer.count_params() == VALUES[synapses] + 279
+    assert sorted(w.name for w in layer.trainable_weights) == ["bias", "synapse_values"]
+    assert layer.non_trainable_weights == []
+    no_bias = built(ConnectomeDense(worm, synapses=synapses, use_bias=False, seed=0), (None, 279))
+    assert no_bias.count_params() == VALUES[synapses]
+    assert [w.name for w in no_bias.trainable_weights] == ["synapse_values"]
 
 
-def test_masked_entries_get_exactly_zero_gradient():
-    mask = small_mask(seed=3)
-    layer = ConnectomeDense(mask, features=3)
-    rng = np.random.default_rng(4)
-    x = rng.normal(size=(4, 6, 2)).astype("float32")
-    targets = rng.normal(size=(4, 5, 3)).astype("float32")
-    layer(x)
-    gradient = kernel_gradient(layer, x, targets)
-    assert np.all(gradient[~mask] == 0.0)
-    assert np.count_nonzero(gradient[mask]) == mask.sum()
+def test_rank3_adds_only_the_feature_transform(worm):
+    layer = built(ConnectomeDense(worm, features=5, seed=0), (None, 279, 3))
+    assert layer.feature_kernel.shape == (3, 5) and layer.bias.shape == (5,)
+    assert layer.count_params() == 2711 + 3 * 5 + 5
+    same_width = built(ConnectomeDense(worm, seed=0), (None, 279, 4))
+    assert same_width.feature_kernel.shape == (4, 4)
 
 
-def test_training_keeps_effective_kernel_zero_off_mask(worm):
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((279,)), ConnectomeDense(worm, activation="tanh")])
-    layer = model.layers[0]
-    rng = np.random.default_rng(5)
-    x = rng.normal(size=(32, 279)).astype("float32")
-    y = np.tanh(x @ (rng.normal(size=(279, 279)) * worm.mask())).astype("float32")
-    model.compile(keras.optimizers.Adam(1e-2), "mse")
-    kernel_before = numpy(layer.kernel)
-    loss_before = model.evaluate(x, y, verbose=0)
-    model.fit(x, y, batch_size=8, epochs=3, verbose=0)
-    kernel_after = numpy(layer.kernel)
-    off = ~worm.mask()
-    assert np.all(numpy(layer.effective_kernel)[off] == 0.0)
-    np.testing.assert_array_equal(kernel_after[off], kernel_before[off])
-    assert np.all(kernel_after[~off] != kernel_before[~off])
-    assert model.evaluate(x, y, verbose=0) < loss_before
-
-
-@pytest.mark.parametrize("mode", ["count", "log"])
-def test_synapse_weights_initialise_from_counts(worm, mode):
-    layer = ConnectomeDense(worm, synapse_weights=mode)
-    layer.build((None, 279))
-    kernel = numpy(layer.kernel)
-    counts = worm.chemical + worm.electrical
-    values = counts if mode == "count" else np.log1p(counts)
-    has_inputs = counts.sum(axis=0) > 0
-    np.testing.assert_allclose(kernel.sum(axis=0)[has_inputs], 1.0, rtol=1e-5)
-    column = int(np.argmax(has_inputs))
-    np.testing.assert_allclose(
-        kernel[:, column], values[:, column] / values[:, column].sum(), rtol=1e-5
-    )
-    assert np.all(kernel[counts == 0] == 0.0)
-
-
-def test_nonneg_sign_constraint_holds_after_training():
-    mask = small_mask(seed=6)
-    keras.utils.set_random_seed(1)
-    model = keras.Sequential([keras.Input((6,)), ConnectomeDense(mask, sign_constraint="nonneg")])
-    x = np.abs(np.random.default_rng(7).normal(size=(16, 6))).astype("float32")
-    model.compile(keras.optimizers.SGD(0.5), "mse")
-    model.fit(x, -10.0 * np.ones((16, 5), "float32"), epochs=3, verbose=0)
-    assert numpy(model.layers[0].kernel).min() >= 0.0
+@pytest.mark.parametrize("synapses", ["all", "chemical", "electrical"])
+def test_effective_kernel_lives_on_the_synapses(worm, synapses):
+    layer = built(ConnectomeDense(worm, synapses=synapses, seed=1), (None, 279))
+    kernel = numpy(layer.effective_kernel)
+    mask = worm.mask(synapses)
+    assert kernel.shape == (279, 279)
+    assert np.all(kernel[~mask] == 0.0)
+    # cancellation of a chemical and an electrical value is the only way to a zero on a synapse
+    assert np.count_nonzero(kernel[mask]) >= mask.sum() - 50
+    expected = synapses_of(worm, synapses).matrix(numpy(layer.synapse_values)).toarray()
+    np.testing.assert_allclose(kernel, expected, rtol=1e-6, atol=1e-7)
+    if synapses == "electrical":
+        np.testing.assert_array_equal(kernel, kernel.T)
 
 
 def test_plain_masks_in_every_form_agree():
     mask = small_mask(seed=8)
-    forms = [mask, mask.tolist(), mask.astype(int).tolist(), mask * 3.0]
-    for form in forms:
-        layer = ConnectomeDense(form)
-        layer.build((None, 6))
-        np.testing.assert_array_equal(numpy(layer.synapse_mask), mask)
+    for form in (mask, mask.tolist(), mask.astype(int).tolist(), mask * 3.0):
+        layer = built(ConnectomeDense(form, weights="random", seed=0), (None, 6))
+        assert layer.synapse_values.shape == (mask.sum(),)
+        kernel = numpy(layer.effective_kernel)
+        np.testing.assert_array_equal(kernel != 0, mask)
 
 
+# --- the formula -----------------------------------------------------------------------------
+def test_rank2_is_a_masked_dense_layer():
+    mask = small_mask()
+    layer = ConnectomeDense(mask, activation="tanh",
+                            bias_initializer=keras.initializers.RandomNormal(seed=1), seed=2)
+    x = np.random.default_rng(1).normal(size=(3, 6)).astype("float32")
+    outputs = numpy(layer(x))
+    kernel, bias = numpy(layer.effective_kernel), numpy(layer.bias)
+    assert np.all(bias != 0)
+    np.testing.assert_allclose(outputs, np.tanh(x @ kernel + bias), rtol=1e-5, atol=1e-6)
+    assert outputs.shape == (3, 5) and layer.compute_output_shape((3, 6)) == (3, 5)
+    # the same as keras.layers.Dense with the masked kernel
+    dense = keras.layers.Dense(5, activation="tanh")
+    dense.build((None, 6))
+    dense.set_weights([kernel.astype("float32"), bias.astype("float32")])
+    np.testing.assert_allclose(outputs, numpy(dense(x)), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("features", [2, 7])  # the two orders of the product (F_out < or > F_in)
+def test_rank3_matches_an_explicit_loop_over_synapses(features):
+    mask = small_mask(seed=features)
+    layer = ConnectomeDense(mask, features=features, seed=3,
+                            bias_initializer=keras.initializers.RandomNormal(seed=4))
+    x = np.random.default_rng(2).normal(size=(2, 6, 4)).astype("float32")
+    outputs = numpy(layer(x))
+    kernel, transform, bias = (numpy(layer.effective_kernel), numpy(layer.feature_kernel),
+                               numpy(layer.bias))
+    expected = np.tile(bias, (2, 5, 1))
+    for pre, post in zip(*np.nonzero(mask), strict=True):
+        for b in range(2):
+            expected[b, post] += kernel[pre, post] * (x[b, pre] @ transform)
+    assert outputs.shape == (2, 5, features)
+    assert layer.compute_output_shape((2, 6, 4)) == (2, 5, features)
+    np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-5)
+
+
+# --- initial values --------------------------------------------------------------------------
+@pytest.mark.parametrize("synapses", ["all", "chemical", "electrical"])
+def test_count_weights_are_log1p_counts_up_to_one_scale(worm, synapses):
+    layer = built(ConnectomeDense(worm, synapses=synapses, spectral_radius=1.0, seed=4),
+                  (None, 279))
+    values = numpy(layer.synapse_values)
+    ratio = np.abs(values) / np.log1p(synapses_of(worm, synapses).counts)
+    np.testing.assert_allclose(ratio, ratio.mean(), rtol=1e-6)
+    assert abs(radius(numpy(layer.effective_kernel)) - 1.0) < 1e-5
+    assert (values > 0).any() and (values < 0).any()
+
+
+def test_default_scale_gives_unit_incoming_norms(worm):
+    layer = built(ConnectomeDense(worm, synapses="chemical", seed=5), (None, 279))
+    kernel = numpy(layer.effective_kernel)
+    has_inputs = worm.mask("chemical").any(axis=0)
+    np.testing.assert_allclose(np.linalg.norm(kernel, axis=0)[has_inputs], 1.0, rtol=1e-6)
+    column = int(np.argmax(worm.mask("chemical").sum(axis=0)))
+    counts = worm.chemical.toarray()[:, column]
+    ratio = np.abs(kernel[counts > 0, column]) / np.log1p(counts[counts > 0])
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-6)
+
+
+def test_random_weights_ignore_counts(worm):
+    layer = built(ConnectomeDense(worm, synapses="chemical", weights="random",
+                                  spectral_radius=1.0, seed=6), (None, 279))
+    ratio = np.abs(numpy(layer.synapse_values)) / np.log1p(synapses_of(worm, "chemical").counts)
+    assert ratio.std() / ratio.mean() > 0.3
+
+
+def test_neurotransmitter_signs_make_gabaergic_synapses_inhibitory(worm):
+    layer = built(ConnectomeDense(worm, signs="neurotransmitter", seed=7), (None, 279))
+    syn = layer.syn
+    values = numpy(layer.synapse_values)
+    gaba = inhibitory_neurons(worm, "test")
+    expected = syn.chemical & gaba[syn.presynaptic]
+    np.testing.assert_array_equal(values < 0, expected)
+    assert expected.sum() == 76 and np.all(values[~syn.chemical] > 0)
+    chemical = built(ConnectomeDense(worm, "chemical", signs="neurotransmitter", seed=7),
+                     (None, 279))
+    kernel = numpy(chemical.effective_kernel)
+    np.testing.assert_array_equal(kernel < 0, worm.mask("chemical") & gaba[:, None])
+    assert gaba.sum() == 26
+
+
+def test_shuffled_counts_change_the_initial_values(worm):
+    null = shuffle_weights(worm, seed=1)
+    for weights, same in (("count", False), ("random", True)):
+        ours = built(ConnectomeDense(worm, weights=weights, seed=8), (None, 279))
+        theirs = built(ConnectomeDense(null, weights=weights, seed=8), (None, 279))
+        np.testing.assert_array_equal(ours.syn.pre, theirs.syn.pre)  # the same synapses
+        np.testing.assert_array_equal(ours.syn.post, theirs.syn.post)
+        assert np.array_equal(numpy(ours.synapse_values), numpy(theirs.synapse_values)) is same
+
+
+def test_same_seed_same_values_and_unseeded_layers_record_theirs(worm):
+    first, second, other = (built(ConnectomeDense(worm, features=3, seed=s), (None, 279, 2))
+                            for s in (9, 9, 10))
+    np.testing.assert_array_equal(numpy(first.synapse_values), numpy(second.synapse_values))
+    assert not np.array_equal(numpy(first.synapse_values), numpy(other.synapse_values))
+    unseeded = built(ConnectomeDense(worm), (None, 279))
+    clone = built(ConnectomeDense.from_config(unseeded.get_config()), (None, 279))
+    assert isinstance(unseeded.seed, int)
+    np.testing.assert_array_equal(numpy(unseeded.synapse_values), numpy(clone.synapse_values))
+
+
+# --- training --------------------------------------------------------------------------------
+def fit(layer: ConnectomeDense, x: np.ndarray, y: np.ndarray, optimizer=None, epochs: int = 3):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(x.shape[1:]), layer])
+    model.compile(optimizer or keras.optimizers.Adam(1e-2), "mse")
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, batch_size=8, epochs=epochs, verbose=0)
+    return before, model.evaluate(x, y, verbose=0)
+
+
+def test_training_moves_the_synapses_and_nothing_else(worm):
+    layer = ConnectomeDense(worm, activation="tanh", seed=11)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(32, 279)).astype("float32")
+    y = np.tanh(x @ (rng.normal(size=(279, 279)) * worm.mask())).astype("float32")
+    layer.build(x.shape)
+    values_before = numpy(layer.synapse_values)
+    before, after = fit(layer, x, y)
+    assert after < before
+    kernel = numpy(layer.effective_kernel)
+    assert np.all(kernel[~worm.mask()] == 0.0)
+    values_after = numpy(layer.synapse_values)
+    assert values_after.shape == (2711,)
+    assert np.mean(values_after != values_before) > 0.99
+
+
+@pytest.mark.parametrize("synapses", ["electrical", "all"])
+def test_gap_junctions_stay_symmetric_while_training(worm, synapses):
+    layer = ConnectomeDense(worm, synapses=synapses, seed=12)
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(32, 279)).astype("float32")
+    y = rng.normal(size=(32, 279)).astype("float32")  # an asymmetric target pull
+    layer.build(x.shape)
+    kernel_before = numpy(layer.effective_kernel)
+    fit(layer, x, y, keras.optimizers.SGD(0.5), epochs=2)
+    kernel = numpy(layer.effective_kernel)
+    chemical = worm.mask("chemical")
+    gap_only = worm.mask("electrical") & ~chemical & ~chemical.T
+    if synapses == "electrical":
+        gap_only = worm.mask("electrical")
+    assert gap_only.sum() > 500
+    np.testing.assert_array_equal(kernel[gap_only], kernel.T[gap_only])
+    assert np.all(kernel[gap_only] != kernel_before[gap_only])
+    if synapses == "all":
+        assert not np.allclose(kernel, kernel.T)  # the chemical part is directed
+
+
+def test_nonneg_sign_constraint_holds_after_training():
+    mask = small_mask(seed=6)
+    layer = ConnectomeDense(mask, sign_constraint="nonneg", seed=13)
+    layer.build((None, 6))
+    assert numpy(layer.synapse_values).min() > 0.0
+    x = np.abs(np.random.default_rng(7).normal(size=(16, 6))).astype("float32")
+    fit(layer, x, -10.0 * np.ones((16, 5), "float32"), keras.optimizers.SGD(0.5))
+    values = numpy(layer.synapse_values)
+    assert values.min() >= 0.0 and np.any(values == 0.0)  # the constraint was active
+
+
+# --- argument checks -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("arguments", "build_shape", "message"),
     [
         ({"synapses": "gap"}, None, "synapses='gap'"),
         ({"features": 0}, None, "features=0"),
-        ({"synapse_weights": "sqrt"}, None, "synapse_weights='sqrt'"),
+        ({"weights": "sqrt"}, None, "weights='sqrt'"),
+        ({"signs": "dale"}, None, "signs='dale'"),
         ({"sign_constraint": "positive"}, None, "sign_constraint='positive'"),
-        ({"activation": "no_such_activation"}, None, "activation="),
-        ({"kernel_initializer": "no_such_init"}, None, "kernel_initializer='no_such_init'"),
+        ({"spectral_radius": 0.0}, None, "spectral_radius=0.0"),
+        ({"spectral_radius": -1}, None, "spectral_radius=-1"),
+        ({"implementation": "csr"}, None, "implementation='csr'"),
+        ({"seed": -1}, None, "seed=-1"),
+        ({"seed": 2**32}, None, "seed=4294967296"),
+        ({"activation": "no_such_activation"}, None, "activation='no_such_activation'"),
+        ({"bias_initializer": "no_such_init"}, None, "bias_initializer='no_such_init'"),
+        ({"feature_initializer": "nope"}, None, "feature_initializer='nope'"),
         ({}, (None, 278), "279 presynaptic"),
+        ({}, (None, 278, 3), "279 presynaptic"),
         ({"features": 4}, (None, 279), "rank-3"),
         ({}, (None, 279, 2, 2), "expected (batch, N_pre)"),
+        ({}, (None, 279, None), "feature axis"),
     ],
 )
-def test_invalid_arguments_raise_configuration_error(worm, arguments, build_shape, message):
+def test_invalid_arguments_name_the_argument(worm, arguments, build_shape, message):
     with pytest.raises(ConfigurationError, match=re.escape(message)):
         layer = ConnectomeDense(worm, **arguments)
         layer.build(build_shape)
 
 
 @pytest.mark.parametrize(
-    ("mask", "message"),
+    ("mask", "arguments", "error", "message"),
     [
-        ([1, 0, 1], "2-D"),
-        ([[0, -1], [1, 0]], "non-negative"),
-        ([["a", "b"]], "expected a Connectome"),
+        ([1, 0, 1], {}, ConfigurationError, "2-D"),
+        ([[0, -1], [1, 0]], {}, ConfigurationError, "non-negative"),
+        ([["a", "b"]], {}, ConfigurationError, "expected a Connectome"),
+        (small_mask(), {"synapses": "chemical"}, ConfigurationError, "needs a Connectome"),
+        (small_mask(), {"signs": "neurotransmitter"}, ConfigurationError, "needs a Connectome"),
+        (small_mask(), {"spectral_radius": 0.9}, ConfigurationError, "square"),
+        (np.triu(np.ones((4, 4)), k=1), {"spectral_radius": 0.9}, ConnectomeError, "no cycle"),
     ],
 )
-def test_invalid_masks_raise_configuration_error(mask, message):
-    with pytest.raises(ConfigurationError, match=message):
-        ConnectomeDense(mask)
+def test_invalid_masks_raise(mask, arguments, error, message):
+    with pytest.raises(error, match=message):
+        ConnectomeDense(mask, **arguments)
 
 
-def test_synapse_type_needs_a_connectome():
-    with pytest.raises(ConfigurationError, match="needs a Connectome"):
-        ConnectomeDense(small_mask(), synapses="chemical")
-
-
+# --- saving ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("wiring", "kwargs", "shape"),
     [
-        (
-            "worm",
-            {"synapses": "chemical", "synapse_weights": "log", "activation": "relu"},
-            (3, 279),
-        ),
-        ("worm", {"features": 3, "sign_constraint": "nonneg"}, (3, 279, 2)),
+        ("worm", {"synapses": "chemical", "weights": "random", "activation": "relu"}, (3, 279)),
+        ("worm", {"features": 3, "sign_constraint": "nonneg", "signs": "neurotransmitter"},
+         (3, 279, 2)),
+        ("worm", {"synapses": "electrical", "spectral_radius": 0.8}, (3, 279)),
         ("mask", {"use_bias": False}, (3, 6)),
     ],
 )
 def test_save_and_load_round_trip(worm, tmp_path, wiring, kwargs, shape):
     source = worm if wiring == "worm" else small_mask(seed=9)
     inputs = keras.Input(shape[1:])
-    model = keras.Model(inputs, ConnectomeDense(source, **kwargs)(inputs))
+    layer = ConnectomeDense(source, **kwargs)
+    model = keras.Model(inputs, layer(inputs))
+    layer.synapse_values.assign(numpy(layer.synapse_values) * 1.5)  # not the initial values
     x = np.random.default_rng(10).normal(size=shape).astype("float32")
-    json.dumps(model.layers[-1].get_config())
+    config = json.loads(json.dumps(layer.get_config()))
+    assert config["seed"] == layer.seed and config["weights"] == layer.weights_rule
     path = tmp_path / "model.keras"
     model.save(path)
     restored = keras.models.load_model(path, safe_mode=True)
     np.testing.assert_array_equal(numpy(restored(x)), numpy(model(x)))
-    layer = restored.layers[-1]
-    np.testing.assert_array_equal(numpy(layer.synapse_mask), numpy(model.layers[-1].synapse_mask))
+    loaded = restored.layers[-1]
+    np.testing.assert_array_equal(numpy(loaded.synapse_values), numpy(layer.synapse_values))
+    assert loaded.count_params() == layer.count_params()
     if wiring == "worm":
-        assert layer.wiring.fingerprint == worm.fingerprint
+        assert loaded.wiring.fingerprint == worm.fingerprint

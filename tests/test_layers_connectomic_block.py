@@ -1,8 +1,10 @@
-"""ConnectomicBlock: every synapse on a sensory->motor path counts; modes, ranks, saving."""
+"""ConnectomicBlock: sensory placement, receptive fields, every synapse on a sensory -> motor path
+within ``steps`` counts, modes, spectral radius, seeds, argument checks and saving."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import keras
 import numpy as np
@@ -10,14 +12,13 @@ import pytest
 from keras import ops
 from scipy.sparse.csgraph import shortest_path
 
-from elegans_keras import ConfigurationError, ConnectomeError, load_connectome
+from elegans_keras import ConfigurationError, ConnectomeError
 from elegans_keras.layers import ConnectomicBlock
 
-# Hops from the nearest sensory neuron to a synapse's pre neuron, plus the synapse,
-# plus hops from its post neuron to the nearest motor neuron: at most 5 on the
-# default connectome, so 5 propagation steps put every such synapse on a path.
-STEPS_COVERING_ALL_PATHS = 5
-
+# Hops from the nearest sensory neuron to a synapse's pre neuron, plus the synapse, plus hops from
+# its post neuron to the nearest motor neuron: at most 6 on the default connectome (one chemical
+# synapse, VC04 -> AVHR, needs 6; every other reachable one at most 5).
+STEPS_COVERING_ALL_PATHS = 6
 
 
 def numpy(value) -> np.ndarray:
@@ -26,56 +27,107 @@ def numpy(value) -> np.ndarray:
     return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
 
 
-def path_lengths(worm, synapses: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pre, post, hops of the shortest sensory -> motor path through each synapse)."""
+def radius(matrix: np.ndarray) -> float:
+    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
+
+
+def value_hops(worm, block: ConnectomicBlock) -> np.ndarray:
+    """For each synapse value: the shortest sensory -> motor path through it (inf: none)."""
     hops = shortest_path(worm.mask("all").astype(float), unweighted=True)
     from_sensory = hops[worm.role_indices("S")].min(axis=0)
     to_motor = hops[:, worm.role_indices("M")].min(axis=1)
-    pre, post = np.nonzero(worm.mask(synapses))
-    return pre, post, from_sensory[pre] + 1 + to_motor[post]
+    syn = block.syn
+    entry_hops = from_sensory[syn.pre] + 1 + to_motor[syn.post]
+    best = np.full(syn.num_values, np.inf)
+    np.minimum.at(best, syn.value_index, entry_hops[syn.entry_index])
+    return best
 
 
 def test_the_path_bound_holds(worm):
-    for synapses in ("chemical", "electrical"):
-        _, _, hops = path_lengths(worm, synapses)
-        assert hops[np.isfinite(hops)].max() == STEPS_COVERING_ALL_PATHS
+    block = ConnectomicBlock(worm, seed=0)
+    hops = value_hops(worm, block)
+    assert hops[np.isfinite(hops)].max() == STEPS_COVERING_ALL_PATHS
+    (farthest,) = np.flatnonzero(hops == STEPS_COVERING_ALL_PATHS)
+    pre = block.syn.pre[block.syn.entry_index[block.syn.value_index == farthest]]
+    post = block.syn.post[block.syn.entry_index[block.syn.value_index == farthest]]
+    assert (worm.names[pre[0]], worm.names[post[0]]) == ("VC04", "AVHR")
+    assert np.isfinite(hops).sum() > 2000 and (~np.isfinite(hops)).sum() > 0
+
+
+def shifts(block, x, values: np.ndarray) -> np.ndarray:
+    """Largest output change when each of ``values`` is moved by +3, one at a time."""
+    baseline = numpy(block(x))
+    original = numpy(block.synapse_values)
+    result = []
+    for value in values:
+        changed = original.copy()
+        changed[value] += 3.0
+        block.synapse_values.assign(changed)
+        result.append(np.abs(numpy(block(x)) - baseline).max())
+    block.synapse_values.assign(original)
+    return np.array(result)
 
 
 @pytest.mark.parametrize(
-    ("mode", "synapses", "gating"),
-    [("deep", "chemical", False), ("deep", "electrical", True), ("reservoir", "electrical", False)],
+    ("mode", "gating", "shape"),
+    [("deep", False, (2, 12)), ("deep", True, (2, 12)), ("reservoir", False, (2, 5, 3))],
 )
-def test_every_synapse_on_a_sensory_motor_path_influences_the_output(worm, mode, synapses, gating):
-    block = ConnectomicBlock(
-        worm, mode=mode, features=4, steps=STEPS_COVERING_ALL_PATHS, gating=gating, seed=0
-    )
-    x = np.random.default_rng(1).normal(size=(2, 12)).astype("float32")
-    baseline = numpy(block(x))
-    layer = block.chemical if synapses == "chemical" else block.electrical
-    pre, post, hops = path_lengths(worm, synapses)
-    on_path = np.flatnonzero(np.isfinite(hops))
-    sample = np.random.default_rng(2).choice(on_path, size=50, replace=False)
-    kernel = numpy(layer.kernel)
-    for edge in sample:
-        changed = kernel.copy()
-        changed[pre[edge], post[edge]] += 1.0
-        layer.kernel.assign(changed)
-        shift = np.abs(numpy(block(x)) - baseline).max()
-        assert shift > 1e-6, (worm.names[pre[edge]], worm.names[post[edge]], synapses)
-    layer.kernel.assign(kernel)
+def test_every_synapse_on_a_sensory_motor_path_influences_the_output(worm, mode, gating, shape):
+    block = ConnectomicBlock(worm, mode=mode, features=4, steps=STEPS_COVERING_ALL_PATHS,
+                             gating=gating, seed=0)
+    x = np.random.default_rng(1).normal(size=shape).astype("float32")
+    block(x)
+    hops = value_hops(worm, block)
+    rng = np.random.default_rng(2)
+    chemical = np.flatnonzero(np.isfinite(hops) & block.syn.chemical)
+    electrical = np.flatnonzero(np.isfinite(hops) & ~block.syn.chemical)
+    farthest = np.flatnonzero(np.isfinite(hops) & (hops >= STEPS_COVERING_ALL_PATHS - 1))
+    sample = np.concatenate([rng.choice(chemical, 15, replace=False),
+                             rng.choice(electrical, 15, replace=False),
+                             np.flatnonzero(hops == STEPS_COVERING_ALL_PATHS),
+                             rng.choice(farthest, 9, replace=False)])
+    moved = shifts(block, x, sample)
+    # A value off every path changes the output by exactly 0 (it only ever multiplies zero
+    # states); on a path the change decays with the hops (down to ~1e-7 over 6 gated hops).
+    assert np.all(moved > 0.0), [(int(v), hops[v]) for v in sample[moved == 0.0]]
+    assert np.median(moved) > 1e-3
+
+
+@pytest.mark.parametrize("steps", [2, 3])
+def test_influence_stops_at_steps_hops(worm, steps):
+    block = ConnectomicBlock(worm, features=4, steps=steps, seed=3)
+    x = np.random.default_rng(4).normal(size=(2, 12)).astype("float32")
+    block(x)
+    hops = value_hops(worm, block)
+    rng = np.random.default_rng(5)
+    near = rng.choice(np.flatnonzero(hops <= steps), 15, replace=False)
+    far = rng.choice(np.flatnonzero(np.isfinite(hops) & (hops > steps)), 15, replace=False)
+    assert np.all(shifts(block, x, near) > 1e-6)
+    np.testing.assert_array_equal(shifts(block, x, far), 0.0)  # exactly: hops > steps
 
 
 def test_synapses_off_every_sensory_path_do_not_influence_the_output(worm):
     block = ConnectomicBlock(worm, features=4, steps=STEPS_COVERING_ALL_PATHS, seed=0)
     x = np.random.default_rng(1).normal(size=(2, 12)).astype("float32")
     baseline = numpy(block(x))
-    pre, post, hops = path_lengths(worm, "chemical")
-    unreachable = np.flatnonzero(~np.isfinite(hops))
-    assert len(unreachable) > 0
-    changed = numpy(block.chemical.kernel)
-    changed[pre[unreachable], post[unreachable]] += 1.0
-    block.chemical.kernel.assign(changed)
+    unreachable = np.flatnonzero(~np.isfinite(value_hops(worm, block)))
+    changed = numpy(block.synapse_values)
+    changed[unreachable] += 1.0
+    block.synapse_values.assign(changed)
     np.testing.assert_array_equal(numpy(block(x)), baseline)
+
+
+# --- states and inputs -----------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(3, 10), (3, 6, 5)])
+def test_sensory_states_are_batch_features_neurons(worm, shape):
+    block = ConnectomicBlock(worm, features=8, seed=6)
+    x = np.random.default_rng(7).normal(size=shape).astype("float32")
+    block.build(shape)
+    states = numpy(block._sensory_states(ops.convert_to_tensor(x)))
+    assert states.shape == (3, 8, 279)
+    others = np.setdiff1d(np.arange(279), worm.role_indices("S"))
+    assert np.all(states[:, :, others] == 0.0)
+    assert np.all(states[:, :, worm.role_indices("S")] != 0.0)
 
 
 @pytest.mark.parametrize("mode", ["deep", "reservoir"])
@@ -86,87 +138,156 @@ def test_output_is_motor_tokens(worm, mode, shape):
     assert outputs.shape == (3, 89, 8)
     assert block.compute_output_shape(shape) == (3, 89, 8)
     assert np.all(np.isfinite(numpy(outputs)))
+    assert np.all(np.abs(numpy(outputs)) <= 1.0) and np.any(numpy(outputs) != 0.0)  # tanh
 
 
-def test_reservoir_mode_freezes_propagation_at_the_spectral_radius(worm):
-    block = ConnectomicBlock(worm, mode="reservoir", features=6, spectral_radius=0.8, seed=5)
-    block.build((None, 10))
-    frozen = {id(w) for w in block.non_trainable_weights}
-    for layer in (block.chemical, block.electrical):
-        assert id(layer.kernel) in frozen and id(layer.feature_kernel) in frozen
-    combined = numpy(block.chemical.effective_kernel) + numpy(block.electrical.effective_kernel)
-    assert abs(np.max(np.abs(np.linalg.eigvals(combined))) - 0.8) < 1e-4
-    values = numpy(block.chemical.feature_kernel)
-    np.testing.assert_allclose(values.T @ values, np.eye(6), atol=1e-5)
-    np.testing.assert_array_equal(values, numpy(block.electrical.feature_kernel))
-    assert {w.name for w in block.trainable_weights} >= {"kernel", "gamma", "beta"}
-
-
-def test_deep_mode_trains_the_synapses(worm):
-    block = ConnectomicBlock(worm, mode="deep", features=6, seed=6)
-    block.build((None, 10))
-    trainable = {id(w) for w in block.trainable_weights}
-    for layer in (block.chemical, block.electrical):
-        assert id(layer.kernel) in trainable and id(layer.feature_kernel) in trainable
-
-
-def test_receptive_fields_ignore_token_order(worm):
+def test_receptive_fields_are_per_sensory_neuron_and_position(worm):
     block = ConnectomicBlock(worm, features=4, seed=7)
     x = np.random.default_rng(8).normal(size=(2, 9, 3)).astype("float32")
-    permuted = x[:, np.random.default_rng(9).permutation(9)]
-    np.testing.assert_allclose(numpy(block(permuted)), numpy(block(x)), rtol=1e-4, atol=1e-5)
+    baseline = numpy(block(x))
+    assert block.receptive_fields.shape == (98, 9)
+    order = np.random.default_rng(9).permutation(9)
+    permuted = x[:, order]
+    assert np.abs(numpy(block(permuted)) - baseline).max() > 1e-4  # positions matter
+    fields = numpy(block.receptive_fields)
+    block.receptive_fields.assign(fields[:, order])  # fields moved with the tokens
+    np.testing.assert_allclose(numpy(block(permuted)), baseline, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize(("mode", "shape"), [("deep", (10,)), ("reservoir", (5, 4))])
-def test_training_reduces_the_loss(worm, mode, shape):
-    keras.utils.set_random_seed(10)
-    model = keras.Sequential(
-        [
-            keras.Input(shape),
-            ConnectomicBlock(worm, mode=mode, features=4, steps=2, seed=11),
-            keras.layers.GlobalAveragePooling1D(),
-            keras.layers.Dense(1),
-        ]
-    )
+def test_uniform_receptive_fields_pool_the_mean_token(worm):
+    block = ConnectomicBlock(worm, features=4, seed=10)
+    x = np.random.default_rng(11).normal(size=(2, 6, 3)).astype("float32")
+    block.build(x.shape)
+    block.receptive_fields.assign(np.zeros((98, 6)))
+    states = numpy(block._sensory_states(ops.convert_to_tensor(x)))
+    kernel, bias = (numpy(w) for w in block.embedding.weights)
+    pooled = (x @ kernel + bias).mean(axis=1)  # (batch, features)
+    expected = np.repeat(pooled[:, :, None], 98, axis=2)
+    np.testing.assert_allclose(states[:, :, worm.role_indices("S")], expected, rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_one_step_follows_the_formula(worm):
+    block = ConnectomicBlock(worm, features=3, steps=1, seed=12)
+    x = np.random.default_rng(13).normal(size=(2, 7)).astype("float32")
+    outputs = numpy(block(x))
+    states = numpy(block._sensory_states(ops.convert_to_tensor(x)))
+    matrix = block.syn.matrix(numpy(block.synapse_values)).toarray()
+    transform, bias = numpy(block.feature_kernel), numpy(block.bias)
+    expected = np.tanh(states + np.einsum("fg,bfn->bgn", transform, states @ matrix) + bias)
+    np.testing.assert_allclose(outputs, expected[:, :, worm.role_indices("M")].transpose(0, 2, 1),
+                               rtol=1e-5, atol=1e-5)
+
+
+# --- modes and initial values ---------------------------------------------------------------
+@pytest.mark.parametrize("rho", [0.8, 1.2])
+def test_reservoir_mode_freezes_the_synapses_at_the_spectral_radius(worm, rho):
+    block = ConnectomicBlock(worm, mode="reservoir", features=6, spectral_radius=rho, seed=5)
+    block.build((None, 10))
+    frozen = {id(w) for w in block.non_trainable_weights}
+    for weight in (block.synapse_values, block.feature_kernel, block.bias):
+        assert id(weight) in frozen
+    assert abs(radius(block.syn.matrix(numpy(block.synapse_values)).toarray()) - rho) < 1e-6
+    transform = numpy(block.feature_kernel)
+    np.testing.assert_allclose(transform.T @ transform, np.eye(6), atol=1e-5)
+    trainable = sorted(w.path.split("/")[-1] for w in block.trainable_weights)
+    assert trainable == ["bias", "kernel"]  # the sensory embedding only
+
+
+def test_reservoir_training_leaves_the_synapses_alone(worm):
+    keras.utils.set_random_seed(1)
+    block = ConnectomicBlock(worm, mode="reservoir", features=4, steps=2, seed=11)
+    model = keras.Sequential([keras.Input((5, 4)), block,
+                              keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)])
     rng = np.random.default_rng(12)
-    x = rng.normal(size=(32, *shape)).astype("float32")
+    x = rng.normal(size=(32, 5, 4)).astype("float32")
     y = x.reshape(32, -1)[:, :3].sum(axis=1, keepdims=True)
+    frozen = [numpy(w) for w in (block.synapse_values, block.feature_kernel, block.bias)]
+    fields = numpy(block.receptive_fields)
     model.compile(keras.optimizers.Adam(1e-2), "mse")
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, batch_size=8, epochs=3, verbose=0)
     assert model.evaluate(x, y, verbose=0) < before
+    for weight, value in zip((block.synapse_values, block.feature_kernel, block.bias), frozen,
+                             strict=True):
+        np.testing.assert_array_equal(numpy(weight), value)
+    assert not np.array_equal(numpy(block.receptive_fields), fields)
 
 
-@pytest.mark.parametrize(
-    ("mode", "shape", "gating"), [("deep", (10,), True), ("reservoir", (5, 4), False)]
-)
-def test_save_and_load_round_trip(worm, tmp_path, mode, shape, gating):
-    inputs = keras.Input(shape)
-    block = ConnectomicBlock(worm, mode=mode, features=4, steps=3, gating=gating, dropout=0.1)
-    model = keras.Model(inputs, block(inputs))
-    json.dumps(block.get_config())
-    path = tmp_path / "block.keras"
-    model.save(path)
-    restored = keras.models.load_model(path, safe_mode=True)
-    x = np.random.default_rng(13).normal(size=(2, *shape)).astype("float32")
-    np.testing.assert_array_equal(numpy(restored(x)), numpy(model(x)))
-    assert restored.layers[-1].connectome.fingerprint == worm.fingerprint
-    assert len(restored.trainable_weights) == len(model.trainable_weights)
+def test_deep_mode_trains_the_synapses(worm):
+    keras.utils.set_random_seed(2)
+    block = ConnectomicBlock(worm, mode="deep", features=4, steps=2, gating=True, seed=6)
+    model = keras.Sequential([keras.Input((10,)), block,
+                              keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)])
+    trainable = {id(w) for w in block.trainable_weights}
+    for weight in (block.synapse_values, block.feature_kernel, block.bias, block.gate_kernel):
+        assert id(weight) in trainable
+    assert block.synapse_values.shape == (2711,)
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(32, 10)).astype("float32")
+    y = x[:, :3].sum(axis=1, keepdims=True)
+    values = numpy(block.synapse_values)
+    model.compile(keras.optimizers.Adam(1e-2), "mse")
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    assert model.evaluate(x, y, verbose=0) < before
+    changed = numpy(block.synapse_values) != values
+    on_paths = np.isfinite(value_hops(worm, block)) & (value_hops(worm, block) <= 2)
+    assert changed[on_paths].mean() > 0.9
+    assert not changed[~np.isfinite(value_hops(worm, block))].any()  # no gradient off every path
 
 
+def test_count_magnitudes_and_neurotransmitter_signs(worm):
+    block = ConnectomicBlock(worm, signs="neurotransmitter", spectral_radius=0.9, seed=14)
+    block.build((None, 4))
+    values = numpy(block.synapse_values)
+    ratio = np.abs(values) / np.log1p(block.syn.counts)
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-6)
+    assert np.sum(values < 0) == 76
+    random = ConnectomicBlock(worm, weights="random", seed=14)
+    random.build((None, 4))
+    ratio = np.abs(numpy(random.synapse_values)) / np.log1p(random.syn.counts)
+    assert ratio.std() / ratio.mean() > 0.3
+
+
+def test_shared_values(worm):
+    block = ConnectomicBlock(worm, features=3, shared_values=300, seed=15)
+    outputs = block(np.ones((2, 5), "float32"))
+    assert block.synapse_values.shape == (300,) and outputs.shape == (2, 89, 3)
+    assert abs(radius(block.syn.matrix(numpy(block.synapse_values)).toarray()) - 0.9) < 1e-6
+    with pytest.raises(ConfigurationError, match="shared_values=0"):
+        ConnectomicBlock(worm, shared_values=0)
+    with pytest.raises(ConfigurationError, match="shared_values=5000"):
+        ConnectomicBlock(worm, shared_values=5000)
+
+
+def test_dropout_acts_in_training_only(worm):
+    block = ConnectomicBlock(worm, features=4, dropout=0.5, seed=16)
+    x = np.random.default_rng(17).normal(size=(2, 6)).astype("float32")
+    inference = numpy(block(x, training=False))
+    np.testing.assert_array_equal(numpy(block(x)), inference)
+    assert np.abs(numpy(block(x, training=True)) - inference).max() > 1e-4
+
+
+# --- argument checks -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
         ({"mode": "echo"}, "mode='echo'"),
         ({"features": 0}, "features=0"),
         ({"steps": 1.5}, "steps=1.5"),
+        ({"steps": 0}, "steps=0"),
         ({"dropout": 1.0}, "dropout=1.0"),
         ({"spectral_radius": 0}, "spectral_radius=0"),
         ({"activation": "no_such"}, "activation='no_such'"),
+        ({"weights": "log"}, "weights='log'"),
+        ({"signs": "dale"}, "signs='dale'"),
+        ({"implementation": "csr"}, "implementation='csr'"),
+        ({"seed": -1}, "seed=-1"),
     ],
 )
-def test_invalid_arguments_raise(worm, arguments, message):
-    with pytest.raises(ConfigurationError, match=message):
+def test_invalid_arguments_name_the_argument(worm, arguments, message):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
         ConnectomicBlock(worm, **arguments)
 
 
@@ -175,8 +296,48 @@ def test_wiring_without_roles_or_motors_is_refused(worm):
         ConnectomicBlock(worm.mask())
     with pytest.raises(ConnectomeError, match="no motor neurons"):
         ConnectomicBlock(worm.subgraph(roles="SI"))
+    with pytest.raises(ConnectomeError, match="no sensory neurons"):
+        ConnectomicBlock(worm.subgraph(roles="IM"))
 
 
-def test_bad_input_rank_is_refused(worm):
-    with pytest.raises(ConfigurationError, match="expected \\(batch, F\\)"):
-        ConnectomicBlock(worm).build((None, 2, 3, 4))
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [((None, 2, 3, 4), "expected (batch, F)"), ((None, None), "with F known"),
+     ((None, None, 3), "token axis")],
+)
+def test_bad_input_shapes_are_refused(worm, shape, message):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        ConnectomicBlock(worm, seed=0).build(shape)
+
+
+# --- seeds and saving ------------------------------------------------------------------------
+def test_same_seed_same_block(worm):
+    blocks = [ConnectomicBlock(worm, features=4, gating=True, seed=s) for s in (17, 17, 18)]
+    for block in blocks:
+        block.build((None, 5, 3))
+    first, second, other = ([numpy(w) for w in b.weights] for b in blocks)
+    for a, b, c, w in zip(first, second, other, blocks[0].weights, strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=w.path)
+        if np.any(a != 0):  # zero-initialised biases are equal whatever the seed
+            assert not np.array_equal(a, c), w.path
+
+
+@pytest.mark.parametrize(
+    ("mode", "shape", "gating"), [("deep", (10,), True), ("reservoir", (5, 4), False)]
+)
+def test_save_and_load_round_trip(worm, tmp_path, mode, shape, gating):
+    inputs = keras.Input(shape)
+    block = ConnectomicBlock(worm, mode=mode, features=4, steps=3, gating=gating, dropout=0.1,
+                             signs="neurotransmitter")
+    model = keras.Model(inputs, block(inputs))
+    config = json.loads(json.dumps(block.get_config()))
+    assert config["seed"] == block.seed and config["signs"] == "neurotransmitter"
+    path = tmp_path / "block.keras"
+    model.save(path)
+    restored = keras.models.load_model(path, safe_mode=True)
+    x = np.random.default_rng(13).normal(size=(2, *shape)).astype("float32")
+    np.testing.assert_array_equal(numpy(restored(x)), numpy(model(x)))
+    loaded = restored.layers[-1]
+    assert loaded.connectome.fingerprint == worm.fingerprint
+    assert len(restored.trainable_weights) == len(model.trainable_weights)
+    np.testing.assert_array_equal(numpy(loaded.synapse_values), numpy(block.synapse_values))

@@ -340,23 +340,6 @@ def test_connectomic_block_with_shared_values_dense_equals_sparse(worm):
     compare_twins(dense, sparse, x, lambda layer: [layer.synapse_values])
 
 
-def _tracer_error() -> type[BaseException]:
-    if keras.backend.backend() != "jax":
-        return AssertionError  # unused: the xfail applies to JAX only
-    import jax
-
-    return jax.errors.UnexpectedTracerError
-
-
-JAX_TRACER_LEAK = (
-    "package bug: kernels._jax_kernel is lru_cached and builds its index constants with "
-    "jnp.asarray; built inside a jit/scan trace they are tracers that leak into the cache, "
-    "so any later trace (the backward pass, evaluate after fit...) raises UnexpectedTracerError"
-)
-
-
-@pytest.mark.xfail(keras.backend.backend() == "jax", reason=JAX_TRACER_LEAK, strict=True,
-                   raises=_tracer_error())
 def test_sparse_layer_trains_under_jit_like_the_dense_one(worm):
     """fit + evaluate (compiled steps) give the same values with either implementation."""
     rng = np.random.default_rng(17)
@@ -376,8 +359,6 @@ def test_sparse_layer_trains_under_jit_like_the_dense_one(worm):
     np.testing.assert_allclose(results["sparse"][1], results["dense"][1], rtol=1e-4)
 
 
-@pytest.mark.xfail(keras.backend.backend() == "jax", reason=JAX_TRACER_LEAK, strict=True,
-                   raises=_tracer_error())
 def test_a_fresh_sparse_reservoir_gives_gradients(worm):
     """No warm-up: the first call of the sparse kernel happens inside the RNN's scan."""
     rnn = keras.layers.RNN(ReservoirCell(worm, implementation="sparse", seed=9, trainable=True))

@@ -1,8 +1,10 @@
-"""MotorAttentionReadout: shapes, order-free attention over motor tokens, training, saving."""
+"""MotorAttentionReadout: shapes, order-free attention over motor tokens, seeded projections,
+training, argument checks and saving."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import keras
 import numpy as np
@@ -11,46 +13,153 @@ from keras import ops
 
 from elegans_keras import ConfigurationError
 from elegans_keras.layers import MotorAttentionReadout
+from elegans_keras.layers.motor_attention import seed_attention
 
 
 def numpy(value) -> np.ndarray:
+    if isinstance(value, keras.Variable):
+        return np.asarray(value.numpy(), dtype=np.float64)
     return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
+
+
+def inputs(seed: int = 0, query_shape=(2, 6), tokens_shape=(2, 9, 5)):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=query_shape).astype("float32"),
+            rng.normal(size=tokens_shape).astype("float32"))
 
 
 @pytest.mark.parametrize(
     ("query_shape", "output_dim", "expected"),
-    [((2, 6), None, (2, 6)), ((2, 6), 3, (2, 3)), ((2, 4, 6), 3, (2, 3))],
+    [((2, 6), None, (2, 6)), ((2, 6), 3, (2, 3)), ((2, 4, 6), 3, (2, 3)), ((2, 4, 6), None, (2, 6))],
 )
 def test_output_is_one_pooled_vector(query_shape, output_dim, expected):
-    readout = MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=output_dim)
-    rng = np.random.default_rng(0)
-    query = rng.normal(size=query_shape).astype("float32")
-    tokens = rng.normal(size=(2, 9, 5)).astype("float32")
+    readout = MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=output_dim, seed=0)
+    query, tokens = inputs(0, query_shape)
     assert readout(query, tokens).shape == expected
     assert readout.compute_output_shape(query_shape, (2, 9, 5)) == expected
 
 
 def test_motor_token_order_does_not_matter():
-    readout = MotorAttentionReadout(num_heads=2, key_dim=4)
-    rng = np.random.default_rng(1)
-    query = rng.normal(size=(2, 6)).astype("float32")
-    tokens = rng.normal(size=(2, 9, 5)).astype("float32")
-    shuffled = tokens[:, rng.permutation(9)]
-    np.testing.assert_allclose(
-        numpy(readout(query, shuffled)), numpy(readout(query, tokens)), rtol=1e-4, atol=1e-5
-    )
+    readout = MotorAttentionReadout(num_heads=2, key_dim=4, seed=1)
+    query, tokens = inputs(1)
+    shuffled = tokens[:, np.random.default_rng(2).permutation(9)]
+    baseline = numpy(readout(query, tokens))
+    np.testing.assert_allclose(numpy(readout(query, shuffled)), baseline, rtol=1e-4, atol=1e-5)
+    changed = tokens.copy()
+    changed[:, 0] += 1.0
+    assert np.abs(numpy(readout(query, changed)) - baseline).max() > 1e-4  # tokens do matter
 
 
 def test_rank2_query_is_one_query_position():
-    readout = MotorAttentionReadout(num_heads=2, key_dim=4)
-    rng = np.random.default_rng(2)
-    query = rng.normal(size=(2, 6)).astype("float32")
-    tokens = rng.normal(size=(2, 9, 5)).astype("float32")
+    readout = MotorAttentionReadout(num_heads=2, key_dim=4, seed=2)
+    query, tokens = inputs(2)
     np.testing.assert_allclose(
         numpy(readout(query, tokens)), numpy(readout(query[:, None], tokens)), rtol=1e-5, atol=1e-6
     )
 
 
+def test_rank3_query_is_averaged_over_positions():
+    readout = MotorAttentionReadout(num_heads=2, key_dim=4, seed=3)
+    query, tokens = inputs(3, (2, 4, 6))
+    per_position = [numpy(readout(query[:, t], tokens)) for t in range(4)]
+    np.testing.assert_allclose(numpy(readout(query, tokens)), np.mean(per_position, axis=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+# --- seeds -----------------------------------------------------------------------------------
+def kernel_weights(attention) -> list:
+    """The query, key, value and output kernels (the biases of q/k/v are 2-D too)."""
+    return [w for w in attention.weights if w.path.endswith("/kernel")]
+
+
+def kernels(readout: MotorAttentionReadout) -> list[np.ndarray]:
+    return [numpy(w) for w in kernel_weights(readout.attention)]
+
+
+def test_projections_get_distinct_seeded_values():
+    # query width = token width, so the query, key and value kernels have one shape
+    readout = MotorAttentionReadout(num_heads=2, key_dim=4, seed=4)
+    query, tokens = inputs(4, (2, 5), (2, 9, 5))
+    readout(query, tokens)
+    found = kernels(readout)
+    assert len(found) == 4
+    assert found[0].shape == found[1].shape == found[2].shape
+    for a in range(3):
+        for b in range(a + 1, 3):
+            assert not np.array_equal(found[a], found[b]), (a, b)
+            assert np.abs(found[a] - found[b]).max() > 0.1
+    unseeded_like = keras.layers.MultiHeadAttention(2, 4, kernel_initializer=
+                                                    keras.initializers.GlorotUniform(seed=4))
+    unseeded_like.build((2, 1, 5), (2, 9, 5), (2, 9, 5))
+    same = [numpy(w) for w in kernel_weights(unseeded_like)]
+    # what seed_attention avoids: a seeded kernel_initializer repeats one set of values
+    np.testing.assert_array_equal(same[0], same[1])
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "package bug: seed_attention picks 'kernels' as weights with >= 2 dimensions, but the "
+    "query/key/value biases of MultiHeadAttention are 2-D (heads, key_dim): they get "
+    "Glorot-uniform values (not zeros, as documented) and kernel k gets seed + 2k, not seed + k"))
+def test_seed_attention_gives_kernel_k_seed_plus_k_and_zero_biases():
+    readout = MotorAttentionReadout(num_heads=2, key_dim=4, seed=4)
+    query, tokens = inputs(4, (2, 5), (2, 9, 5))
+    readout(query, tokens)
+    biases = [numpy(w) for w in readout.attention.weights if w.path.endswith("/bias")]
+    assert len(biases) == 4
+    for k, weight in enumerate(kernel_weights(readout.attention)):
+        expected = numpy(keras.initializers.GlorotUniform(seed=4 + k)(weight.shape))
+        np.testing.assert_array_equal(numpy(weight), expected)
+    assert all(np.all(b == 0.0) for b in biases)
+
+
+def test_same_seed_same_weights_different_seed_different_weights():
+    query, tokens = inputs(5)
+    layers = [MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=3, seed=s)
+              for s in (7, 7, 8)]
+    outputs = [numpy(layer(query, tokens)) for layer in layers]
+    first, second, other = (kernels(layer) for layer in layers)
+    for a, b, c in zip(first, second, other, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(a, c)
+    np.testing.assert_array_equal(outputs[0], outputs[1])
+    assert not np.allclose(outputs[0], outputs[2])
+
+
+def test_unseeded_layers_follow_the_global_seed():
+    query, tokens = inputs(6)
+    keras.utils.set_random_seed(11)
+    first = MotorAttentionReadout(num_heads=2, key_dim=4)
+    first(query, tokens)
+    keras.utils.set_random_seed(11)
+    second = MotorAttentionReadout(num_heads=2, key_dim=4)
+    second(query, tokens)
+    third = MotorAttentionReadout(num_heads=2, key_dim=4)
+    third(query, tokens)
+    assert first.get_config()["seed"] is None
+    for a, b, c in zip(kernels(first), kernels(second), kernels(third), strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(a, c)
+
+
+def test_seed_attention_leaves_an_unseeded_layer_alone():
+    attention = keras.layers.MultiHeadAttention(2, 4)
+    attention.build((1, 3, 8), (1, 3, 8), (1, 3, 8))
+    before = [numpy(w) for w in attention.weights]
+    seed_attention(attention, None)
+    for a, w in zip(before, attention.weights, strict=True):
+        np.testing.assert_array_equal(a, numpy(w))
+    seed_attention(attention, 0)
+    for a, w in zip(before, attention.weights, strict=True):
+        if w.path.endswith("/kernel"):
+            assert not np.array_equal(a, numpy(w)), w.path
+    again = keras.layers.MultiHeadAttention(2, 4)
+    again.build((1, 3, 8), (1, 3, 8), (1, 3, 8))
+    seed_attention(again, 0)
+    for a, b in zip(attention.weights, again.weights, strict=True):
+        np.testing.assert_array_equal(numpy(a), numpy(b))
+
+
+# --- training, checks, saving ----------------------------------------------------------------
 def two_input_model(readout: MotorAttentionReadout) -> keras.Model:
     query, tokens = keras.Input((6,)), keras.Input((9, 5))
     return keras.Model([query, tokens], readout(query, tokens))
@@ -58,10 +167,8 @@ def two_input_model(readout: MotorAttentionReadout) -> keras.Model:
 
 def test_training_reduces_the_loss():
     keras.utils.set_random_seed(3)
-    model = two_input_model(MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=1))
-    rng = np.random.default_rng(4)
-    query = rng.normal(size=(32, 6)).astype("float32")
-    tokens = rng.normal(size=(32, 9, 5)).astype("float32")
+    model = two_input_model(MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=1, seed=9))
+    query, tokens = inputs(7, (32, 6), (32, 9, 5))
     y = tokens[:, :, 0].max(axis=1, keepdims=True)
     model.compile(keras.optimizers.Adam(1e-2), "mse")
     before = model.evaluate([query, tokens], y, verbose=0)
@@ -69,19 +176,19 @@ def test_training_reduces_the_loss():
     assert model.evaluate([query, tokens], y, verbose=0) < before
 
 
-def test_save_and_load_round_trip(tmp_path):
-    readout = MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=3, dropout=0.1)
+@pytest.mark.parametrize("seed", [None, 12])
+def test_save_and_load_round_trip(tmp_path, seed):
+    readout = MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=3, dropout=0.1, seed=seed)
     model = two_input_model(readout)
-    json.dumps(readout.get_config())
+    config = json.loads(json.dumps(readout.get_config()))
+    assert config["seed"] == seed
     path = tmp_path / "readout.keras"
     model.save(path)
     restored = keras.models.load_model(path, safe_mode=True)
-    rng = np.random.default_rng(5)
-    inputs = [
-        rng.normal(size=(2, 6)).astype("float32"),
-        rng.normal(size=(2, 9, 5)).astype("float32"),
-    ]
-    np.testing.assert_array_equal(numpy(restored(inputs)), numpy(model(inputs)))
+    data = list(inputs(8))
+    np.testing.assert_array_equal(numpy(restored(data)), numpy(model(data)))
+    for a, b in zip(restored.weights, model.weights, strict=True):
+        np.testing.assert_array_equal(numpy(a), numpy(b))
 
 
 @pytest.mark.parametrize(
@@ -91,13 +198,20 @@ def test_save_and_load_round_trip(tmp_path):
         ({"key_dim": 2.5}, "key_dim=2.5"),
         ({"output_dim": -1}, "output_dim=-1"),
         ({"dropout": 1.5}, "dropout=1.5"),
+        ({"seed": -2}, "seed=-2"),
+        ({"seed": "0"}, "seed='0'"),
     ],
 )
-def test_invalid_arguments_raise(arguments, message):
-    with pytest.raises(ConfigurationError, match=message):
+def test_invalid_arguments_name_the_argument(arguments, message):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
         MotorAttentionReadout(**arguments)
 
 
-def test_bad_token_rank_is_refused():
-    with pytest.raises(ConfigurationError, match="motor_tokens of shape"):
-        MotorAttentionReadout().build((None, 6), (None, 5))
+@pytest.mark.parametrize(
+    ("query", "tokens", "message"),
+    [((None, 6), (None, 5), "motor_tokens of shape"), ((None,), (None, 9, 5), "query of shape"),
+     ((None, 1, 2, 6), (None, 9, 5), "query of shape")],
+)
+def test_bad_ranks_are_refused(query, tokens, message):
+    with pytest.raises(ConfigurationError, match=message):
+        MotorAttentionReadout().build(query, tokens)

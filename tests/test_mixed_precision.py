@@ -11,7 +11,7 @@ import pytest
 
 from elegans_keras.datasets import binarize, load_images
 from elegans_keras.distribute import set_precision
-from elegans_keras.layers.spectral import spectral_radius
+from elegans_keras.connectome.spectrum import spectral_radius
 from elegans_keras.models import (
     echo_state_network,
     elegans_autoencoder,
@@ -73,9 +73,9 @@ def test_echo_state_network(policy: str, tmp_path: Path) -> None:
     model = echo_state_network(spectral_radius=0.9, seed=0)
     cell = model.get_layer("reservoir").cell
     assert cell.compute_dtype == policy.split("_")[1]
-    recurrent = keras.ops.convert_to_numpy(cell.recurrent_kernel).astype(np.float64)
-    assert cell.recurrent_kernel.dtype == "float32"
-    assert spectral_radius(recurrent) == pytest.approx(0.9, abs=1e-4)
+    values = keras.ops.convert_to_numpy(cell.recurrent_values).astype(np.float64)
+    assert cell.recurrent_values.dtype == "float32"
+    assert spectral_radius(cell.syn.matrix(values)) == pytest.approx(0.9, abs=1e-4)
     loss = model.train_on_batch(signal, signal, return_dict=True)["loss"]
     assert np.isfinite(loss)
     round_trip(model, signal, tmp_path)

@@ -18,12 +18,17 @@ from elegans_keras.plots import (
     plot_curves,
     plot_model_reconstructions,
     plot_reconstructions,
-    plot_topology,
 )
 from elegans_keras.plots.connectome import edge_curves, node_layout, role_order, soma_positions
 from elegans_keras.plots.curves import metric_names
 from elegans_keras.plots.figures import ELECTRICAL_COLOUR
-from elegans_keras.plots.topology import confidence_band, family_order, read_topology
+from elegans_keras.study.figures import (
+    confidence_band,
+    family_order,
+    label_weights,
+    plot_topology,
+    read_topology,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DPI = 60
@@ -75,7 +80,7 @@ def test_edge_curves_join_their_neurons_and_bend_left():
 
 def test_connectome_figure_shows_electrical_junctions(worm, tmp_path):
     rgb = read_png(plot_connectome(worm, tmp_path / "a" / "worm.png", dpi=DPI), 8, 15)
-    plain = worm.replace(electrical=np.zeros_like(worm.electrical))
+    plain = worm.replace(electrical=worm.electrical * 0)
     rgb_plain = read_png(plot_connectome(plain, tmp_path / "b" / "worm.png", dpi=DPI), 8, 15)
 
     def orange_tinted(image):  # the dashed junctions, blended over white or blue lines
@@ -87,7 +92,7 @@ def test_connectome_figure_shows_electrical_junctions(worm, tmp_path):
 
 def test_adjacency_figure_colours_electrical_cells(worm, tmp_path):
     rgb = read_png(PLOTS["adjacency"]("celegans_herm", tmp_path / "a" / "adj.png", dpi=DPI), 9.4, 9)
-    plain = worm.replace(electrical=np.zeros_like(worm.electrical))
+    plain = worm.replace(electrical=worm.electrical * 0)
     rgb_plain = read_png(plot_adjacency(plain, tmp_path / "b" / "adj.png", dpi=DPI), 9.4, 9)
     assert pixels_of(rgb, ELECTRICAL_COLOUR) > pixels_of(rgb_plain, ELECTRICAL_COLOUR) + 200
 
@@ -182,7 +187,9 @@ def published(tmp_path_factory):
     run = tmp_path_factory.mktemp("logs") / "mnist_unsup" / "tiny-run"
     run.mkdir(parents=True)
     record = {"experiment": "mnist_unsup", "factory": "elegans_autoencoder",
-              "config": {"features": 4}, "dataset": "mnist", "test_metrics": {},
+              "config": {"features": 4},
+              "test_data": {"dataset": "mnist", "binarize": 0.3, "target": "input"},
+              "test_metrics": {},
               "logs": str(run)}
     publish(elegans_autoencoder(features=4), "tiny", record, weights_dir=folder)
     return folder, run
@@ -274,4 +281,10 @@ def test_topology_refuses_bad_tables(tmp_path, change, metric, problem):
 
 
 def test_plots_registry_names_the_cli_figures():
-    assert set(PLOTS) == {"connectome", "adjacency", "curves", "reconstructions", "topology"}
+    assert set(PLOTS) == {"connectome", "adjacency", "curves", "reconstructions"}
+
+
+def test_weight_variants_are_their_own_conditions_in_figures():
+    table = pd.DataFrame({"family": ["connectome", "connectome", "rewire"],
+                          "weights": ["count", "random", "count"]})
+    assert list(label_weights(table)["family"]) == ["connectome", "connectome [random]", "rewire"]

@@ -143,8 +143,9 @@ def _jax_kernel(syn: Synapses, count: int) -> Any:
     chunk = min(_chunk(count), max(syn.num_entries, 1))
     chunks = -(-syn.num_entries // chunk)
     pad = chunks * chunk - syn.num_entries
-    pre = jnp.asarray(np.pad(syn.pre, (0, pad)).reshape(chunks, chunk))
-    post = jnp.asarray(np.pad(syn.post, (0, pad)).reshape(chunks, chunk))
+    # NumPy, not jnp: a jnp constant made inside a trace would leak into the cache as a tracer
+    pre = np.pad(syn.pre, (0, pad)).reshape(chunks, chunk)
+    post = np.pad(syn.post, (0, pad)).reshape(chunks, chunk)
 
     def scatter_rows(source: Any, w: Any, sources: Any, targets: Any, size: int) -> Any:
         """out[target] += w * source[origin] over neuron rows of (N, count) columns."""

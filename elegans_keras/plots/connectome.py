@@ -121,7 +121,7 @@ def plot_connectome(connectome: Connectome | str | os.PathLike | None, out: str 
     axes = figure.subplots()
 
     pre, post = np.nonzero(worm.mask("chemical") & ~np.eye(worm.num_neurons, dtype=bool))
-    counts = worm.chemical[pre, post]
+    counts = worm.adjacency("chemical")[pre, post]
     axes.add_collection(LineCollection(
         edge_curves(positions, pre, post, bend=0.1), colors=CHEMICAL_COLOUR, alpha=0.3,
         linewidths=0.25 + 0.2 * np.log1p(counts), zorder=1,

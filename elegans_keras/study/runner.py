@@ -186,7 +186,7 @@ def run_one(base: Connectome, run: Run, task_name: str, mode: str, budget: Budge
 def run_study(
     task: str,
     mode: str = "reservoir",
-    families: Sequence[str] = NULL_FAMILIES,
+    families: Sequence[str] | None = None,
     seeds: int = 5,
     p_values: Sequence[float] = P_VALUES,
     ablations: Sequence[str] = STUDY_ABLATIONS,
@@ -201,7 +201,8 @@ def run_study(
 ) -> pd.DataFrame:
     """Run every run of the plan that the CSV at ``out`` lacks; return this study's rows.
 
-    ``threads``: CPU threads each run may use (set in worker processes).
+    ``families`` None: every family of ``NULL_FAMILIES`` that applies to the
+    task. ``threads``: CPU threads each run may use (set in worker processes).
     Runs that fail on an executor (a worker lost more often than the
     scheduler retries) are left out of the CSV for the next resume, and an
     :class:`ElegansKerasError` lists them after the others have finished.
@@ -211,6 +212,8 @@ def run_study(
     """
     spec = get_task(task, mode)
     budget = BUDGETS["quick" if quick else "full"]
+    if families is None:
+        families = [f for f in NULL_FAMILIES if f not in spec.families_excluded]
     excluded = [f for f in families if f in spec.families_excluded]
     if excluded:
         raise ConfigurationError(f"task {task!r} has no use for famil{'y' if len(excluded) == 1 else 'ies'} "

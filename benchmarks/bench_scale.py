@@ -1,0 +1,270 @@
+"""Fly scale: the sparse path from 279 to 140,000 neurons, side by side with scipy and reservoirpy.
+
+For each size (the worm itself, seeded synthetic graphs with a fly-like
+heavy-tailed degree distribution at 3,000, 30,000 and 140,000 neurons, and
+the bundled Drosophila larva) one subprocess measures, in this order:
+
+* reading the graph from a CSV edge list (``read_edgelist``; synthetic sizes);
+* ``ReservoirCell`` construction (spectral scaling included) and 1,000 steps
+  of a batch-1 reservoir in ``keras.layers.RNN``, against a ``scipy.sparse``
+  loop and reservoirpy's ``Reservoir`` on the same matrices (W, W_in, bias,
+  leak); the largest state difference between the three;
+* ``ConnectomeDense`` (rank 3, sparse path, batch 32, 32 features) forward +
+  backward against scipy's forward and transposed products of the same
+  matrix (``A^T X`` and ``A dY``, float32);
+* ``ConnectomicBlock`` (sparse path) construction and one forward pass;
+* the spectral-radius estimate against dense eigenvalues (N <= 3,000) or a
+  tight ARPACK run (larger N), and the null models ``rewire``,
+  ``degree_preserving``, ``erdos_renyi`` and ``shuffle_weights``;
+* the process's peak resident memory.
+
+At 279 and 3,000 neurons it also times ``ConnectomeDense`` forward + backward
+with the dense and the sparse implementation, which is where
+``kernels.DENSE_MAX_NEURONS`` comes from. Times are the best of ``--repeats``.
+
+Usage:
+    python benchmarks/bench_scale.py [--sizes 279 3000 30000 140000 larva] [--repeats 3] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from machine import load, machine, stamp, write_section
+
+TITLE = "Fly scale: sparse synapses from 279 to 140,000 neurons (`bench_scale.py`)"
+SYNAPSES = {3000: 64_000, 30000: 1_000_000, 140000: 3_000_000}
+
+
+def fly_like_edges(n: int, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``m`` distinct directed pairs with log-normal in/out propensities (Chung-Lu), and counts."""
+    rng = np.random.default_rng(seed)
+    out_weight, in_weight = rng.lognormal(0, 1, n), rng.lognormal(0, 1, n)
+    keys = np.zeros(0, dtype=np.int64)
+    while keys.size < m:
+        pre = rng.choice(n, size=m, p=out_weight / out_weight.sum())
+        post = rng.choice(n, size=m, p=in_weight / in_weight.sum())
+        keys = np.unique(np.concatenate([keys, (pre * n + post)[pre != post]]))
+    keys = rng.choice(keys, size=m, replace=False)
+    counts = rng.geometric(0.3, size=m)
+    return keys // n, keys % n, counts
+
+
+def write_edge_list(path: Path, n: int, m: int) -> None:
+    """A CSV edge list (pre, post, count, type) with 5 % sensory and 5 % motor neurons."""
+    import pandas as pd
+
+    pre, post, counts = fly_like_edges(n, m)
+    pd.DataFrame({"pre": [f"n{i}" for i in pre], "post": [f"n{i}" for i in post],
+                  "count": counts, "type": "chemical"}).to_csv(path, index=False)
+
+
+def best(repeats: int, function, *args) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = function(*args)
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def measure(size: str, repeats: int) -> dict:
+    """Everything for one size (runs in its own process, so peak memory is this size's)."""
+    import keras
+    import scipy.sparse as sp
+
+    import elegans_keras as ek
+    from elegans_keras.connectome import nullmodels
+    from elegans_keras.connectome.spectrum import spectral_radius
+    from elegans_keras.layers import ConnectomeDense, ConnectomicBlock, ReservoirCell
+
+    row: dict = {"size": size}
+    if size == "larva":
+        connectome = ek.load_connectome("drosophila_larva")
+    elif size == "279":
+        connectome = ek.load_connectome()
+    else:
+        n = int(size)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "edges.csv"
+            write_edge_list(path, n, SYNAPSES[n])
+            rng = np.random.default_rng(1)
+            roles = {f"n{i}": r for i, r in enumerate(rng.choice(["S", "I", "M"], size=n,
+                                                                  p=[0.05, 0.9, 0.05]))}
+            started = time.perf_counter()
+            connectome = ek.read_edgelist(path, roles=roles, name=f"fly-like-{n}")
+            row["read_csv_s"] = time.perf_counter() - started
+    n, synapses = connectome.num_neurons, connectome.num_edges("all")
+    row.update(neurons=n, synapses=synapses)
+
+    started = time.perf_counter()
+    cell = ReservoirCell(connectome, spectral_radius=0.9, leak_rate=0.3, input_neurons="S",
+                         implementation="sparse", seed=0)
+    row["reservoir_build_s"] = time.perf_counter() - started
+    steps = 1000
+    signal = np.random.default_rng(0).uniform(-1, 1, (1, steps, 1)).astype("float32")
+    rnn = keras.layers.RNN(cell, return_sequences=True)
+    model = keras.Sequential([keras.Input((steps, 1)), rnn])
+    model.predict(signal[:, :10], verbose=0)
+    keras_s, states = best(repeats, lambda: model.predict(signal, verbose=0))
+    row["reservoir_keras_s"] = keras_s
+    weights = cell.syn.matrix(cell.initial_recurrent).astype(np.float32)
+    w_in = keras.ops.convert_to_numpy(cell.input_kernel).astype(np.float32)
+    bias = keras.ops.convert_to_numpy(cell.bias).astype(np.float32)
+    transposed = sp.csr_array(weights.T)
+
+    def scipy_loop() -> np.ndarray:
+        state, out = np.zeros(n, np.float32), np.empty((steps, n), np.float32)
+        drive_in = signal[0] @ w_in + bias
+        for t in range(steps):
+            state = 0.7 * state + 0.3 * np.tanh(drive_in[t] + transposed @ state)
+            out[t] = state
+        return out
+
+    row["reservoir_scipy_s"], reference = best(repeats, scipy_loop)
+    row["reservoir_max_diff_scipy"] = float(np.abs(np.asarray(states)[0] - reference).max())
+    try:
+        from reservoirpy.nodes import Reservoir
+
+        def reservoirpy_run() -> np.ndarray:
+            node = Reservoir(W=sp.csr_matrix(transposed), Win=w_in.T.astype(np.float64),
+                             bias=bias[:, None].astype(np.float64), lr=0.3)
+            return node.run(signal[0].astype(np.float64))
+
+        row["reservoir_rpy_s"], rpy = best(repeats, reservoirpy_run)
+        row["reservoir_max_diff_rpy"] = float(np.abs(np.asarray(rpy) - reference).max())
+    except ImportError:
+        row["reservoir_rpy_s"] = float("nan")
+
+    dense_layer = ConnectomeDense(connectome, features=32, implementation="sparse", seed=0)
+    x = np.random.default_rng(2).standard_normal((32, n, 32)).astype("float32")
+    row["dense_fb_s"] = best(repeats, _forward_backward, dense_layer, x)[0]
+    a = weights.tocsr()
+    columns = np.random.default_rng(3).standard_normal((n, 32 * 32)).astype(np.float32)
+
+    def scipy_products() -> None:
+        forward = a.T @ columns
+        a @ forward
+
+    row["dense_scipy_s"] = best(repeats, scipy_products)[0]
+    if n <= 3000:
+        dense_path = ConnectomeDense(connectome, features=32, implementation="dense", seed=0)
+        row["dense_path_fb_s"] = best(repeats, _forward_backward, dense_path, x)[0]
+
+    started = time.perf_counter()
+    block = ConnectomicBlock(connectome, features=8, implementation="sparse", seed=0)
+    tokens = np.random.default_rng(4).standard_normal((4, 49, 16)).astype("float32")
+    block(tokens)
+    row["block_build_and_forward_s"] = time.perf_counter() - started
+
+    matrix = cell.syn.matrix(cell.initial_recurrent)
+    started = time.perf_counter()
+    estimate = spectral_radius(matrix)
+    row["spectral_s"] = time.perf_counter() - started
+    if n <= 3000:
+        exact = float(np.abs(np.linalg.eigvals(matrix.toarray())).max())
+    else:
+        import scipy.sparse.linalg as spla
+
+        values = spla.eigs(matrix, k=24, which="LM", ncv=80, tol=1e-8, return_eigenvectors=False)
+        exact = float(np.abs(values).max())
+    row["spectral_error"] = abs(estimate - exact) / exact
+    for family, params in (("rewire", {"p": 0.5}), ("degree_preserving", {}),
+                           ("erdos_renyi", {}), ("shuffle_weights", {})):
+        started = time.perf_counter()
+        nullmodels.make_null_model(connectome, family, seed=0, **params)
+        row[f"{family}_s"] = time.perf_counter() - started
+    row["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return row
+
+
+def _forward_backward(layer, x: np.ndarray) -> None:
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tensor = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(tensor)
+            loss = tf.reduce_sum(layer(tensor) ** 2)
+        tape.gradient(loss, [tensor, *layer.trainable_weights])
+    elif backend == "jax":
+        import jax
+
+        layer(x[:1])
+        values = [v.value for v in layer.trainable_weights]
+
+        def loss(inputs, trainable):
+            out, _ = layer.stateless_call(trainable, [], inputs)
+            return (out**2).sum()
+
+        jax.block_until_ready(jax.grad(loss, argnums=(0, 1))(x, values))
+    else:
+        import torch
+
+        tensor = torch.tensor(x, requires_grad=True)
+        (layer(tensor) ** 2).sum().backward()
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| graph | neurons | synapse entries | read CSV (s) | ReservoirCell build (s) | "
+             "1,000 steps: Keras / scipy / reservoirpy (s) | Keras ÷ faster | "
+             "ConnectomeDense f+b / scipy products (s) | ratio | dense path f+b (s) | "
+             "block build + forward (s) | spectral radius (s, rel. error) | rewire / "
+             "degree-preserving / ER / shuffle (s) | peak (GB) |", "|" + "---|" * 14]
+    for r in rows:
+        faster = min(r["reservoir_scipy_s"], r.get("reservoir_rpy_s", np.inf) if
+                     np.isfinite(r.get("reservoir_rpy_s", np.nan)) else np.inf)
+        lines.append(
+            f"| {r['size']} | {r['neurons']:,} | {r['synapses']:,} | "
+            f"{r.get('read_csv_s', float('nan')):.2f} | {r['reservoir_build_s']:.2f} | "
+            f"{r['reservoir_keras_s']:.3f} / {r['reservoir_scipy_s']:.3f} / "
+            f"{r.get('reservoir_rpy_s', float('nan')):.3f} | {r['reservoir_keras_s'] / faster:.2f} | "
+            f"{r['dense_fb_s']:.3f} / {r['dense_scipy_s']:.3f} | "
+            f"{r['dense_fb_s'] / r['dense_scipy_s']:.2f} | "
+            f"{r.get('dense_path_fb_s', float('nan')):.3f} | "
+            f"{r['block_build_and_forward_s']:.2f} | {r['spectral_s']:.2f} "
+            f"({r['spectral_error']:.1e}) | {r['rewire_s']:.1f} / {r['degree_preserving_s']:.1f} / "
+            f"{r['erdos_renyi_s']:.1f} / {r['shuffle_weights_s']:.1f} | {r['peak_gb']:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["279", "3000", "30000", "140000", "larva"])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.repeats)))
+        return
+    started, before = stamp(), load()
+    print(machine(), before, flush=True)
+    rows = []
+    for size in args.sizes:
+        done = subprocess.run([sys.executable, __file__, "--one", size, "--repeats",
+                               str(args.repeats)], capture_output=True, text=True, check=True)
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
+    result = table(rows)
+    print(result)
+    if args.write:
+        body = (f"Date: {started} to {stamp()}; {machine()}; {before} at the start, {load()} at "
+                f"the end.\n\nCommand: `python benchmarks/bench_scale.py "
+                f"{' '.join(sys.argv[1:]).replace(' --write', '')}`\n\n{result}")
+        write_section(TITLE, body)
+
+
+if __name__ == "__main__":
+    main()
