@@ -29,6 +29,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import subprocess
@@ -67,6 +68,18 @@ def write_edge_list(path: Path, n: int, m: int) -> None:
                   "count": counts, "type": "chemical"}).to_csv(path, index=False)
 
 
+def peak_gb() -> float:
+    """This process's peak resident memory so far, in GB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def stage(row: dict, name: str) -> None:
+    """Record (and print to stderr) the peak memory after one stage of a size's run."""
+    row[f"peak_after_{name}_gb"] = peak_gb()
+    print(f"{row['size']}: {name} done, peak {row[f'peak_after_{name}_gb']:.2f} GB",
+          file=sys.stderr, flush=True)
+
+
 def best(repeats: int, function, *args) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeats):
@@ -76,7 +89,7 @@ def best(repeats: int, function, *args) -> tuple[float, object]:
     return min(times), result
 
 
-def measure(size: str, repeats: int) -> dict:
+def measure(size: str, repeats: int, layers: bool = True) -> dict:
     """Everything for one size (runs in its own process, so peak memory is this size's)."""
     import keras
     import scipy.sparse as sp
@@ -104,68 +117,80 @@ def measure(size: str, repeats: int) -> dict:
             row["read_csv_s"] = time.perf_counter() - started
     n, synapses = connectome.num_neurons, connectome.num_edges("all")
     row.update(neurons=n, synapses=synapses)
+    stage(row, "read")
 
-    started = time.perf_counter()
-    cell = ReservoirCell(connectome, spectral_radius=0.9, leak_rate=0.3, input_neurons="S",
-                         implementation="sparse", seed=0)
-    row["reservoir_build_s"] = time.perf_counter() - started
-    steps = 1000
-    signal = np.random.default_rng(0).uniform(-1, 1, (1, steps, 1)).astype("float32")
-    rnn = keras.layers.RNN(cell, return_sequences=True)
-    model = keras.Sequential([keras.Input((steps, 1)), rnn])
-    model.predict(signal[:, :10], verbose=0)
-    keras_s, states = best(repeats, lambda: model.predict(signal, verbose=0))
-    row["reservoir_keras_s"] = keras_s
-    weights = cell.syn.matrix(cell.initial_recurrent).astype(np.float32)
-    w_in = keras.ops.convert_to_numpy(cell.input_kernel).astype(np.float32)
-    bias = keras.ops.convert_to_numpy(cell.bias).astype(np.float32)
-    transposed = sp.csr_array(weights.T)
+    if layers:
+        started = time.perf_counter()
+        cell = ReservoirCell(connectome, spectral_radius=0.9, leak_rate=0.3, input_neurons="S",
+                             implementation="sparse", seed=0)
+        row["reservoir_build_s"] = time.perf_counter() - started
+        stage(row, "reservoir_build")
+        steps = 1000
+        signal = np.random.default_rng(0).uniform(-1, 1, (1, steps, 1)).astype("float32")
+        rnn = keras.layers.RNN(cell, return_sequences=True)
+        model = keras.Sequential([keras.Input((steps, 1)), rnn])
+        model.predict(signal[:, :10], verbose=0)
+        keras_s, states = best(repeats, lambda: model.predict(signal, verbose=0))
+        row["reservoir_keras_s"] = keras_s
+        stage(row, "reservoir_keras")
+        weights = cell.syn.matrix(cell.initial_recurrent).astype(np.float32)
+        w_in = keras.ops.convert_to_numpy(cell.input_kernel).astype(np.float32)
+        bias = keras.ops.convert_to_numpy(cell.bias).astype(np.float32)
+        transposed = sp.csr_array(weights.T)
 
-    def scipy_loop() -> np.ndarray:
-        state, out = np.zeros(n, np.float32), np.empty((steps, n), np.float32)
-        drive_in = signal[0] @ w_in + bias
-        for t in range(steps):
-            state = 0.7 * state + 0.3 * np.tanh(drive_in[t] + transposed @ state)
-            out[t] = state
-        return out
+        def scipy_loop() -> np.ndarray:
+            state, out = np.zeros(n, np.float32), np.empty((steps, n), np.float32)
+            drive_in = signal[0] @ w_in + bias
+            for t in range(steps):
+                state = 0.7 * state + 0.3 * np.tanh(drive_in[t] + transposed @ state)
+                out[t] = state
+            return out
 
-    row["reservoir_scipy_s"], reference = best(repeats, scipy_loop)
-    row["reservoir_max_diff_scipy"] = float(np.abs(np.asarray(states)[0] - reference).max())
-    try:
-        from reservoirpy.nodes import Reservoir
+        row["reservoir_scipy_s"], reference = best(repeats, scipy_loop)
+        row["reservoir_max_diff_scipy"] = float(np.abs(np.asarray(states)[0] - reference).max())
+        try:
+            from reservoirpy.nodes import Reservoir
 
-        def reservoirpy_run() -> np.ndarray:
-            node = Reservoir(W=sp.csr_matrix(transposed), Win=w_in.T.astype(np.float64),
-                             bias=bias[:, None].astype(np.float64), lr=0.3)
-            return node.run(signal[0].astype(np.float64))
+            def reservoirpy_run() -> np.ndarray:
+                node = Reservoir(W=sp.csr_matrix(transposed), Win=w_in.T.astype(np.float64),
+                                 bias=bias.astype(np.float64), lr=0.3)
+                return node.run(signal[0].astype(np.float64))
 
-        row["reservoir_rpy_s"], rpy = best(repeats, reservoirpy_run)
-        row["reservoir_max_diff_rpy"] = float(np.abs(np.asarray(rpy) - reference).max())
-    except ImportError:
-        row["reservoir_rpy_s"] = float("nan")
+            row["reservoir_rpy_s"], rpy = best(repeats, reservoirpy_run)
+            row["reservoir_max_diff_rpy"] = float(np.abs(np.asarray(rpy) - reference).max())
+            del rpy
+        except ImportError:
+            row["reservoir_rpy_s"] = float("nan")
 
-    dense_layer = ConnectomeDense(connectome, features=32, implementation="sparse", seed=0)
-    x = np.random.default_rng(2).standard_normal((32, n, 32)).astype("float32")
-    row["dense_fb_s"] = best(repeats, _forward_backward, dense_layer, x)[0]
-    a = weights.tocsr()
-    columns = np.random.default_rng(3).standard_normal((n, 32 * 32)).astype(np.float32)
+        stage(row, "reservoir_baselines")
+        del model, rnn, states, reference, signal  # the reservoir's arrays before the next stage
+        gc.collect()
+        dense_layer = ConnectomeDense(connectome, features=32, implementation="sparse", seed=0)
+        x = np.random.default_rng(2).standard_normal((32, n, 32)).astype("float32")
+        row["dense_fb_s"] = best(repeats, _forward_backward, dense_layer, x)[0]
+        a = weights.tocsr()
+        columns = np.random.default_rng(3).standard_normal((n, 32 * 32)).astype(np.float32)
 
-    def scipy_products() -> None:
-        forward = a.T @ columns
-        a @ forward
+        def scipy_products() -> None:
+            forward = a.T @ columns
+            a @ forward
 
-    row["dense_scipy_s"] = best(repeats, scipy_products)[0]
-    if n <= 3000:
-        dense_path = ConnectomeDense(connectome, features=32, implementation="dense", seed=0)
-        row["dense_path_fb_s"] = best(repeats, _forward_backward, dense_path, x)[0]
+        row["dense_scipy_s"] = best(repeats, scipy_products)[0]
+        stage(row, "connectome_dense")
+        if n <= 3000:
+            dense_path = ConnectomeDense(connectome, features=32, implementation="dense", seed=0)
+            row["dense_path_fb_s"] = best(repeats, _forward_backward, dense_path, x)[0]
 
-    started = time.perf_counter()
-    block = ConnectomicBlock(connectome, features=8, implementation="sparse", seed=0)
-    tokens = np.random.default_rng(4).standard_normal((4, 49, 16)).astype("float32")
-    block(tokens)
-    row["block_build_and_forward_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        block = ConnectomicBlock(connectome, features=8, implementation="sparse", seed=0)
+        tokens = np.random.default_rng(4).standard_normal((4, 49, 16)).astype("float32")
+        block(tokens)
+        row["block_build_and_forward_s"] = time.perf_counter() - started
+        stage(row, "block")
 
-    matrix = cell.syn.matrix(cell.initial_recurrent)
+        matrix = cell.syn.matrix(cell.initial_recurrent)
+    else:  # the graph alone: the count matrix
+        matrix = connectome.adjacency(sparse=True)
     started = time.perf_counter()
     estimate = spectral_radius(matrix)
     row["spectral_s"] = time.perf_counter() - started
@@ -182,7 +207,7 @@ def measure(size: str, repeats: int) -> dict:
         started = time.perf_counter()
         nullmodels.make_null_model(connectome, family, seed=0, **params)
         row[f"{family}_s"] = time.perf_counter() - started
-    row["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    row["peak_gb"] = peak_gb()
     return row
 
 
@@ -223,6 +248,9 @@ def table(rows: list[dict]) -> str:
              "block build + forward (s) | spectral radius (s, rel. error) | rewire / "
              "degree-preserving / ER / shuffle (s) | peak (GB) |", "|" + "---|" * 14]
     for r in rows:
+        if "failed" in r:
+            lines.append(f"| {r['size']} | failed: {r['failed']} |" + " |" * 12)
+            continue
         faster = min(r["reservoir_scipy_s"], r.get("reservoir_rpy_s", np.inf) if
                      np.isfinite(r.get("reservoir_rpy_s", np.nan)) else np.inf)
         lines.append(
@@ -244,18 +272,26 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["279", "3000", "30000", "140000", "larva"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--graph-only", action="store_true",
+                        help="only reading, spectral radius and null models (no layers)")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.repeats)))
+        print(json.dumps(measure(args.one, args.repeats, layers=not args.graph_only)))
         return
     started, before = stamp(), load()
     print(machine(), before, flush=True)
     rows = []
     for size in args.sizes:
         done = subprocess.run([sys.executable, __file__, "--one", size, "--repeats",
-                               str(args.repeats)], capture_output=True, text=True, check=True)
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+                               str(args.repeats), *(["--graph-only"] if args.graph_only else [])],
+                              capture_output=True, text=True, check=False)
+        if done.returncode == 0:
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        else:  # e.g. killed for memory: say after which stage, and go on
+            stages = [line for line in done.stderr.splitlines() if " done, peak " in line]
+            rows.append({"size": size, "failed": f"exit {done.returncode} after "
+                         f"{stages[-1] if stages else 'start-up'}"})
         print(rows[-1], flush=True)
     result = table(rows)
     print(result)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import keras
 
-from elegans_keras.atomic import atomic_path
+from elegans_keras.atomic import atomic_path, locked
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -42,11 +42,12 @@ def write_section(title: str, body: str, path: Path = RESULTS) -> Path:
 
     The section runs to the next ``## `` heading; other sections are kept as they are.
     """
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    section = f"## {title}\n\n{body.strip()}\n\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else \
-        text.rstrip() + "\n\n" + section
-    with atomic_path(path) as temporary:
-        Path(temporary).write_text(text.rstrip() + "\n", encoding="utf-8")
+    with locked(path.with_name(f".{path.name}.lock")):
+        text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+        section = f"## {title}\n\n{body.strip()}\n\n"
+        pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+        text = pattern.sub(lambda _: section, text) if pattern.search(text) else \
+            text.rstrip() + "\n\n" + section
+        with atomic_path(path) as temporary:
+            Path(temporary).write_text(text.rstrip() + "\n", encoding="utf-8")
     return path

@@ -1,8 +1,9 @@
-"""Atomic file writes: write to a temporary file beside the target, then rename."""
+"""Atomic file writes (a temporary file beside the target, then a rename) and a writers' lock."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
@@ -49,6 +50,26 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+@contextlib.contextmanager
+def locked(lock_file: str | os.PathLike) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (created if missing) for a read-modify-write.
+
+    Writers that merge into one shared file (a manifest, a study CSV, a
+    results table) take it so that none loses another's data.
+
+    Example:
+        >>> with locked("/tmp/example.lock"):
+        ...     pass
+    """
+    Path(lock_file).parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_json(path: str | os.PathLike, payload: Any) -> Path:

@@ -2,7 +2,7 @@
 
 Every check takes the value, the argument's name and ``where`` (the function,
 layer or command that received it), so a message reads
-``"rewire: seed=-1; expected an int in [0, 4294967295]"``.
+``"rewire: seed=-1; expected an int in [0, 2147418111]"``.
 
 Example:
     >>> check_int(3, "seeds", "build_plan", low=1)
@@ -22,7 +22,9 @@ import numpy as np
 from elegans_keras.errors import ConfigurationError
 
 MAX_SIZE = 2**31 - 1
-MAX_SEED = 2**32 - 1
+# torch seed generators hold int32, and layers derive sub-seeds ``seed + k`` (k < 2**16)
+SEED_OFFSETS = 2**16
+MAX_SEED = 2**31 - 1 - SEED_OFFSETS
 MODES = ("deep", "reservoir")
 
 
@@ -52,7 +54,7 @@ def check_int(value: Any, argument: str, where: str, low: int = 0,
 
 
 def check_seed(seed: Any, where: str, argument: str = "seed") -> int:
-    """A seed: an int in ``[0, 2**32 - 1]`` (what numpy and Keras accept).
+    """A seed: an int in ``[0, MAX_SEED]`` (so every sub-seed fits every backend's int32).
 
     Example:
         >>> check_seed(7, "rewire")

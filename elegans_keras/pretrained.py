@@ -19,14 +19,11 @@ pair intact and two publishers never lose each other's entries.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import fcntl
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,7 +32,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from elegans_keras.atomic import atomic_path, write_json
+from elegans_keras.atomic import atomic_path, locked, write_json
 from elegans_keras.errors import ConfigurationError, WeightsError
 
 MANIFEST = "manifest.json"
@@ -186,16 +183,6 @@ def check_writable(weights_dir: str | os.PathLike | None) -> Path:
     return folder
 
 
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    with open(folder / LOCK, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _sweep(folder: Path, entries: dict[str, dict[str, Any]]) -> None:
     """Remove weights files no entry names and temporaries left by killed writers."""
     kept = {entry["file"] for entry in entries.values()}
@@ -238,7 +225,7 @@ def publish(
     folder = check_writable(weights_dir)
     fresh = build_from_entry(record)
     fresh.set_weights(model.get_weights())
-    with _locked(folder):
+    with locked(folder / LOCK):
         entries = read_manifest(folder)
         pending = folder / f".{name}.pending.weights.h5"
         with atomic_path(pending) as temporary:

@@ -333,7 +333,7 @@ def test_binarize_mnist_background_share(mnist_test):
     binary = binarize(mnist_test[0], threshold=0.3)
     assert binary.dtype == np.float32 and set(np.unique(binary).tolist()) == {0.0, 1.0}
     background = 1.0 - float(binary.mean())
-    # Measured 0.8472 (DESIGN.md's "about 0.87" is the share at threshold 0.5).
+    # Measured 0.8472 (the "about 0.87" sometimes quoted is the share at threshold 0.5).
     assert 0.84 < background < 0.855
     assert 1.0 - float(binarize(mnist_test[0], threshold=0.5).mean()) > background
 

@@ -146,4 +146,4 @@ def test_run_callbacks_reseed_with_the_recorded_seed(tmp_path):
     unseeded = start_run("demo", {}, root=tmp_path, run_id="unseeded")
     assert not any(isinstance(c, EpochSeeds) for c in run_callbacks(unseeded))
     kinds = {type(c).__name__ for c in run_callbacks(run_dir)}
-    assert {"CSVLogger", "BackupAndRestore", "EpochSeeds"} <= kinds
+    assert {"CSVLogger", "ResumeTraining", "EpochSeeds"} <= kinds

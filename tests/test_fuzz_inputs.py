@@ -44,8 +44,8 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import event as hypothesis_event
-from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from hypothesis.extra import numpy as hnp
 
 from elegans_keras import (
@@ -57,6 +57,7 @@ from elegans_keras import (
     to_networkx,
     write_graphml,
 )
+from elegans_keras.checks import MAX_SEED
 from elegans_keras.connectome.metrics import adjacency_spectral_radius
 from elegans_keras.connectome.spectrum import spectral_radius
 from elegans_keras.errors import ConfigurationError, ElegansKerasError
@@ -1439,7 +1440,7 @@ RESERVOIR_POOLS = {
     "leak_rate": ([0.01, 0.5, 1.0], [0.0, 1.01, -0.3, *BAD_NUMBERS]),
     "input_scaling": ([0.1, 1.0, 5.0], [0.0, -1.0, *BAD_NUMBERS]),
     "bias_scaling": ([0.0, 0.5], [-0.1, *BAD_NUMBERS]),
-    "seed": ([None, 0, 12345, 2**32 - 1], [-1, 1.5, "0", True, 2**32]),
+    "seed": ([None, 0, 12345, MAX_SEED], [-1, 1.5, "0", True, MAX_SEED + 1]),
     "input_neurons": (["S", "SI", "all", [0, 5], np.array([1, 2])],
                       ["X", "", "s-i", [], [0, 0], [6], [-1], [0.5], [2**70], 3, None]),
     "output_neurons": (["all", "M", [4]], ["Q", [], [99], [True, False], None]),
@@ -1585,7 +1586,7 @@ ECHO_STATE_POOLS = {
     key: COMMON_POOLS[key] for key in ("mode", "spectral_radius", "learning_rate", "connectome",
                                        "weights", "signs", "implementation")
 } | {
-    "seed": ([0, 7, None, 2**32 - 1], [-1, 1.5, "0", True, 2**32]),
+    "seed": ([0, 7, None, MAX_SEED], [-1, 1.5, "0", True, MAX_SEED + 1]),
     "input_dim": ([1, 3], BAD_SIZES),
     "output_dim": ([1, 2], BAD_SIZES),
     "leak_rate": ([0.3, 1.0], [0.0, 1.5, *BAD_NUMBERS]),

@@ -44,9 +44,11 @@ def test_sequence_in_sequence_out(worm, state_neurons, width):
     assert layer.tokens.kernel.shape == (width, 8)
     assert layer.positions.shape == (5, 8)
     values = numpy(outputs)
-    # the final LayerNorm: every token has mean 0 and unit variance over d_model
+    # the final LayerNorm: every token has mean 0 and, with its epsilon of 1e-3 under the
+    # variance, a standard deviation just under 1
     np.testing.assert_allclose(values.mean(axis=-1), 0.0, atol=1e-5)
-    np.testing.assert_allclose(values.std(axis=-1), 1.0, rtol=1e-2)
+    std = values.std(axis=-1)
+    assert np.all(std <= 1.0 + 1e-5) and np.all(std > 0.95), std
 
 
 def test_reservoir_arguments_reach_the_cell(worm):

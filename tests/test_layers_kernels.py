@@ -16,8 +16,12 @@ import pytest
 from keras import ops
 
 from elegans_keras import ConfigurationError, Connectome
-from elegans_keras.layers import ConnectomeDense, ConnectomicBlock, ReservoirCell
-from elegans_keras.layers import kernels
+from elegans_keras.layers import (
+    ConnectomeDense,
+    ConnectomicBlock,
+    ReservoirCell,
+    kernels,
+)
 from elegans_keras.layers.kernels import choose, dense_matrix, propagate
 from elegans_keras.layers.synapses import synapses_of
 

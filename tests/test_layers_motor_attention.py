@@ -96,10 +96,6 @@ def test_projections_get_distinct_seeded_values():
     np.testing.assert_array_equal(same[0], same[1])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "package bug: seed_attention picks 'kernels' as weights with >= 2 dimensions, but the "
-    "query/key/value biases of MultiHeadAttention are 2-D (heads, key_dim): they get "
-    "Glorot-uniform values (not zeros, as documented) and kernel k gets seed + 2k, not seed + k"))
 def test_seed_attention_gives_kernel_k_seed_plus_k_and_zero_biases():
     readout = MotorAttentionReadout(num_heads=2, key_dim=4, seed=4)
     query, tokens = inputs(4, (2, 5), (2, 9, 5))

@@ -150,22 +150,7 @@ def test_dropout_follows_the_seed(worm, kind):
                            a - inference)
 
 
-# Seeds up to 2**32 - 1 pass check_seed, but JAX's seed generators hold uint32 (and the layers
-# pass seed + k to them) and torch's int32 (any seed >= 2**31 with dropout).
-SEED_OVERFLOW = {(kind, backend) for kind in ("ConnectomicBlock", "MotorAttentionReadout",
-                                              "EchoStateTransformer")
-                 for backend in ("jax", "torch")}
-
-
-@pytest.mark.parametrize("kind", [
-    pytest.param(kind, marks=pytest.mark.xfail(
-        (kind, keras.backend.backend()) in SEED_OVERFLOW, strict=True,
-        raises=(OverflowError, RuntimeError),
-        reason="package bug: check_seed accepts seeds up to 2**32 - 1, but the layer passes "
-               "seed + k (initializers, attention kernels) or the seed itself (Dropout) to "
-               "Keras seed generators that hold uint32 (JAX) / int32 (torch) only"))
-    for kind in KINDS
-])
+@pytest.mark.parametrize("kind", KINDS)
 def test_the_largest_accepted_seed_works(worm, kind):
     layer = make(worm, kind, MAX_SEED, dropout=0.1)
     again = make(worm, kind, MAX_SEED, dropout=0.1)

@@ -195,11 +195,6 @@ def test_unit_incoming_keeps_gap_junction_values_shared(worm):
     assert norms.max() <= 1.0 + 1e-12 and np.sum(np.isclose(norms, 1.0)) >= 10
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "package bug: unit_incoming computes each post neuron's norm from the summed entry values "
-    "(a chemical synapse and a gap junction of opposite signs cancel there) but then divides "
-    "the two values by different norms, so the documented 'no incoming norm exceeds 1' fails "
-    "(up to 1.93 on the worm)"))
 @pytest.mark.parametrize("seed", [0, 2])
 def test_unit_incoming_norms_never_exceed_one_with_mixed_pairs(worm, seed):
     everything = synapses_of(worm, "all")

@@ -14,9 +14,9 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from elegans_keras.connectome.bundled import load_connectome
 from elegans_keras.connectome.core import Connectome
 from elegans_keras.connectome.metrics import (
+    adjacency_spectral_radius,
     characteristic_path_length,
     clustering,
     compare,
@@ -25,15 +25,13 @@ from elegans_keras.connectome.metrics import (
     homophily,
     role_assortativity,
     role_mixing,
-    adjacency_spectral_radius,
     small_world,
     two_hop_paths,
 )
+from elegans_keras.connectome.nullmodels import erdos_renyi
 from elegans_keras.connectome.nxgraph import to_networkx
 from elegans_keras.connectome.spectrum import spectral_radius
-from elegans_keras.connectome.nullmodels import erdos_renyi
 from elegans_keras.errors import ConfigurationError
-
 
 
 def connectome(chemical: np.ndarray, electrical: np.ndarray | None = None) -> Connectome:

@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
+from elegans_keras.connectome.spectrum import spectral_radius
 from elegans_keras.datasets import binarize, load_images
 from elegans_keras.distribute import set_precision
-from elegans_keras.connectome.spectrum import spectral_radius
 from elegans_keras.models import (
     echo_state_network,
     elegans_autoencoder,

@@ -152,3 +152,23 @@ def test_fit_ridge_rejects_mismatched_arrays():
         fit_ridge(esn, np.zeros((50, 1)), np.zeros((40, 1)), washout=10)
     with pytest.raises(ConfigurationError, match="washout"):
         fit_ridge(esn, np.zeros((50, 1)), np.zeros((50, 1)), washout=60)
+
+
+def test_load_model_in_a_new_process_after_importing_the_package(tmp_path):
+    """`import elegans_keras` registers every layer: a fresh process loads a saved model."""
+    import subprocess
+    import sys
+
+    model = elegans_classifier(connectome=ek.load_connectome().subgraph(roles="SM"), features=2,
+                               filters=(4,), num_heads=1, seed=0)
+    path = tmp_path / "worm.keras"
+    model.save(path)
+    x = np.zeros((1, 28, 28, 1), "float32")
+    expected = model.predict(x, verbose=0)
+    script = ("import sys, numpy as np, keras, elegans_keras\n"
+              "m = keras.models.load_model(sys.argv[1])\n"
+              "np.save(sys.argv[2], m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(path), str(tmp_path / "out.npy")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-6)

@@ -9,7 +9,7 @@ import pytest
 from matplotlib.colors import to_rgb
 from scipy import stats
 
-from elegans_keras.connectome import ROLES, Connectome, load_connectome
+from elegans_keras.connectome import ROLES
 from elegans_keras.errors import ConfigurationError, ConnectomeError, WeightsError
 from elegans_keras.plots import (
     PLOTS,
@@ -19,7 +19,12 @@ from elegans_keras.plots import (
     plot_model_reconstructions,
     plot_reconstructions,
 )
-from elegans_keras.plots.connectome import edge_curves, node_layout, role_order, soma_positions
+from elegans_keras.plots.connectome import (
+    edge_curves,
+    node_layout,
+    role_order,
+    soma_positions,
+)
 from elegans_keras.plots.curves import metric_names
 from elegans_keras.plots.figures import ELECTRICAL_COLOUR
 from elegans_keras.study.figures import (

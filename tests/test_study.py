@@ -29,11 +29,10 @@ from elegans_keras.errors import ConfigurationError
 from elegans_keras.study import BUDGETS, Run, build_plan, make_graph, run_one, run_study
 from elegans_keras.study import stats as study_stats
 from elegans_keras.study import tasks as study_tasks
-from elegans_keras.study.report import write_report
 from elegans_keras.study.cluster import study_executor
+from elegans_keras.study.report import write_report
 from elegans_keras.study.runner import completed_keys, read_results, record_rows
 from elegans_keras.study.vocabulary import KEY_COLUMNS, WEIGHT_VARIANTS
-
 
 
 # --- plan -------------------------------------------------------------------------------------
@@ -488,7 +487,8 @@ def test_compare_and_report_commands(tmp_path, capsys):
 
 
 def test_topology_experiment_runs_every_study_then_reports(tmp_path, fake_task):
-    from elegans_keras.experiments.topology import STUDIES, main as topology_main
+    from elegans_keras.experiments.topology import STUDIES
+    from elegans_keras.experiments.topology import main as topology_main
 
     report = topology_main(["--quick", "--seeds", "2", "--out", str(tmp_path), "--quiet"])
     table = read_results(tmp_path / "topology.csv")

@@ -82,8 +82,8 @@ def read_adjacency(
     ``default_role`` (None makes a missing role an error).
 
     Example:
-        >>> cook = read_adjacency("cook2019_herm_chem_adj.csv", "cook2019_herm_elec_adj.csv")
-        >>> cook.num_neurons
+        >>> cook = read_adjacency("cook2019_herm_chem_adj.csv", "cook2019_herm_elec_adj.csv")  # doctest: +SKIP
+        >>> cook.num_neurons  # doctest: +SKIP
         469
     """
     frames, order = [], []

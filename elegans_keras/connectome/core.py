@@ -23,7 +23,8 @@ MAX_NEURONS = 500_000
 MAX_SYNAPSE_PAIRS = 50_000_000
 # Dense N x N views are refused above this many neurons (float64: 2 GiB).
 MAX_DENSE_NEURONS = 16_384
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"  # C0, DEL and C1 (U+0085 NEXT LINE...)
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 def normalize_role(role: Any, where: str) -> str:

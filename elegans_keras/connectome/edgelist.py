@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,7 +35,7 @@ def read_header(path: Path, sep: str, source: str, ignore_case: bool = True) -> 
     """The header row of a delimited file, checked for repeated names (ignoring case by default).
 
     Example:
-        >>> read_header(Path("herm_full_edgelist.csv"), ",", "demo")
+        >>> read_header(Path("herm_full_edgelist.csv"), ",", "demo")  # doctest: +SKIP
         ['Source', 'Target', 'Weight', 'Type']
     """
     try:
@@ -54,6 +55,27 @@ def read_header(path: Path, sep: str, source: str, ignore_case: bool = True) -> 
     return header
 
 
+def _parser_problem(message: str, width: int) -> str:
+    """pandas' tokenizer error in file lines (its row count is 0-based, its lines 1-based)."""
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:
+        return f"line {int(quote.group(1)) + 1}: a quote is left open to the end of the file"
+    fields = re.search(r"Expected \d+ fields in line (\d+), saw (\d+)", message)
+    if fields:
+        return (f"line {int(fields.group(1))} has more fields than the {width} of the "
+                f"header ({fields.group(2)})")
+    return f"not a readable CSV file ({message})"
+
+
+def _first_wide_line(path: Path, sep: str, width: int) -> int | str:
+    """The file line of the first row with more than ``width + 1`` fields (error path only)."""
+    with open(path, newline="", encoding="utf-8-sig") as stream:
+        for number, row in enumerate(csv.reader(stream, delimiter=sep), start=1):
+            if number > 1 and len(row) > width + 1:
+                return number
+    return "?"
+
+
 def read_rows(path: Path, sep: str, source: str, ignore_case: bool = True) -> pd.DataFrame:
     """The data rows as strings, one column per header name; malformed rows refused by line.
 
@@ -70,9 +92,12 @@ def read_rows(path: Path, sep: str, source: str, ignore_case: bool = True) -> pd
                                 nrows=MAX_SYNAPSE_PAIRS + 1)
     except pd.errors.ParserWarning:
         raise ConnectomeError(
-            f"{source}: a line has at least two more fields than the {width} of the header"
+            f"{source}: line {_first_wide_line(path, sep, width)} has more fields than the "
+            f"{width} of the header"
         ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+    except pd.errors.ParserError as err:
+        raise ConnectomeError(f"{source}: {_parser_problem(str(err), width)}") from None
+    except (UnicodeDecodeError, ValueError) as err:
         raise ConnectomeError(f"{source}: not a readable CSV file ({err})") from None
     if len(table) > MAX_SYNAPSE_PAIRS:
         raise ConnectomeError(f"{source}: more than {MAX_SYNAPSE_PAIRS} rows (the limit)")
@@ -118,7 +143,7 @@ def read_edgelist(
     (``None`` makes that an error). Errors name the line of the file.
 
     Example:
-        >>> c = read_edgelist("herm_full_edgelist.csv", roles={"ADAL": "I"})
+        >>> c = read_edgelist("herm_full_edgelist.csv", roles={"ADAL": "I"})  # doctest: +SKIP
     """
     path = Path(path)
     source = f"edge list {str(path)!r}"
@@ -135,6 +160,11 @@ def read_edgelist(
         "type": table[columns["type"]].to_numpy() if "type" in columns else "C",
         "count": table[columns["count"]].to_numpy() if "count" in columns else 1.0,
     })
+    for end in ("pre", "post"):
+        empty = (synapses[end] == "").to_numpy()
+        if empty.any():
+            raise ConnectomeError(f"{source}: line {lines[int(empty.argmax())]}: empty {end} "
+                                  "neuron name")
     roles = dict(roles or {})
     order = pd.unique(pd.Series([*roles, *synapses["pre"], *synapses["post"]], dtype=object))
     assigned = [roles.get(label, default_role) for label in order]

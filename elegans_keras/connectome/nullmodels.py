@@ -186,7 +186,7 @@ def degree_preserving(c: Connectome, seed: int, swaps: int | None = None) -> Con
 
     Example:
         >>> null = degree_preserving(worm, seed=0)
-        >>> (null.mask("chemical").sum(0) == worm.mask("chemical").sum(0)).all()
+        >>> bool((null.mask("chemical").sum(0) == worm.mask("chemical").sum(0)).all())
         True
     """
     where = "degree_preserving"
@@ -315,7 +315,7 @@ def shuffle_weights(c: Connectome, seed: int) -> Connectome:
     symmetric.
 
     Example:
-        >>> (shuffle_weights(worm, seed=0).mask() == worm.mask()).all()
+        >>> bool((shuffle_weights(worm, seed=0).mask() == worm.mask()).all())
         True
     """
     where = "shuffle_weights"

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from elegans_keras.connectome.core import (
     ATTRIBUTE_NAMES,
+    CONTROL_CHARACTERS,
     ROLE_ALIASES,
     Connectome,
     check_graph_size,
@@ -61,7 +62,7 @@ def _neurons(table: pd.DataFrame, source: str) -> tuple[pd.Index, tuple[str, ...
     if missing.any():
         raise ConnectomeError(f"{source}: neuron #{int(np.flatnonzero(missing)[0])} has no name")
     names = table["name"].astype(str).str.strip()
-    control = names.str.contains(r"[\x00-\x1f\x7f]", regex=True).to_numpy()
+    control = names.str.contains(CONTROL_CHARACTERS, regex=True).to_numpy()
     if control.any():
         label = names.iloc[int(np.flatnonzero(control)[0])]
         raise ConnectomeError(

@@ -51,7 +51,7 @@ def memory_capacity(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray,
     A perfect predictor scores 1 per delay, so its total is ``max_delay``.
 
     Example:
-        >>> per_delay, total = memory_capacity(targets, readout_predictions)
+        >>> per_delay, total = memory_capacity(targets, readout_predictions)  # doctest: +SKIP
     """
     y_true, y_pred = _matching(y_true, y_pred)
     if y_true.ndim != 2:

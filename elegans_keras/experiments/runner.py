@@ -1,8 +1,8 @@
 """What every image experiment shares: data split, fit, test report, publishing.
 
 Example:
-    >>> from elegans_keras.experiments.mnist_classify import TASK
-    >>> report = run_image_task(TASK, TrainingOptions(epochs=1, limit=1000, out="/tmp/logs"))
+    >>> from elegans_keras.experiments.mnist_classify import TASK  # doctest: +SKIP
+    >>> report = run_image_task(TASK, TrainingOptions(epochs=1, limit=1000, out="/tmp/logs"))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -22,7 +22,12 @@ from elegans_keras.errors import ConfigurationError
 from elegans_keras.models import FACTORIES, count_parameters
 from elegans_keras.options import TrainingOptions, command_line
 from elegans_keras.pretrained import check_writable, evaluate, publish
-from elegans_keras.training import machine_description, run_callbacks, set_seed, start_run
+from elegans_keras.training import (
+    machine_description,
+    run_callbacks,
+    set_seed,
+    start_run,
+)
 
 Arrays = tuple[np.ndarray, np.ndarray]
 

@@ -7,7 +7,7 @@ restores a saved model without pickled code.
 
 Example:
     >>> from elegans_keras.layers import ConnectomeDense
-    >>> ConnectomeDense(load_connectome())(np.ones((1, 279))).shape
+    >>> tuple(ConnectomeDense(load_connectome())(np.ones((1, 279))).shape)
     (1, 279)
 """
 

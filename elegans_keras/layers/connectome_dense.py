@@ -20,9 +20,9 @@ from elegans_keras.layers.kernels import choose, dense_matrix, propagate
 from elegans_keras.layers.synapses import SIGNS, WEIGHTS, starting_values, synapses_of
 from elegans_keras.layers.wiring import (
     WiringSpec,
+    layer_from_config,
     resolve_wiring,
     wiring_config,
-    wiring_from_config,
 )
 
 SIGN_CONSTRAINTS = (None, "nonneg")
@@ -70,9 +70,9 @@ class ConnectomeDense(keras.layers.Layer):
 
     Example:
         >>> worm = load_connectome()
-        >>> ConnectomeDense(worm)(np.ones((2, 279))).shape
+        >>> tuple(ConnectomeDense(worm)(np.ones((2, 279))).shape)
         (2, 279)
-        >>> ConnectomeDense(worm, "chemical", features=8)(np.ones((2, 279, 4))).shape
+        >>> tuple(ConnectomeDense(worm, "chemical", features=8)(np.ones((2, 279, 4))).shape)
         (2, 279, 8)
     """
 
@@ -221,6 +221,4 @@ class ConnectomeDense(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ConnectomeDense:
-        config = {**config, "connectome_or_mask": wiring_from_config(
-            config["connectome_or_mask"], cls.__name__)}
-        return super().from_config(config)
+        return layer_from_config(cls, config, "connectome_or_mask")

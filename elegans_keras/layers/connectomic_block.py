@@ -28,10 +28,10 @@ from elegans_keras.layers.synapses import (
 )
 from elegans_keras.layers.wiring import (
     WiringSpec,
+    layer_from_config,
     require_connectome,
     resolve_wiring,
     wiring_config,
-    wiring_from_config,
 )
 
 
@@ -80,7 +80,7 @@ class ConnectomicBlock(keras.layers.Layer):
 
     Example:
         >>> block = ConnectomicBlock(load_connectome(), features=16, steps=3)
-        >>> block(np.ones((2, 784))).shape
+        >>> tuple(block(np.ones((2, 784))).shape)
         (2, 89, 16)
     """
 
@@ -233,5 +233,4 @@ class ConnectomicBlock(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ConnectomicBlock:
-        config = {**config, "connectome": wiring_from_config(config["connectome"], cls.__name__)}
-        return super().from_config(config)
+        return layer_from_config(cls, config, "connectome")

@@ -6,17 +6,17 @@ from typing import Any
 
 import keras
 
-from elegans_keras.errors import ConfigurationError
 from elegans_keras.checks import check_int, check_rate
+from elegans_keras.errors import ConfigurationError
+from elegans_keras.layers.motor_attention import seed_attention
+from elegans_keras.layers.reservoir_cell import ReservoirCell
 from elegans_keras.layers.wiring import (
     NeuronSpec,
     WiringSpec,
+    layer_from_config,
     resolve_wiring,
     select_neurons,
-    wiring_from_config,
 )
-from elegans_keras.layers.motor_attention import seed_attention
-from elegans_keras.layers.reservoir_cell import ReservoirCell
 
 
 class _PreNormEncoderBlock(keras.layers.Layer):
@@ -89,7 +89,7 @@ class EchoStateTransformer(keras.layers.Layer):
 
     Example:
         >>> est = EchoStateTransformer(load_connectome(), d_model=32, num_heads=4)
-        >>> est(np.ones((2, 28, 28))).shape
+        >>> tuple(est(np.ones((2, 28, 28))).shape)
         (2, 28, 32)
     """
 
@@ -212,5 +212,4 @@ class EchoStateTransformer(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> EchoStateTransformer:
-        config = {**config, "connectome": wiring_from_config(config["connectome"], cls.__name__)}
-        return super().from_config(config)
+        return layer_from_config(cls, config, "connectome")

@@ -7,8 +7,8 @@ from typing import Any
 import keras
 from keras import ops
 
-from elegans_keras.errors import ConfigurationError
 from elegans_keras.checks import check_int, check_rate, check_seed
+from elegans_keras.errors import ConfigurationError
 
 
 def seed_attention(attention: keras.layers.MultiHeadAttention, seed: int | None) -> None:
@@ -26,9 +26,11 @@ def seed_attention(attention: keras.layers.MultiHeadAttention, seed: int | None)
     """
     if seed is None:
         return
-    kernels = [w for w in attention.weights if len(w.shape) >= 2]
+    kernels = [w for w in attention.weights if w.path.endswith("kernel")]
     for k, kernel in enumerate(kernels):
         kernel.assign(keras.initializers.GlorotUniform(seed=seed + k)(kernel.shape))
+    for bias in (w for w in attention.weights if w.path.endswith("bias")):
+        bias.assign(keras.ops.zeros(bias.shape, bias.dtype))
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
@@ -50,7 +52,7 @@ class MotorAttentionReadout(keras.layers.Layer):
 
     Example:
         >>> readout = MotorAttentionReadout(num_heads=2, key_dim=8, output_dim=10)
-        >>> readout(np.ones((3, 16)), np.ones((3, 89, 32))).shape
+        >>> tuple(readout(np.ones((3, 16)), np.ones((3, 89, 32))).shape)
         (3, 10)
     """
 

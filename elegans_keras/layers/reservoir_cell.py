@@ -11,14 +11,20 @@ from keras import ops
 from elegans_keras.checks import check_choice, check_number, draw_seed
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers.kernels import choose, propagate
-from elegans_keras.layers.synapses import SIGNS, WEIGHTS, spawn, starting_values, synapses_of
+from elegans_keras.layers.synapses import (
+    SIGNS,
+    WEIGHTS,
+    spawn,
+    starting_values,
+    synapses_of,
+)
 from elegans_keras.layers.wiring import (
     NeuronSpec,
     WiringSpec,
+    layer_from_config,
     resolve_wiring,
     select_neurons,
     wiring_config,
-    wiring_from_config,
 )
 
 
@@ -56,7 +62,7 @@ class ReservoirCell(keras.layers.Layer):
     Example:
         >>> cell = ReservoirCell(load_connectome(), spectral_radius=0.9, seed=0)
         >>> states = keras.layers.RNN(cell, return_sequences=True)(np.ones((2, 10, 1)))
-        >>> states.shape
+        >>> tuple(states.shape)
         (2, 10, 279)
     """
 
@@ -184,6 +190,4 @@ class ReservoirCell(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ReservoirCell:
-        config = {**config, "connectome_or_mask": wiring_from_config(
-            config["connectome_or_mask"], cls.__name__)}
-        return super().from_config(config)
+        return layer_from_config(cls, config, "connectome_or_mask")

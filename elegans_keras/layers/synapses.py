@@ -34,6 +34,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -217,7 +218,7 @@ def initial_values(syn: Synapses, wiring: Connectome | np.ndarray, weights: str,
         >>> syn = synapses_of(load_connectome())
         >>> values = initial_values(syn, load_connectome(), "count", "neurotransmitter", 0, "demo")
         >>> int((values < 0).sum())
-        164
+        76
     """
     check_choice(weights, "weights", where, WEIGHTS)
     check_choice(signs, "signs", where, SIGNS)
@@ -245,33 +246,43 @@ def scale_values(syn: Synapses, values: np.ndarray, radius: float, where: str) -
     Example:
         >>> syn = synapses_of(np.array([[0.0, 1.0], [1.0, 0.0]]))
         >>> scale_values(syn, np.array([2.0, 2.0]), 1.0, "demo").tolist()
-        [0.5, 0.5]
+        [1.0, 1.0]
     """
     if syn.num_pre != syn.num_post:
         raise ConfigurationError(f"{where}: a spectral radius needs a square synaptic matrix, "
                                  f"got {syn.num_pre} x {syn.num_post}")
+    values = np.asarray(values, dtype=np.float64)
+    largest = float(np.max(np.abs(values), initial=0.0))
+    if largest > 0:  # scale-free first, so subnormal counts neither underflow nor overflow
+        values = values / largest
     current = spectral_radius(syn.matrix(values))
     if current == 0.0:
         raise ConnectomeError(
             f"{where}: the synaptic matrix has spectral radius 0 (its synapses form no "
             "cycle), so it cannot be scaled to a spectral radius"
         )
-    return np.asarray(values, dtype=np.float64) * (radius / current)
+    return values * (radius / current)
 
 
 def unit_incoming(syn: Synapses, values: np.ndarray) -> np.ndarray:
     """``values`` scaled so each post neuron's incoming entries have unit L2 norm.
 
-    A value shared by two entries (a gap junction) takes the larger of their
-    two norms, so no incoming norm exceeds 1.
+    Norms are taken over the absolute contributions of each entry (a chemical
+    synapse and a gap junction on one pair may have opposite signs), and a
+    value shared by two entries (a gap junction) takes the larger of their two
+    norms, so no incoming norm exceeds 1.
 
     Example:
         >>> syn = synapses_of(np.array([[3.0, 0.0], [4.0, 0.0]]))
         >>> unit_incoming(syn, np.array([3.0, 4.0])).tolist()
         [0.6, 0.8]
     """
-    norms = np.sqrt(np.bincount(syn.post, weights=syn.entry_values(values) ** 2,
-                                minlength=syn.num_post))
+    absolute = syn.entry_values(np.abs(values))
+    largest = np.zeros(syn.num_post)
+    np.maximum.at(largest, syn.post, absolute)
+    unit = np.where(largest > 0, largest, 1.0)  # per-column scale: no under- or overflow
+    norms = largest * np.sqrt(np.bincount(syn.post, weights=(absolute / unit[syn.post]) ** 2,
+                                          minlength=syn.num_post))
     per_value = np.zeros(syn.num_values)
     np.maximum.at(per_value, syn.value_index, norms[syn.post[syn.entry_index]])
     return np.divide(values, per_value, out=np.zeros_like(values), where=per_value > 0)

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.connectome.bundled import CITATIONS
-from elegans_keras.connectome.core import ROLES
+from elegans_keras.connectome.core import MAX_NEURONS, ROLES
 from elegans_keras.errors import ConfigurationError, ElegansKerasError
 
 Wiring = Connectome | sp.csr_array
@@ -93,6 +93,22 @@ def wiring_from_config(spec: Any, where: str) -> Wiring:
             "keras.config.enable_unsafe_deserialization() if you trust it)"
         )
     return resolve_wiring(spec, where)
+
+
+def layer_from_config(cls: type, config: dict[str, Any], key: str) -> Any:
+    """Rebuild a connectome layer from its config, with the package's errors.
+
+    The wiring under ``key`` goes through :func:`wiring_from_config`; Keras's
+    ``Layer.from_config`` turns any error of ``__init__`` into a ``TypeError``,
+    so an :class:`ElegansKerasError` it wrapped is raised again as itself.
+    """
+    config = {**config, key: wiring_from_config(config[key], cls.__name__)}
+    try:
+        return super(cls, cls).from_config(config)
+    except TypeError as error:
+        if isinstance(error.__context__, ElegansKerasError):
+            raise error.__context__ from None
+        raise
 
 
 def _in_safe_mode() -> bool:
@@ -217,15 +233,27 @@ def _indices(values: Any, size: int, label: str, where: str) -> np.ndarray:
 
 
 def _matrix_from_config(config: Mapping, where: str) -> sp.csr_array:
-    rows, cols = (int(d) for d in config["shape"])
+    try:
+        rows, cols = (int(d) for d in config["shape"])
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigurationError(f"{where}: wiring config shape {config['shape']!r} is not two "
+                                 "integers") from None
     if rows <= 0 or cols <= 0:
         raise ConfigurationError(f"{where}: wiring config shape {config['shape']} is empty")
+    if max(rows, cols) > MAX_NEURONS:
+        raise ConfigurationError(f"{where}: wiring config shape {config['shape']} exceeds the "
+                                 f"limit of {MAX_NEURONS:,} neurons")
     pre = _indices(config["pre"], rows, "pre", where)
     post = _indices(config["post"], cols, "post", where)
     if pre.size != post.size:
         raise ConfigurationError(f"{where}: wiring config has {pre.size} pre and {post.size} "
                                  "post indices")
-    counts = np.asarray(config.get("counts", np.ones(pre.size)), dtype=np.float64)
+    try:
+        counts = np.asarray(config.get("counts", np.ones(pre.size)), dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigurationError(f"{where}: wiring config counts are not finite numbers") from None
+    if not np.all(np.isfinite(counts)):
+        raise ConfigurationError(f"{where}: wiring config counts are not finite numbers")
     if counts.shape != pre.shape:
         raise ConfigurationError(f"{where}: wiring config has {counts.size} counts for "
                                  f"{pre.size} synapses")

@@ -8,7 +8,11 @@ Example:
 from elegans_keras.models.autoencoder import elegans_autoencoder, plain_autoencoder
 from elegans_keras.models.classifier import elegans_classifier, plain_classifier
 from elegans_keras.models.common import count_parameters
-from elegans_keras.models.echo_state import echo_state_network, fit_ridge, reservoir_states
+from elegans_keras.models.echo_state import (
+    echo_state_network,
+    fit_ridge,
+    reservoir_states,
+)
 from elegans_keras.models.memory import memory_scores
 from elegans_keras.models.metrics import ForegroundF1, MeanSSIM
 from elegans_keras.models.sequence_classifier import (

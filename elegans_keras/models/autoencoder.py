@@ -8,7 +8,13 @@ from typing import Any
 
 import keras
 
-from elegans_keras.checks import MODES, check_choice, check_int, check_number, check_sizes
+from elegans_keras.checks import (
+    MODES,
+    check_choice,
+    check_int,
+    check_number,
+    check_sizes,
+)
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers import ConnectomicBlock, MotorAttentionReadout

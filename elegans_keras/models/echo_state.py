@@ -8,10 +8,10 @@ import keras
 import numpy as np
 import scipy.linalg
 
+from elegans_keras.checks import MODES, check_choice, check_int, check_number
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers import ReservoirCell
-from elegans_keras.checks import MODES, check_choice, check_int, check_number
 from elegans_keras.models.common import seeded
 
 
@@ -39,9 +39,9 @@ def echo_state_network(
     :func:`fit_ridge`, or train with ``fit`` (compiled with MSE).
 
     Example:
-        >>> esn = echo_state_network(spectral_radius=0.9, seed=0)
-        >>> fit_ridge(esn, u_train, y_train, washout=100)
-        >>> y = esn.predict(u_test[None])[0]
+        >>> esn = echo_state_network(spectral_radius=0.9, seed=0)  # doctest: +SKIP
+        >>> fit_ridge(esn, u_train, y_train, washout=100)  # doctest: +SKIP
+        >>> y = esn.predict(u_test[None])[0]  # doctest: +SKIP
     """
     where = "echo_state_network"
     check_choice(mode, "mode", where, MODES)
@@ -84,7 +84,7 @@ def fit_ridge(
     solves ``(S^T S + ridge I) W = S^T Y`` with a bias column. Returns the model.
 
     Example:
-        >>> fit_ridge(esn, u, y, washout=100, ridge=1e-6)
+        >>> fit_ridge(esn, u, y, washout=100, ridge=1e-6)  # doctest: +SKIP
     """
     sequences, wanted = _as_batch(inputs, "inputs"), _as_batch(targets, "targets")
     if sequences.shape[:2] != wanted.shape[:2]:

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 import keras
 from keras import ops
 
+from elegans_keras.checks import check_choice, check_int, check_number
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers import EchoStateTransformer
-from elegans_keras.checks import check_choice, check_int, check_number
 from elegans_keras.models.common import check_image_shape, seeded
 
 
@@ -23,7 +23,7 @@ class ImageToSequence(keras.layers.Layer):
     ``patch_size`` squares in raster order, T = (H / p) * (W / p), F = p * p * C.
 
     Example:
-        >>> ImageToSequence("patches", 4)(ops.zeros((2, 28, 28, 1))).shape
+        >>> tuple(ImageToSequence("patches", 4)(ops.zeros((2, 28, 28, 1))).shape)
         (2, 49, 16)
     """
 

@@ -8,8 +8,8 @@ model name (or its run directory). The study's own figures live in
 
 Example:
     >>> from elegans_keras.plots import PLOTS
-    >>> PLOTS["adjacency"]("celegans_herm", "figures/adjacency.png")
-    PosixPath('figures/adjacency.png')
+    >>> PLOTS["adjacency"]("celegans_herm", "/tmp/adjacency.png")
+    PosixPath('/tmp/adjacency.png')
 """
 
 from collections.abc import Callable
@@ -17,7 +17,10 @@ from pathlib import Path
 
 from elegans_keras.plots.connectome import plot_adjacency, plot_connectome
 from elegans_keras.plots.curves import plot_curves
-from elegans_keras.plots.reconstructions import plot_model_reconstructions, plot_reconstructions
+from elegans_keras.plots.reconstructions import (
+    plot_model_reconstructions,
+    plot_reconstructions,
+)
 
 PLOTS: dict[str, Callable[..., Path]] = {
     "connectome": plot_connectome,

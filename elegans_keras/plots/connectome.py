@@ -111,8 +111,8 @@ def plot_connectome(connectome: Connectome | str | os.PathLike | None, out: str 
     (one per pair; self-loops are not drawn). Node area grows with degree.
 
     Example:
-        >>> plot_connectome("celegans_herm", "figures/connectome.png")
-        PosixPath('figures/connectome.png')
+        >>> plot_connectome("celegans_herm", "/tmp/connectome.png")
+        PosixPath('/tmp/connectome.png')
     """
     check_output(out)
     worm = resolve_connectome(connectome)
@@ -170,8 +170,8 @@ def plot_adjacency(connectome: Connectome | str | os.PathLike | None, out: str |
     chemical pairs.
 
     Example:
-        >>> plot_adjacency("celegans_herm", "figures/adjacency.png")
-        PosixPath('figures/adjacency.png')
+        >>> plot_adjacency("celegans_herm", "/tmp/adjacency.png")
+        PosixPath('/tmp/adjacency.png')
     """
     check_output(out)
     worm = resolve_connectome(connectome)

@@ -24,7 +24,7 @@ def read_metrics(source: str | os.PathLike) -> pd.DataFrame:
     unreadable, empty, lacks an ``epoch`` column or holds no numeric metric.
 
     Example:
-        >>> read_metrics("logs/mnist_classify/deep-seed0").columns[:3].tolist()
+        >>> read_metrics("logs/mnist_classify/deep-seed0").columns[:3].tolist()  # doctest: +SKIP
         ['epoch', 'accuracy', 'loss']
     """
     path = Path(source)
@@ -53,7 +53,7 @@ def metric_names(table: pd.DataFrame) -> list[str]:
     """Metric names in column order, each once (``val_loss`` and ``loss`` give ``loss``).
 
     Example:
-        >>> metric_names(pd.DataFrame(columns=["epoch", "loss", "val_loss", "val_f1"]))
+        >>> metric_names(pd.DataFrame({"epoch": [0], "loss": [1.0], "val_loss": [1.1], "val_f1": [0.5]}))
         ['loss', 'f1']
     """
     names: list[str] = []
@@ -74,7 +74,7 @@ def plot_curves(run_dir: str | os.PathLike, out: str | os.PathLike, columns: int
     the one early stopping restores.
 
     Example:
-        >>> plot_curves("logs/mnist_classify/deep-seed0", "figures/curves.png")
+        >>> plot_curves("logs/mnist_classify/deep-seed0", "figures/curves.png")  # doctest: +SKIP
         PosixPath('figures/curves.png')
     """
     check_output(out)

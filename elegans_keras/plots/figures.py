@@ -52,8 +52,8 @@ def save_figure(figure: Figure, out: str | os.PathLike, dpi: int = 150) -> Path:
     """Write ``figure`` to ``out`` atomically (a temporary file, then one rename).
 
     Example:
-        >>> save_figure(new_figure(4, 3), "empty.png")
-        PosixPath('empty.png')
+        >>> save_figure(new_figure(4, 3), "/tmp/empty.png")
+        PosixPath('/tmp/empty.png')
     """
     path = check_output(out)
     with atomic_path(path) as temporary:

@@ -37,7 +37,7 @@ def plot_reconstructions(images: np.ndarray, reconstructions: np.ndarray,
     threshold 0.5, the "MNIST Unsup" metric.
 
     Example:
-        >>> plot_reconstructions(x_test, model.predict(x_test[:8]), "figures/recon.png")
+        >>> plot_reconstructions(x_test, model.predict(x_test[:8]), "figures/recon.png")  # doctest: +SKIP
         PosixPath('figures/recon.png')
     """
     check_output(out)
@@ -79,7 +79,7 @@ def published_name(source: str | os.PathLike, weights_dir: str | os.PathLike | N
     """The published model name ``source`` means: itself, or the model whose ``logs`` is that run.
 
     Example:
-        >>> published_name("logs/mnist_unsup/deep-seed0")
+        >>> published_name("mnist_unsup_deep")
         'mnist_unsup_deep'
     """
     from elegans_keras.pretrained import read_manifest
@@ -109,7 +109,7 @@ def plot_model_reconstructions(source: str | os.PathLike, out: str | os.PathLike
     is not an image of its input's shape.
 
     Example:
-        >>> plot_model_reconstructions("mnist_unsup_deep", "figures/recon.png")
+        >>> plot_model_reconstructions("mnist_unsup_deep", "figures/recon.png")  # doctest: +SKIP
         PosixPath('figures/recon.png')
     """
     from elegans_keras.datasets import binarize, load_images

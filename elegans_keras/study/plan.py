@@ -146,7 +146,7 @@ def make_graph(base: Connectome, run: Run) -> Connectome:
     """The graph a run trains on, drawn from ``base`` (``no_graph`` keeps ``base``: unused).
 
     Example:
-        >>> make_graph(worm, Run("rewire", seed=0, p=1.0)).num_edges() == worm.num_edges()
+        >>> make_graph(worm, Run("rewire", seed=0, p=1.0)).num_edges("chemical") == worm.num_edges("chemical")
         True
     """
     if run.family in (CONNECTOME, NO_GRAPH):

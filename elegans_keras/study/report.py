@@ -1,7 +1,7 @@
 """``topology.md``: the study's tables, tests, figures and a plain-words reading, from its CSV.
 
 Example:
-    >>> write_report("results/topology.csv", "results")
+    >>> write_report("results/topology.csv", "results")  # doctest: +SKIP
     PosixPath('results/topology.md')
 """
 
@@ -203,7 +203,7 @@ def write_report(csv_path: str | os.PathLike = "results/topology.csv",
     "Discussion" (the human reading of the numbers).
 
     Example:
-        >>> write_report("results/topology.csv", "results", "results/topology_discussion.md")
+        >>> write_report("results/topology.csv", "results", "results/topology_discussion.md")  # doctest: +SKIP
         PosixPath('results/topology.md')
     """
     table = read_results(csv_path)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import fcntl
 import functools
 import logging
 import os
@@ -39,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from elegans_keras.atomic import atomic_path
+from elegans_keras.atomic import atomic_path, locked
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.connectome.metrics import graph_metrics
 from elegans_keras.errors import ConfigurationError, ElegansKerasError
@@ -110,17 +109,6 @@ def completed_keys(table: pd.DataFrame, radii: Sequence[float]) -> set[Key]:
     return {key for key, seen in found.items() if wanted <= seen}
 
 
-@contextlib.contextmanager
-def _locked(out: Path) -> Iterator[None]:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{out}.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def record_rows(out: str | os.PathLike, rows: list[dict[str, Any]]) -> None:
     """Merge one run's rows into the CSV at ``out`` (its older rows replaced), under the lock.
 
@@ -129,7 +117,7 @@ def record_rows(out: str | os.PathLike, rows: list[dict[str, Any]]) -> None:
     """
     out = Path(out)
     fresh = pd.DataFrame(rows)
-    with _locked(out):
+    with locked(f"{out}.lock"):
         table = read_results(out)
         replaced = set(row_keys(fresh))
         kept = table[[key not in replaced for key in row_keys(table)]]
