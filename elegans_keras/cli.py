@@ -105,7 +105,7 @@ def cmd_demo(args: argparse.Namespace) -> str:
     from elegans_keras.pretrained import evaluate_published, read_manifest
 
     limit = check_int(args.limit, "--limit", "demo", low=100)
-    options = TrainingOptions(epochs=1, batch_size=64, mode="reservoir", learning_rate=2e-3,
+    options = TrainingOptions(epochs=1, batch_size=64, mode="deep", learning_rate=2e-3,
                               limit=limit, out=args.out, quiet=args.quiet)
     worm = load_connectome()
     print(f"[1/3] connectome: {worm!r}")
@@ -117,7 +117,7 @@ def cmd_demo(args: argparse.Namespace) -> str:
         print(f"[2/3] published model {choice!r} on the MNIST test set: {summary}")
     else:
         print("[2/3] no published classifier in the weights manifest; skipping")
-    print(f"[3/3] training a reservoir-mode classifier for 1 epoch on {limit} MNIST images "
+    print(f"[3/3] training a deep-mode classifier for 1 epoch on {limit} MNIST images "
           f"(logs under {options.root})")
     report = run_image_task(TASK, options)
     accuracy = report["test_metrics"]["accuracy"]

@@ -183,11 +183,13 @@ def _budget_lines(budgets: Iterable[str]) -> list[str]:
     lines = []
     for name in budgets:
         b = BUDGETS[name]
+        images = ("the whole training split" if b.train_images is None
+                  else f"the first {b.train_images} training images")
         lines.append(
             f"- `{name}` budget: memory — signals of {b.sequence_length} steps (ridge readout "
             f"fitted on the first half after a washout of {b.sequence_length // 15}, scored on "
             f"the second), delays 1–{b.max_delay}, spectral radii {list(b.radii)}; MNIST — "
-            f"first {b.train_images} training images ({b.validation_fraction:.0%} held out for "
+            f"{images} ({b.validation_fraction:.0%} held out for "
             f"validation, monitored only), {b.epochs} epochs, batch {b.batch_size}, Adam "
             f"{b.learning_rate:g}, scored once on the first {b.test_images} test images; "
             f"small-world references per graph: {b.graph_references}.")
