@@ -123,7 +123,7 @@ def test_edgelist_reads_cook_style_columns(tmp_path):
         ("left,right\nA,B\n", "no pre column"),
         ("pre,post\n", "empty"),
         ("", "empty"),
-        ("pre,post\n,B\n", "has no name"),
+        ("pre,post\n,B\n", "line 2: empty pre neuron name"),
     ],
 )
 def test_bad_edgelists(tmp_path, text, message):

@@ -78,7 +78,7 @@ def test_stray_quote_is_refused_with_its_line(raw_connectome_dir, tmp_path):
 
 
 def test_unclosed_quote_is_refused(tmp_path):
-    with pytest.raises(ConnectomeError, match="not a readable CSV"):
+    with pytest.raises(ConnectomeError, match="line 2: a quote is left open"):
         ek.read_edgelist(write(tmp_path / "q.csv", 'pre,post,count\nA,"B,3\nC,D,1\n'))
 
 

@@ -195,8 +195,10 @@ def read_graphml(
     neurons = pd.DataFrame(records)
     edges = pd.DataFrame(stream.edges)
     names = neurons["name"].astype(str).str.strip().to_numpy()
+    order = {}
     for end in ("source", "target"):
         positions = ids.get_indexer(edges[end])
+        order[end] = positions
         unknown = positions < 0
         if unknown.any():
             k = int(unknown.argmax())
@@ -205,8 +207,11 @@ def read_graphml(
                 f"refers to unknown node {edges[end][k]!r}"
             )
         edges[end] = names[positions]
-    mirror = edges[(~edges["directed"]) & (edges["source"] != edges["target"])
-                   & (edges["type"].astype(str).str.strip().str.upper().isin(["C", "CHEMICAL"]))]
+    chemical = edges["type"].astype(str).str.strip().str.upper().isin(["C", "CHEMICAL"])
+    # an undirected junction is one pair whichever way it is written: parallel ones add up
+    flip = (~edges["directed"] & ~chemical & (order["source"] > order["target"])).to_numpy()
+    edges.loc[flip, ["source", "target"]] = edges.loc[flip, ["target", "source"]].to_numpy()
+    mirror = edges[(~edges["directed"]) & (edges["source"] != edges["target"]) & chemical]
     mirror = mirror.rename(columns={"source": "target", "target": "source"})
     synapses = pd.concat([edges, mirror], ignore_index=True).rename(
         columns={"source": "pre", "target": "post"})
