@@ -25,6 +25,8 @@ MAX_SIZE = 2**31 - 1
 # torch seed generators hold int32, and layers derive sub-seeds ``seed + k`` (k < 2**16)
 SEED_OFFSETS = 2**16
 MAX_SEED = 2**31 - 1 - SEED_OFFSETS
+# model factories pass their layers seed + k (k < 1000)
+MAX_FACTORY_SEED = MAX_SEED - 1000
 MODES = ("deep", "reservoir")
 
 

@@ -57,7 +57,7 @@ from elegans_keras import (
     to_networkx,
     write_graphml,
 )
-from elegans_keras.checks import MAX_SEED
+from elegans_keras.checks import MAX_FACTORY_SEED, MAX_SEED
 from elegans_keras.connectome.metrics import adjacency_spectral_radius
 from elegans_keras.connectome.spectrum import spectral_radius
 from elegans_keras.errors import ConfigurationError, ElegansKerasError
@@ -1520,7 +1520,7 @@ COMMON_POOLS = {
     "num_heads": ([1, 2], BAD_INTS),
     "spectral_radius": ([0.5, 2.0], [0.0, -1.0, *BAD_NUMBERS]),
     "learning_rate": ([1e-4, 0.5], [0.0, -1e-3, *BAD_NUMBERS]),
-    "seed": ([0, 7, 2**31 - 1000], [-1, 1.5, "0", True, None, 2**31 - 999]),
+    "seed": ([0, 7, MAX_FACTORY_SEED], [-1, 1.5, "0", True, None, MAX_FACTORY_SEED + 1]),
     "connectome": ([TINY], ["no_such_worm", "missing.graphml", "a\x00b.csv", "dir/", 42]),
     "weights": WEIGHT_POOL,
     "signs": SIGN_POOL,

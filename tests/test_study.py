@@ -422,7 +422,7 @@ def test_dask_is_optional_and_says_how_to_install_it(monkeypatch):
 
 
 def test_mnist_runs_train_the_connectome_its_twin_and_the_complete_graph(worm):
-    budget = dataclasses.replace(BUDGETS["quick"], train_images=400, test_images=300, epochs=1)
+    budget = dataclasses.replace(BUDGETS["quick"], train_images=1500, test_images=300, epochs=2)
     (row,) = run_one(worm, Run("rewire", 0, p=1.0), "mnist", "deep", budget)
     assert 0.15 < row["test_accuracy"] <= 1.0 and row["val_accuracy"] > 0.1
     assert row["trainable_parameters"] > 0 and row["parameters"] >= row["trainable_parameters"]

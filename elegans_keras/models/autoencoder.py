@@ -9,6 +9,7 @@ from typing import Any
 import keras
 
 from elegans_keras.checks import (
+    MAX_FACTORY_SEED,
     MODES,
     check_choice,
     check_int,
@@ -127,7 +128,7 @@ def _autoencoder(where: str, input_shape: Any, filters: Any, decoder_channels: A
     decoder_filters = check_sizes(decoder_filters, "decoder_filters", where)
     decoder_channels = check_int(decoder_channels, "decoder_channels", where, low=1)
     check_number(learning_rate, "learning_rate", where, low=0.0)
-    check_int(seed, "seed", where, high=2**31 - 1000)
+    check_int(seed, "seed", where, high=MAX_FACTORY_SEED)
     scale = 2 ** len(filters)
     if len(decoder_filters) != len(filters):
         raise ConfigurationError(

@@ -9,6 +9,7 @@ from typing import Any
 import keras
 
 from elegans_keras.checks import (
+    MAX_FACTORY_SEED,
     MODES,
     check_choice,
     check_int,
@@ -151,7 +152,7 @@ def _check_common(where: str, input_shape: Any, num_classes: Any, filters: Any, 
     check_sizes(filters, "filters", where)
     check_rate(dropout, "dropout", where)
     check_number(learning_rate, "learning_rate", where, low=0.0)
-    check_int(seed, "seed", where, high=2**31 - 1000)
+    check_int(seed, "seed", where, high=MAX_FACTORY_SEED)
     return shape, check_int(num_classes, "num_classes", where, low=2)
 
 

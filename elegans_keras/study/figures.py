@@ -41,7 +41,7 @@ def read_topology(csv_path: str | os.PathLike,
     Example:
         >>> table, metric = read_topology("results/topology.csv")
         >>> metric
-        'test_accuracy'
+        'memory_capacity'
     """
     path = Path(csv_path)
     if not path.is_file():
