@@ -9,7 +9,7 @@ import re
 import keras
 import numpy as np
 import pytest
-from keras import ops
+from layer_helpers import numpy
 
 from elegans_keras import ConfigurationError, ConnectomeError
 from elegans_keras.connectome.nullmodels import shuffle_weights
@@ -17,12 +17,6 @@ from elegans_keras.layers import ConnectomeDense
 from elegans_keras.layers.synapses import inhibitory_neurons, synapses_of
 
 VALUES = {"all": 2194 + 517, "chemical": 2194, "electrical": 517}
-
-
-def numpy(value) -> np.ndarray:
-    if isinstance(value, keras.Variable):
-        return np.asarray(value.numpy(), dtype=np.float64)
-    return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
 
 
 def small_mask(seed: int = 0, shape: tuple[int, int] = (6, 5)) -> np.ndarray:

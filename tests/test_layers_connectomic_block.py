@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from layer_helpers import numpy
 from scipy.sparse.csgraph import shortest_path
 
 from elegans_keras import ConfigurationError, ConnectomeError
@@ -19,12 +20,6 @@ from elegans_keras.layers import ConnectomicBlock
 # its post neuron to the nearest motor neuron: at most 6 on the default connectome (one chemical
 # synapse, VC04 -> AVHR, needs 6; every other reachable one at most 5).
 STEPS_COVERING_ALL_PATHS = 6
-
-
-def numpy(value) -> np.ndarray:
-    if isinstance(value, keras.Variable):
-        return np.asarray(value.numpy(), dtype=np.float64)
-    return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
 
 
 def radius(matrix: np.ndarray) -> float:

@@ -9,17 +9,12 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from layer_helpers import numpy
 
 from elegans_keras import ConfigurationError
 from elegans_keras.layers import EchoStateTransformer
 from elegans_keras.layers.kernels import propagate
 from elegans_keras.layers.synapses import inhibitory_neurons
-
-
-def numpy(value) -> np.ndarray:
-    if isinstance(value, keras.Variable):
-        return np.asarray(value.numpy(), dtype=np.float64)
-    return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
 
 
 def radius(matrix: np.ndarray) -> float:

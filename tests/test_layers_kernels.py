@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from layer_helpers import numpy
 
 from elegans_keras import ConfigurationError, Connectome
 from elegans_keras.layers import (
@@ -29,12 +30,6 @@ RTOL = 1e-5
 
 
 # --- helpers --------------------------------------------------------------------------------
-def numpy(value) -> np.ndarray:
-    if isinstance(value, keras.Variable):
-        return np.asarray(value.numpy(), dtype=np.float64)
-    return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
-
-
 def assert_close(actual, expected, label: str = "") -> None:
     """Agreement to RTOL, relative to each element and (for cancellations) to the largest one."""
     actual, expected = numpy(actual), numpy(expected)

@@ -9,17 +9,11 @@ import re
 import keras
 import numpy as np
 import pytest
-from keras import ops
+from layer_helpers import numpy
 
 from elegans_keras import ConfigurationError
 from elegans_keras.layers import MotorAttentionReadout
 from elegans_keras.layers.motor_attention import seed_attention
-
-
-def numpy(value) -> np.ndarray:
-    if isinstance(value, keras.Variable):
-        return np.asarray(value.numpy(), dtype=np.float64)
-    return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
 
 
 def inputs(seed: int = 0, query_shape=(2, 6), tokens_shape=(2, 9, 5)):

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from layer_helpers import numpy
 
 from elegans_keras import ConfigurationError, write_graphml
 from elegans_keras.layers import (
@@ -21,12 +22,6 @@ from elegans_keras.layers import (
     ReservoirCell,
 )
 from elegans_keras.layers.kernels import propagate
-
-
-def numpy(value) -> np.ndarray:
-    if isinstance(value, keras.Variable):
-        return np.asarray(value.numpy(), dtype=np.float64)
-    return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
 
 
 def build_model(worm, kind: str, implementation: str, seed: int) -> tuple[keras.Model, tuple]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-from keras import ops
+from layer_helpers import numpy
 
 from elegans_keras.checks import MAX_SEED
 from elegans_keras.layers import (
@@ -15,12 +15,6 @@ from elegans_keras.layers import (
     MotorAttentionReadout,
     ReservoirCell,
 )
-
-
-def numpy(value) -> np.ndarray:
-    if isinstance(value, keras.Variable):
-        return np.asarray(value.numpy(), dtype=np.float64)
-    return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
 
 
 def make(worm, kind: str, seed: int | None, dropout: float = 0.0) -> keras.layers.Layer:
