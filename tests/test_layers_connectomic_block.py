@@ -336,3 +336,26 @@ def test_save_and_load_round_trip(worm, tmp_path, mode, shape, gating):
     assert loaded.connectome.fingerprint == worm.fingerprint
     assert len(restored.trainable_weights) == len(model.trainable_weights)
     np.testing.assert_array_equal(numpy(loaded.synapse_values), numpy(block.synapse_values))
+
+
+def test_a_block_at_fly_scale_holds_no_sensory_by_neuron_array():
+    """400,000 neurons, 20,000 of them sensory: an (N_S, N) placement would need 32 GB."""
+    import scipy.sparse as sp
+
+    from elegans_keras import Connectome
+
+    n = 400_000
+    roles = np.full(n, "I")
+    roles[::20], roles[1::20] = "S", "M"
+    sensory = np.arange(0, n, 20)
+    clique = np.array([(a, b) for a in range(2, 12) for b in range(2, 12) if a != b])
+    pre, post = np.r_[sensory, clique[:, 0]], np.r_[sensory + 1, clique[:, 1]]
+    chemical = sp.csr_array((np.ones(pre.size), (pre, post)), shape=(n, n))
+    fly = Connectome(tuple(f"n{i}" for i in range(n)), tuple(roles), chemical,
+                     sp.csr_array((n, n)), name="ring")
+    block = ConnectomicBlock(fly, features=2, steps=1, implementation="sparse", seed=0)
+    tokens = np.random.default_rng(0).normal(size=(1, 3, 2)).astype("float32")
+    motors = numpy(block(tokens))
+    assert motors.shape == (1, n // 20, 2)
+    # one step: each motor neuron n[20k + 1] holds what its sensory predecessor n[20k] sent
+    assert np.abs(motors).min() > 0

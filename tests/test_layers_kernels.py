@@ -146,7 +146,9 @@ def test_random_graph_has_shared_and_summed_values():
 @pytest.mark.parametrize("implementation", ["dense", "sparse"])
 @pytest.mark.parametrize(
     ("wiring", "leading"),
-    [("connectome", (4,)), ("connectome", (2, 3)), ("rectangular", (5,)), ("rectangular", (1,))],
+    # TensorFlow computes up to 7 rows with COO products and from 8 (CSR_MIN_COLUMNS) with CSR
+    [("connectome", (4,)), ("connectome", (2, 3)), ("connectome", (3, 4)), ("rectangular", (5,)),
+     ("rectangular", (1,)), ("rectangular", (9,))],
 )
 def test_propagate_equals_an_explicit_loop(implementation, wiring, leading):
     if wiring == "connectome":
@@ -182,6 +184,31 @@ def test_sparse_kernel_in_float64_is_exact_to_rounding():
                   syn, "sparse")
     assert keras.backend.standardize_dtype(y.dtype) == "float64"
     np.testing.assert_allclose(numpy(y), loop_propagate(x, values, syn), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow graph tracing")
+@pytest.mark.parametrize("batch", [1, kernels.CSR_MIN_COLUMNS + 3])
+def test_tensorflow_picks_coo_or_csr_at_run_time_when_the_batch_is_unknown(batch):
+    import tensorflow as tf
+
+    syn = synapses_of(random_connectome(seed=11), "all")
+    rng = np.random.default_rng(12)
+    values = tf.constant(rng.normal(size=syn.num_values).astype("float32"))
+
+    @tf.function(input_signature=[tf.TensorSpec((None, syn.num_pre), tf.float32)])
+    def traced(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = propagate(x, values, syn, "sparse")
+            total = tf.reduce_sum(y)
+        return y, tape.gradient(total, x)
+
+    x = rng.normal(size=(batch, syn.num_pre)).astype("float32")
+    y, d_x = traced(x)
+    ones = np.ones((batch, syn.num_post))
+    x64, v64 = x.astype(np.float64), numpy(values).astype(np.float64)
+    assert_close(y, loop_propagate(x64, v64, syn), "outputs")
+    assert_close(d_x, loop_gradients(x64, v64, ones, syn)[0], "d inputs")
 
 
 def test_dense_matrix_is_the_entry_values_on_the_synapses():

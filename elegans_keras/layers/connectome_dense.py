@@ -178,10 +178,12 @@ class ConnectomeDense(keras.layers.Layer):
         return dense_matrix(self.synapse_values, self.syn)
 
     def _along_neurons(self, states: Any) -> Any:
-        """Propagate (batch, N, F) states: neurons moved last for the product, then back."""
-        moved = ops.transpose(states, (0, 2, 1))
-        return ops.transpose(propagate(moved, self.synapse_values, self.syn, self.compute_path),
-                             (0, 2, 1))
+        """Propagate (batch, N, F) states along their neuron axis."""
+        if self.compute_path == "dense":  # neurons last: one matmul with W
+            moved = ops.transpose(states, (0, 2, 1))
+            return ops.transpose(propagate(moved, self.synapse_values, self.syn, "dense"),
+                                 (0, 2, 1))
+        return propagate(states, self.synapse_values, self.syn, "sparse", axis=1)
 
     def call(self, inputs: Any) -> Any:
         if len(inputs.shape) == 2:

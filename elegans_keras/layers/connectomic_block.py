@@ -135,9 +135,10 @@ class ConnectomicBlock(keras.layers.Layer):
         self.compute_path = choose(implementation, self.syn, where)
         self.initial_values = starting_values(self.syn, self.connectome, weights, signs,
                                               self.seed, self.spectral_radius, where)
-        placement = np.zeros((len(self.sensory), self.num_neurons), dtype=np.float32)
-        placement[np.arange(len(self.sensory)), self.sensory] = 1.0
-        self.placement = placement
+        # neuron i reads sensory slot source[i]; every other neuron reads the zero slot N_S
+        source = np.full(self.num_neurons, len(self.sensory), dtype=np.int32)
+        source[self.sensory] = np.arange(len(self.sensory), dtype=np.int32)
+        self.state_source = source
         self.update_dropout = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout")
 
     def _initializer(self, offset: int) -> keras.initializers.Initializer:
@@ -188,13 +189,16 @@ class ConnectomicBlock(keras.layers.Layer):
 
     def _sensory_states(self, inputs: Any) -> Any:
         """(batch, features, N) states: the sensory neurons' embedding, zeros elsewhere."""
-        placement = ops.cast(self.placement, self.compute_dtype)
         if self.receptive_fields is None:
             embedded = ops.reshape(self.embedding(inputs), (-1, len(self.sensory), self.features))
-            return ops.matmul(ops.transpose(embedded, (0, 2, 1)), placement)
-        fields = ops.softmax(ops.cast(self.receptive_fields, self.compute_dtype), axis=-1)
-        tokens = ops.transpose(self.embedding(inputs), (0, 2, 1))
-        return ops.matmul(tokens, ops.matmul(ops.transpose(fields), placement))
+            sensory = ops.transpose(embedded, (0, 2, 1))
+        else:
+            fields = ops.softmax(ops.cast(self.receptive_fields, self.compute_dtype), axis=-1)
+            tokens = ops.transpose(self.embedding(inputs), (0, 2, 1))
+            sensory = ops.matmul(tokens, ops.transpose(fields))
+        # a gather, not a (N_S, N) placement matmul: O(N) memory at fly scale
+        slots = ops.concatenate([sensory, ops.zeros_like(sensory[:, :, :1])], axis=2)
+        return ops.take(slots, self.state_source, axis=2)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         state = self._sensory_states(inputs)

@@ -3,8 +3,10 @@
 :func:`propagate` computes ``y = x @ W`` over the last axis of ``x`` (neurons):
 ``y[..., j] = sum_i W[i, j] x[..., i]`` for the (pre, post) matrix ``W`` whose
 nonzero entries are a layer's synapses
-(:class:`~elegans_keras.layers.synapses.Synapses`). Keeping neurons last
-makes the dense product one matmul with no transpose.
+(:class:`~elegans_keras.layers.synapses.Synapses`); ``axis`` names another
+neuron axis. Keeping neurons last makes the dense product one matmul with
+no transpose; the sparse kernels work on neuron-first ``(N, C)`` columns, so
+``(batch, N, F)`` states need one transpose in and one out.
 
 * ``"dense"`` builds ``W`` (``keras.ops.segment_sum`` of the entry values
   into N_pre x N_post cells) and multiplies with ``keras.ops.matmul``: the
@@ -14,12 +16,14 @@ makes the dense product one matmul with no transpose.
   synapse value ``sum_r x[r, pre] dy[r, post]`` (r over all leading axes) computed over
   chunks of :data:`CHUNK_ELEMENTS` numbers, so memory stays bounded whatever
   the number of synapses. Each backend has its own kernel here (TensorFlow:
-  ``tf.sparse.sparse_dense_matmul`` under ``tf.custom_gradient``; JAX:
+  COO ``sparse_dense_matmul`` for a few rows, CSR ``SparseMatrixMatMul`` for
+  many, under ``tf.custom_gradient``; JAX:
   chunked ``segment_sum`` under ``jax.custom_vjp``; PyTorch: CSR ``torch.sparse``
   products in an ``autograd.Function``); all three agree with the dense path
   (``tests/test_layers_kernels.py``).
 * ``"auto"`` is dense up to :data:`DENSE_MAX_NEURONS` neurons and sparse above
-  (the crossover measured by ``benchmarks/bench_scale.py``).
+  (dense is faster on the 279-neuron worm, sparse on the 1,240-neuron larva:
+  ``benchmarks/bench_crossover.py``).
 
 Example:
     >>> syn = synapses_of(np.array([[0.0, 2.0], [1.0, 0.0]]))
@@ -41,8 +45,10 @@ from elegans_keras.checks import check_choice
 from elegans_keras.layers.synapses import Synapses
 
 IMPLEMENTATIONS = ("auto", "dense", "sparse")
-DENSE_MAX_NEURONS = 2048
-CHUNK_ELEMENTS = 1 << 24
+DENSE_MAX_NEURONS = 512
+CHUNK_ELEMENTS = 1 << 20
+# TensorFlow: from this many columns (rows of x) the sparse products use CSR (see _tensorflow)
+CSR_MIN_COLUMNS = 8
 # the batch size assumed when a graph is traced with an unknown batch (chunk sizing only)
 TRACE_BATCH = 128
 
@@ -75,27 +81,34 @@ def dense_matrix(values: Any, syn: Synapses) -> Any:
     return ops.reshape(cells, (syn.num_pre, syn.num_post))
 
 
-def propagate(x: Any, values: Any, syn: Synapses, implementation: str) -> Any:
-    """``y = x @ W`` over the last axis: ``y[..., j] = sum_i W[i, j] x[..., i]``.
+def propagate(x: Any, values: Any, syn: Synapses, implementation: str, axis: int = -1) -> Any:
+    """``y = x @ W`` along the neuron axis: ``y[..., j, ...] = sum_i W[i, j] x[..., i, ...]``.
 
     Args:
-        x: (..., N_pre) tensor (any leading axes: batch, features...).
+        x: a tensor whose ``axis`` holds the N_pre neurons (other axes: batch, features...).
         values: (V,) trainable values (one per synapse pair).
         syn: the synapses.
         implementation: ``"dense"`` or ``"sparse"`` (see :func:`choose`).
+        axis: the neuron axis of ``x`` (and of the result, which has N_post there).
     """
-    if implementation == "dense":
+    axis = axis % len(x.shape)
+    if implementation == "dense" and axis == len(x.shape) - 1:
         return ops.matmul(x, ops.cast(dense_matrix(values, syn), x.dtype))
-    weights = ops.cast(entry_values(values, syn), x.dtype)
-    backend = keras.backend.backend()
-    kernel = {"tensorflow": _tensorflow, "jax": _jax, "torch": _torch}.get(backend)
-    if kernel is None:
-        raise NotImplementedError(f"no sparse kernel for the {backend!r} backend")
-    leading = ops.shape(x)[:-1]
-    rows = ops.reshape(x, (-1, syn.num_pre))
-    rows_static = int(np.prod(x.shape[:-1])) if None not in x.shape[:-1] else None
-    out = kernel(rows, weights, syn, rows_static)
-    return ops.reshape(out, (*leading, syn.num_post))
+    # neurons first: the sparse kernels work on (N, C) columns, C = all other axes together
+    moved = ops.moveaxis(x, axis, 0) if axis else x
+    others = ops.shape(moved)[1:]
+    columns = ops.reshape(moved, (syn.num_pre, -1))
+    if implementation == "dense":
+        out = ops.matmul(ops.transpose(ops.cast(dense_matrix(values, syn), x.dtype)), columns)
+    else:
+        backend = keras.backend.backend()
+        kernel = {"tensorflow": _tensorflow, "jax": _jax, "torch": _torch}.get(backend)
+        if kernel is None:
+            raise NotImplementedError(f"no sparse kernel for the {backend!r} backend")
+        count = int(np.prod(moved.shape[1:])) if None not in moved.shape[1:] else None
+        out = kernel(columns, ops.cast(entry_values(values, syn), x.dtype), syn, count)
+    out = ops.reshape(out, (syn.num_post, *others))
+    return ops.moveaxis(out, 0, axis) if axis else out
 
 
 def _chunk(columns: int | None) -> int:
@@ -104,34 +117,88 @@ def _chunk(columns: int | None) -> int:
 
 
 # --- TensorFlow ------------------------------------------------------------------------
-def _tensorflow(rows: Any, weights: Any, syn: Synapses, count: int | None) -> Any:
+@functools.lru_cache(maxsize=64)
+def _tensorflow_indices(syn: Synapses) -> dict[str, Any]:
+    """The synapses' index tensors, made once per graph outside any trace (captured, not rebuilt)."""
     import tensorflow as tf
 
-    indices = tf.constant(np.stack([syn.pre, syn.post], axis=1), dtype=tf.int64)
-    pre = tf.constant(syn.pre, dtype=tf.int32)
-    post = tf.constant(syn.post, dtype=tf.int32)
-    chunk = _chunk(count)
-    bounds = [(start, min(start + chunk, syn.num_entries))
-              for start in range(0, syn.num_entries, chunk)]
+    by_pre, by_post = np.lexsort((syn.post, syn.pre)), np.lexsort((syn.pre, syn.post))
+    with tf.init_scope():
+        return {
+            "coo": tf.constant(np.stack([syn.pre, syn.post], axis=1), dtype=tf.int64),
+            # row-major (CSR) order of W (rows: pre) and of W^T (rows: post)
+            "by_pre": tf.constant(by_pre, dtype=tf.int32),
+            "by_post": tf.constant(by_post, dtype=tf.int32),
+            "w_rows": tf.constant(np.stack([syn.pre, syn.post], axis=1)[by_pre], dtype=tf.int64),
+            "wt_rows": tf.constant(np.stack([syn.post, syn.pre], axis=1)[by_post],
+                                   dtype=tf.int64),
+        }
+
+
+@functools.lru_cache(maxsize=64)
+def _tensorflow_synapse_gradient(syn: Synapses, chunk: int) -> Any:
+    """``d_w[k] = sum_c columns[pre_k, c] * up[post_k, c]``, one compiled loop over chunks."""
+    import tensorflow as tf
+
+    chunk = min(chunk, max(syn.num_entries, 1))
+    chunks = -(-syn.num_entries // chunk)
+    pad = chunks * chunk - syn.num_entries
+    with tf.init_scope():
+        pre = tf.constant(np.pad(syn.pre, (0, pad)).reshape(chunks, chunk), dtype=tf.int32)
+        post = tf.constant(np.pad(syn.post, (0, pad)).reshape(chunks, chunk), dtype=tf.int32)
+
+    @tf.function(reduce_retracing=True)
+    def synapse_gradient(columns: Any, up: Any) -> Any:
+        def dots(part: tuple[Any, Any]) -> Any:
+            return tf.reduce_sum(tf.gather(columns, part[0]) * tf.gather(up, part[1]), axis=1)
+
+        parts = tf.map_fn(dots, (pre, post), fn_output_signature=columns.dtype)
+        return tf.reshape(parts, [-1])[: syn.num_entries]
+
+    return synapse_gradient
+
+
+def _tensorflow(columns: Any, weights: Any, syn: Synapses, count: int | None) -> Any:
+    """COO products for a few columns (the reservoir's batch of 1), CSR products for many.
+
+    ``SparseMatrixMatMul`` (CSR, multi-threaded) is 5-9x faster than
+    ``sparse_dense_matmul`` (COO) from 32 columns up, and 2-3x slower for one.
+    """
+    import tensorflow as tf
+
+    index = _tensorflow_indices(syn)
+    csr_dtype = columns.dtype in (tf.float32, tf.float64)
+    synapse_gradient = _tensorflow_synapse_gradient(syn, _chunk(count))
+
+    def product(w: Any, dense: Any, transposed: bool) -> Any:
+        """``W^T @ dense`` (transposed) or ``W @ dense``."""
+        def coo() -> Any:
+            matrix = tf.sparse.SparseTensor(index["coo"], w, (syn.num_pre, syn.num_post))
+            return tf.sparse.sparse_dense_matmul(matrix, dense, adjoint_a=transposed)
+
+        if not csr_dtype:
+            return coo()
+
+        def csr() -> Any:
+            order, positions = (("by_post", "wt_rows") if transposed else ("by_pre", "w_rows"))
+            shape = (syn.num_post, syn.num_pre) if transposed else (syn.num_pre, syn.num_post)
+            matrix = tf.raw_ops.SparseTensorToCSRSparseMatrix(
+                indices=index[positions], values=tf.gather(w, index[order]),
+                dense_shape=tf.constant(shape, dtype=tf.int64))
+            return tf.raw_ops.SparseMatrixMatMul(a=matrix, b=dense)
+
+        if dense.shape[1] is not None:
+            return csr() if dense.shape[1] >= CSR_MIN_COLUMNS else coo()
+        return tf.cond(tf.shape(dense)[1] >= CSR_MIN_COLUMNS, csr, coo)
 
     @tf.custom_gradient
     def run(inputs: Any, w: Any) -> Any:
-        columns = tf.transpose(inputs)
-        matrix = tf.sparse.SparseTensor(indices, w, (syn.num_pre, syn.num_post))
-        result = tf.transpose(tf.sparse.sparse_dense_matmul(matrix, columns, adjoint_a=True))
+        def grad(up: Any) -> tuple[Any, Any]:
+            return product(w, up, transposed=False), synapse_gradient(inputs, up)
 
-        def grad(upstream: Any) -> tuple[Any, Any]:
-            up = tf.transpose(upstream)
-            d_inputs = tf.transpose(tf.sparse.sparse_dense_matmul(matrix, up))
-            d_w = tf.concat([
-                tf.reduce_sum(tf.gather(columns, pre[a:b]) * tf.gather(up, post[a:b]), axis=1)
-                for a, b in bounds
-            ], axis=0)
-            return d_inputs, d_w
+        return product(w, inputs, transposed=True), grad
 
-        return result, grad
-
-    return run(rows, weights)
+    return run(columns, weights)
 
 
 # --- JAX ---------------------------------------------------------------------------------
@@ -162,15 +229,14 @@ def _jax_kernel(syn: Synapses, count: int) -> Any:
 
     @jax.custom_vjp
     def run(inputs: Any, w: Any) -> Any:
-        return scatter_rows(inputs.T, w, pre, post, syn.num_post).T
+        return scatter_rows(inputs, w, pre, post, syn.num_post)
 
     def forward(inputs: Any, w: Any) -> tuple[Any, tuple[Any, Any]]:
         return run(inputs, w), (inputs, w)
 
-    def backward(saved: tuple[Any, Any], upstream: Any) -> tuple[Any, Any]:
-        inputs, w = saved
-        source, up = inputs.T, upstream.T
-        d_inputs = scatter_rows(up, w, post, pre, syn.num_pre).T
+    def backward(saved: tuple[Any, Any], up: Any) -> tuple[Any, Any]:
+        source, w = saved
+        d_inputs = scatter_rows(up, w, post, pre, syn.num_pre)
 
         def dots(_: None, part: tuple[Any, Any]) -> tuple[None, Any]:
             origin, target = part
@@ -183,8 +249,8 @@ def _jax_kernel(syn: Synapses, count: int) -> Any:
     return run
 
 
-def _jax(rows: Any, weights: Any, syn: Synapses, count: int | None) -> Any:
-    return _jax_kernel(syn, int(rows.shape[0]))(rows, weights)
+def _jax(columns: Any, weights: Any, syn: Synapses, count: int | None) -> Any:
+    return _jax_kernel(syn, int(columns.shape[1]))(columns, weights)
 
 
 # --- PyTorch -----------------------------------------------------------------------------
@@ -208,32 +274,31 @@ def _torch_indices(syn: Synapses, device: Any) -> dict[str, Any]:
     }
 
 
-def _torch(rows: Any, weights: Any, syn: Synapses, count: int | None) -> Any:
+def _torch(columns: Any, weights: Any, syn: Synapses, count: int | None) -> Any:
     import torch
 
-    index = _torch_indices(syn, rows.device)
+    index = _torch_indices(syn, columns.device)
 
     class Propagate(torch.autograd.Function):
         @staticmethod
         def forward(ctx: Any, inputs: Any, w: Any) -> Any:
-            columns = inputs.T.contiguous()
+            inputs = inputs.contiguous()
             matrix = torch.sparse_csr_tensor(index["post_rows"], index["post_columns"],
                                              w[index["by_post"]], (syn.num_post, syn.num_pre))
-            ctx.save_for_backward(columns, w)
-            return (matrix @ columns).T
+            ctx.save_for_backward(inputs, w)
+            return matrix @ inputs
 
         @staticmethod
         def backward(ctx: Any, upstream: Any) -> tuple[Any, Any]:
-            columns, w = ctx.saved_tensors
-            up = upstream.T.contiguous()
+            inputs, w = ctx.saved_tensors
+            up = upstream.contiguous()
             matrix = torch.sparse_csr_tensor(index["pre_rows"], index["post"], w,
                                              (syn.num_pre, syn.num_post))
-            d_inputs = (matrix @ up).T
-            chunk = _chunk(columns.shape[1])
+            chunk = _chunk(inputs.shape[1])
             d_w = torch.cat([
-                (columns[index["pre"][a:a + chunk]] * up[index["post"][a:a + chunk]]).sum(1)
+                (inputs[index["pre"][a:a + chunk]] * up[index["post"][a:a + chunk]]).sum(1)
                 for a in range(0, syn.num_entries, chunk)
             ])
-            return d_inputs, d_w
+            return matrix @ up, d_w
 
-    return Propagate.apply(rows, weights)
+    return Propagate.apply(columns, weights)
