@@ -131,6 +131,9 @@ def test_echo_state_transformer_classifier_sequences(digits):
         (elegans_classifier, {"mode": "frozen"}, "mode='frozen'"),
         (elegans_classifier, {"input_shape": (28, 28)}, "input_shape"),
         (elegans_classifier, {"num_classes": 1}, "num_classes"),
+        # found by the fuzz test: None reached ``num_heads * features`` before any layer checked it
+        (elegans_classifier, {"num_heads": None}, "num_heads=None"),
+        (elegans_classifier, {"features": None}, "features=None"),
         (elegans_autoencoder, {"input_shape": (30, 30, 1)}, "divisible"),
         (echo_state_network, {"input_dim": 0}, "input_dim"),
         (echo_state_transformer_classifier, {"sequence": "columns"}, "sequence"),

@@ -62,6 +62,9 @@ def elegans_classifier(
     shape, num_classes = _check_common("elegans_classifier", input_shape, num_classes, filters,
                                        dropout, learning_rate, seed)
     check_choice(mode, "mode", "elegans_classifier", MODES)
+    # both size the readout (num_heads * features) before any layer checks them
+    num_heads = check_int(num_heads, "num_heads", "elegans_classifier", low=1)
+    features = check_int(features, "features", "elegans_classifier", low=1)
     worm = resolve_connectome(connectome)
 
     def head(tokens: keras.KerasTensor) -> keras.KerasTensor:
