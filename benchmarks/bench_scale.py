@@ -11,12 +11,13 @@ the bundled Drosophila larva) one subprocess measures, in this order:
   leak); the largest state difference between the three;
 * ``ConnectomeDense`` (rank 3, sparse path, batch 32, 32 features) forward +
   backward against scipy's forward and transposed products of the same
-  matrix (``A^T X`` and ``A dY``, float32);
+  matrix (``A^T X`` and ``A dY``, float32), first, from the graph alone;
 * ``ConnectomicBlock`` (sparse path) construction and one forward pass;
 * the spectral-radius estimate against dense eigenvalues (N <= 3,000) or a
   tight ARPACK run (larger N), and the null models ``rewire``,
   ``degree_preserving``, ``erdos_renyi`` and ``shuffle_weights``;
-* each stage's peak resident memory (the count restarts after every stage).
+* each stage's peak resident memory and the size it started from (the count
+  restarts after every stage).
 
 Up to 3,000 neurons it also times ``ConnectomeDense`` forward + backward with
 the dense implementation (where ``"auto"`` switches is measured by
@@ -77,28 +78,43 @@ def peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def reset_peak() -> None:
+def resident_gb() -> float:
+    """This process's resident memory now, in GB (Linux ``/proc/self/status``)."""
+    with open("/proc/self/status") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+    return kib / 2**20
+
+
+def reset_peak() -> float:
     """Restart the peak-memory count at the current resident size (Linux ``clear_refs``)."""
     with open("/proc/self/clear_refs", "w") as refs:
         refs.write("5")
+    return resident_gb()
+
+
+_stage_start = {"gb": 0.0}
 
 
 def stage(row: dict, name: str) -> None:
     """Record (and print to stderr) one stage's peak resident memory, then restart the count.
 
     Each stage's peak is the whole process's (the graph and what earlier stages
-    left alive included), so a target such as "under 4 GB" applies to it as is.
+    left alive included), so a target such as "under 4 GB" applies to it as is;
+    ``start_<stage>_gb`` is the resident size the stage started from.
     """
     row[f"peak_{name}_gb"] = peak_gb()
+    row[f"start_{name}_gb"] = _stage_start["gb"]
     row["peak_gb"] = max(row.get("peak_gb", 0.0), row[f"peak_{name}_gb"])
-    print(f"{row['size']}: {name} done, peak {row[f'peak_{name}_gb']:.2f} GB",
-          file=sys.stderr, flush=True)
-    reset_peak()
+    print(f"{row['size']}: {name} done, peak {row[f'peak_{name}_gb']:.2f} GB "
+          f"(from {_stage_start['gb']:.2f})", file=sys.stderr, flush=True)
+    _stage_start["gb"] = reset_peak()
 
 
 def best(repeats: int, function, *args) -> tuple[float, object]:
+    """The fastest of ``repeats`` calls and the last result (the previous one freed first)."""
     times, result = [], None
     for _ in range(repeats):
+        result = None  # one result alive at a time: its memory is not counted twice
         started = time.perf_counter()
         result = function(*args)
         times.append(time.perf_counter() - started)
@@ -116,6 +132,7 @@ def measure(size: str, repeats: int, layers: bool = True) -> dict:
     from elegans_keras.layers import ConnectomeDense, ConnectomicBlock, ReservoirCell
 
     row: dict = {"size": size}
+    _stage_start["gb"] = reset_peak()
     if size == "larva":
         connectome = ek.load_connectome("drosophila_larva")
     elif size == "279":
@@ -136,6 +153,28 @@ def measure(size: str, repeats: int, layers: bool = True) -> dict:
     stage(row, "read")
 
     if layers:
+        # ConnectomeDense first, from the graph alone (its input made once, as a tensor)
+        dense_layer = ConnectomeDense(connectome, features=32, implementation="sparse", seed=0)
+        x = keras.ops.convert_to_tensor(
+            np.random.default_rng(2).standard_normal((32, n, 32)).astype("float32"))
+        row["dense_fb_s"] = best(repeats, _forward_backward, dense_layer, x)[0]
+        stage(row, "connectome_dense")
+        a = dense_layer.syn.matrix(dense_layer.initial_values).astype(np.float32).tocsr()
+        columns = np.random.default_rng(3).standard_normal((n, 32 * 32)).astype(np.float32)
+
+        def scipy_products() -> None:
+            forward = a.T @ columns
+            a @ forward
+
+        row["dense_scipy_s"] = best(repeats, scipy_products)[0]
+        stage(row, "scipy_products")
+        if n <= 3000:
+            dense_path = ConnectomeDense(connectome, features=32, implementation="dense", seed=0)
+            row["dense_path_fb_s"] = best(repeats, _forward_backward, dense_path, x)[0]
+        del dense_layer, x, a, columns
+        gc.collect()
+        _stage_start["gb"] = reset_peak()
+
         started = time.perf_counter()
         cell = ReservoirCell(connectome, spectral_radius=0.9, leak_rate=0.3, input_neurons="S",
                              implementation="sparse", seed=0)
@@ -180,22 +219,7 @@ def measure(size: str, repeats: int, layers: bool = True) -> dict:
         stage(row, "reservoir_baselines")
         del model, rnn, states, reference, signal  # the reservoir's arrays before the next stage
         gc.collect()
-        dense_layer = ConnectomeDense(connectome, features=32, implementation="sparse", seed=0)
-        x = np.random.default_rng(2).standard_normal((32, n, 32)).astype("float32")
-        row["dense_fb_s"] = best(repeats, _forward_backward, dense_layer, x)[0]
-        stage(row, "connectome_dense")
-        a = weights.tocsr()
-        columns = np.random.default_rng(3).standard_normal((n, 32 * 32)).astype(np.float32)
-
-        def scipy_products() -> None:
-            forward = a.T @ columns
-            a @ forward
-
-        row["dense_scipy_s"] = best(repeats, scipy_products)[0]
-        stage(row, "scipy_products")
-        if n <= 3000:
-            dense_path = ConnectomeDense(connectome, features=32, implementation="dense", seed=0)
-            row["dense_path_fb_s"] = best(repeats, _forward_backward, dense_path, x)[0]
+        _stage_start["gb"] = reset_peak()
 
         started = time.perf_counter()
         block = ConnectomicBlock(connectome, features=8, implementation="sparse", seed=0)
@@ -227,18 +251,18 @@ def measure(size: str, repeats: int, layers: bool = True) -> dict:
     return row
 
 
-def _forward_backward(layer, x: np.ndarray) -> None:
+def _forward_backward(layer, x) -> None:
+    """Forward + backward of ``sum(layer(x) ** 2)`` for a backend tensor ``x``."""
     import keras
 
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
-        tensor = tf.constant(x)
         with tf.GradientTape() as tape:
-            tape.watch(tensor)
-            loss = tf.reduce_sum(layer(tensor) ** 2)
-        tape.gradient(loss, [tensor, *layer.trainable_weights])
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.square(layer(x)))  # tf.pow would add its exponent gradient
+        tape.gradient(loss, [x, *layer.trainable_weights])
     elif backend == "jax":
         import jax
 
@@ -250,10 +274,8 @@ def _forward_backward(layer, x: np.ndarray) -> None:
             return (out**2).sum()
 
         jax.block_until_ready(jax.grad(loss, argnums=(0, 1))(x, values))
-    else:
-        import torch
-
-        tensor = torch.tensor(x, requires_grad=True)
+    else:  # torch
+        tensor = x.detach().requires_grad_(True)
         (layer(tensor) ** 2).sum().backward()
 
 
@@ -262,14 +284,15 @@ def table(rows: list[dict]) -> str:
               "1,000 steps: Keras / scipy / reservoirpy (s) | Keras ÷ faster | "
               "ConnectomeDense f+b / scipy products (s) | ratio | dense path f+b (s) | "
               "block build + forward (s) | spectral radius (s, rel. error) | rewire / "
-              "degree-preserving / ER / shuffle (s) | peak: reservoir / ConnectomeDense / block / "
-              "all (GB) |")
+              "degree-preserving / ER / shuffle (s) | peak (stage start): reservoir / "
+              "ConnectomeDense / block / all (GB) |")
     lines = [header, "|" + "---|" * 14]
     for row in rows:
         if "failed" in row:
             lines.append(f"| {row['size']} | failed: {row['failed']} |" + " |" * 12)
             continue
-        r = {key: float("nan") for key in COLUMNS} | row  # --graph-only rows lack the layers
+        nan = float("nan")
+        r = {key: nan for key in COLUMNS} | row  # --graph-only rows lack the layers
         faster = np.nanmin([r["reservoir_scipy_s"], r["reservoir_rpy_s"], np.inf])
         lines.append(
             f"| {r['size']} | {r['neurons']:,} | {r['synapses']:,} | "
@@ -281,7 +304,8 @@ def table(rows: list[dict]) -> str:
             f"{r['block_build_and_forward_s']:.2f} | {r['spectral_s']:.2f} "
             f"({r['spectral_error']:.1e}) | {r['rewire_s']:.1f} / {r['degree_preserving_s']:.1f} / "
             f"{r['erdos_renyi_s']:.1f} / {r['shuffle_weights_s']:.1f} | "
-            f"{r['peak_reservoir_gb']:.2f} / {r['peak_connectome_dense_gb']:.2f} / "
+            f"{r['peak_reservoir_gb']:.2f} ({r.get('start_reservoir_gb', nan):.2f}) / "
+            f"{r['peak_connectome_dense_gb']:.2f} ({r.get('start_connectome_dense_gb', nan):.2f}) / "
             f"{r['peak_block_gb']:.2f} / {r['peak_gb']:.2f} |")
     return "\n".join(lines)
 

@@ -146,7 +146,7 @@ def test_random_graph_has_shared_and_summed_values():
 @pytest.mark.parametrize("implementation", ["dense", "sparse"])
 @pytest.mark.parametrize(
     ("wiring", "leading"),
-    # TensorFlow computes up to 7 rows with COO products and from 8 (CSR_MIN_COLUMNS) with CSR
+    # TensorFlow computes up to 7 rows with scipy (CPU) and from 8 (CSR_MIN_COLUMNS) with CSR
     [("connectome", (4,)), ("connectome", (2, 3)), ("connectome", (3, 4)), ("rectangular", (5,)),
      ("rectangular", (1,)), ("rectangular", (9,))],
 )
@@ -187,10 +187,14 @@ def test_sparse_kernel_in_float64_is_exact_to_rounding():
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow graph tracing")
-@pytest.mark.parametrize("batch", [1, kernels.CSR_MIN_COLUMNS + 3])
-def test_tensorflow_picks_coo_or_csr_at_run_time_when_the_batch_is_unknown(batch):
+@pytest.mark.parametrize(("batch", "on_host"),
+                         [(1, True), (1, False), (kernels.CSR_MIN_COLUMNS + 3, True)])
+def test_tensorflow_picks_its_product_at_run_time_when_the_batch_is_unknown(batch, on_host,
+                                                                            monkeypatch):
+    """Few rows: scipy on CPU (on_host) or COO (what a GPU runs); many rows: CSR."""
     import tensorflow as tf
 
+    monkeypatch.setattr(kernels, "_tensorflow_on_host", lambda: on_host)
     syn = synapses_of(random_connectome(seed=11), "all")
     rng = np.random.default_rng(12)
     values = tf.constant(rng.normal(size=syn.num_values).astype("float32"))

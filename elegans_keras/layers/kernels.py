@@ -5,8 +5,10 @@
 nonzero entries are a layer's synapses
 (:class:`~elegans_keras.layers.synapses.Synapses`); ``axis`` names another
 neuron axis. Keeping neurons last makes the dense product one matmul with
-no transpose; the sparse kernels work on neuron-first ``(N, C)`` columns, so
-``(batch, N, F)`` states need one transpose in and one out.
+no transpose; sparse products work on neuron-first ``(N, C)`` columns, so
+``(batch, N, F)`` states are transposed in and out (the TensorFlow kernel
+transposes the inputs again in the backward pass rather than keep the
+forward pass's copy: one (batch, N, F) tensor less at the peak).
 
 * ``"dense"`` builds ``W`` (``keras.ops.segment_sum`` of the entry values
   into N_pre x N_post cells) and multiplies with ``keras.ops.matmul``: the
@@ -16,8 +18,8 @@ no transpose; the sparse kernels work on neuron-first ``(N, C)`` columns, so
   synapse value ``sum_r x[r, pre] dy[r, post]`` (r over all leading axes) computed over
   chunks of :data:`CHUNK_ELEMENTS` numbers, so memory stays bounded whatever
   the number of synapses. Each backend has its own kernel here (TensorFlow:
-  COO ``sparse_dense_matmul`` for a few rows, CSR ``SparseMatrixMatMul`` for
-  many, under ``tf.custom_gradient``; JAX:
+  CSR ``SparseMatrixMatMul`` for many rows and, for a few, scipy.sparse on
+  CPU or COO ``sparse_dense_matmul`` on GPU, under ``tf.custom_gradient``; JAX:
   chunked ``segment_sum`` under ``jax.custom_vjp``; PyTorch: CSR ``torch.sparse``
   products in an ``autograd.Function``); all three agree with the dense path
   (``tests/test_layers_kernels.py``).
@@ -39,6 +41,7 @@ from typing import Any
 
 import keras
 import numpy as np
+import scipy.sparse as sp
 from keras import ops
 
 from elegans_keras.checks import check_choice
@@ -94,21 +97,37 @@ def propagate(x: Any, values: Any, syn: Synapses, implementation: str, axis: int
     axis = axis % len(x.shape)
     if implementation == "dense" and axis == len(x.shape) - 1:
         return ops.matmul(x, ops.cast(dense_matrix(values, syn), x.dtype))
-    # neurons first: the sparse kernels work on (N, C) columns, C = all other axes together
-    moved = ops.moveaxis(x, axis, 0) if axis else x
-    others = ops.shape(moved)[1:]
-    columns = ops.reshape(moved, (syn.num_pre, -1))
     if implementation == "dense":
-        out = ops.matmul(ops.transpose(ops.cast(dense_matrix(values, syn), x.dtype)), columns)
-    else:
-        backend = keras.backend.backend()
-        kernel = {"tensorflow": _tensorflow, "jax": _jax, "torch": _torch}.get(backend)
-        if kernel is None:
-            raise NotImplementedError(f"no sparse kernel for the {backend!r} backend")
-        count = int(np.prod(moved.shape[1:])) if None not in moved.shape[1:] else None
-        out = kernel(columns, ops.cast(entry_values(values, syn), x.dtype), syn, count)
-    out = ops.reshape(out, (syn.num_post, *others))
+        matrix = ops.transpose(ops.cast(dense_matrix(values, syn), x.dtype))
+        return _neuron_first(lambda columns: ops.matmul(matrix, columns), x, syn, axis)
+    backend = keras.backend.backend()
+    kernel = {"tensorflow": _tensorflow, "jax": _jax, "torch": _torch}.get(backend)
+    if kernel is None:
+        raise NotImplementedError(f"no sparse kernel for the {backend!r} backend")
+    return kernel(x, ops.cast(entry_values(values, syn), x.dtype), syn, axis)
+
+
+def _columns(x: Any, size: int, axis: int) -> Any:
+    """``x`` as neuron-first (size, C) columns, C = all other axes together."""
+    return ops.reshape(ops.moveaxis(x, axis, 0) if axis else x, (size, -1))
+
+
+def _from_columns(columns: Any, size: int, like: Any, axis: int) -> Any:
+    """(size, C) columns back in the layout of ``like`` (its neuron axis resized to ``size``)."""
+    moved = ops.moveaxis(like, axis, 0) if axis else like
+    out = ops.reshape(columns, (size, *ops.shape(moved)[1:]))
     return ops.moveaxis(out, 0, axis) if axis else out
+
+
+def _neuron_first(product: Any, x: Any, syn: Synapses, axis: int) -> Any:
+    """Apply a (N_post, C) <- (N_pre, C) column product along ``axis`` of ``x``."""
+    return _from_columns(product(_columns(x, syn.num_pre, axis)), syn.num_post, x, axis)
+
+
+def _other_elements(x: Any, axis: int) -> int | None:
+    """Numbers per neuron in ``x`` (the column count C), None when an axis is unknown."""
+    others = [d for a, d in enumerate(x.shape) if a != axis]
+    return None if None in others else int(np.prod(others))
 
 
 def _chunk(columns: int | None) -> int:
@@ -161,21 +180,88 @@ def _tensorflow_synapse_gradient(syn: Synapses, chunk: int) -> Any:
     return synapse_gradient
 
 
-def _tensorflow(columns: Any, weights: Any, syn: Synapses, count: int | None) -> Any:
-    """COO products for a few columns (the reservoir's batch of 1), CSR products for many.
+@functools.lru_cache(maxsize=1)
+def _tensorflow_on_host() -> bool:
+    """True when TensorFlow has no GPU: its tensors live in host memory that scipy can read."""
+    import tensorflow as tf
+
+    return not tf.config.list_logical_devices("GPU")
+
+
+@functools.lru_cache(maxsize=64)
+def _row_offsets(syn: Synapses) -> np.ndarray:
+    """CSR row offsets of ``W`` (rows: pre); the entries are already in row-major order."""
+    return np.concatenate([[0], np.cumsum(np.bincount(syn.pre, minlength=syn.num_pre))]).astype(
+        np.int32)
+
+
+def _host_product(w: Any, dense: Any, syn: Synapses, transposed: bool,
+                  neurons_last: bool = False) -> Any:
+    """``W^T @ dense`` or ``W @ dense`` by scipy.sparse, for CPU TensorFlow and a few columns.
+
+    With ``neurons_last`` ``dense`` is (C, N) rows and the result ``dense @ W``
+    (or ``dense @ W^T``): a reservoir's (1, N) state needs no transpose.
+    TensorFlow's one-column sparse products are 3-5x slower than scipy's
+    (``benchmarks/bench_scale.py``, 140,000 neurons); scipy wraps the entry
+    values in place as a CSR matrix (no copy, ~30 us), so a reservoir step
+    costs one scipy product. The product runs as ``tf.numpy_function``: fine
+    for ``fit``/``predict`` and ``.keras`` files, not for XLA or SavedModel export.
+    """
+    import tensorflow as tf
+
+    offsets, post = _row_offsets(syn), syn.post
+    size = syn.num_post if transposed else syn.num_pre
+
+    # W's row-major entries are W's CSR arrays and, read as CSC, W^T's: no transpose call
+    kind, shape = ((sp.csc_array, (syn.num_post, syn.num_pre)) if transposed
+                   else (sp.csr_array, (syn.num_pre, syn.num_post)))
+
+    def multiply(values: np.ndarray, data: np.ndarray) -> np.ndarray:
+        matrix = kind((values, post, offsets), shape=shape, copy=False)
+        if not neurons_last:
+            out = matrix @ data
+        elif data.shape[0] == 1:
+            out = (matrix @ data[0])[None]
+        else:
+            out = (matrix @ data.T).T
+        return np.ascontiguousarray(out, dtype=data.dtype)
+
+    out = tf.numpy_function(multiply, [w, dense], dense.dtype, stateful=False)
+    out.set_shape((dense.shape[0], size) if neurons_last else (size, dense.shape[1]))
+    return out
+
+
+def _few_or_many(static: int | None, dynamic: Any, few: Any, many: Any) -> Any:
+    """``few()`` below :data:`CSR_MIN_COLUMNS` columns, else ``many()``; ``tf.cond`` if unknown."""
+    import tensorflow as tf
+
+    if static is not None:
+        return few() if static < CSR_MIN_COLUMNS else many()
+    return tf.cond(dynamic < CSR_MIN_COLUMNS, few, many)
+
+
+def _tensorflow(x: Any, weights: Any, syn: Synapses, axis: int) -> Any:
+    """Products for a few columns (the reservoir's batch of 1) and for many.
 
     ``SparseMatrixMatMul`` (CSR, multi-threaded) is 5-9x faster than
-    ``sparse_dense_matmul`` (COO) from 32 columns up, and 2-3x slower for one.
+    ``sparse_dense_matmul`` (COO) from 32 columns up, and 2-3x slower for one;
+    below :data:`CSR_MIN_COLUMNS` columns CPU TensorFlow calls scipy
+    (:func:`_host_product`; (batch, N) inputs without a transpose) and GPU
+    TensorFlow the COO product.
     """
     import tensorflow as tf
 
     index = _tensorflow_indices(syn)
-    csr_dtype = columns.dtype in (tf.float32, tf.float64)
-    synapse_gradient = _tensorflow_synapse_gradient(syn, _chunk(count))
+    csr_dtype = x.dtype in (tf.float32, tf.float64)
+    on_host = csr_dtype and _tensorflow_on_host()
+    rows_layout = on_host and len(x.shape) == 2 and axis == 1
+    synapse_gradient = _tensorflow_synapse_gradient(syn, _chunk(_other_elements(x, axis)))
 
     def product(w: Any, dense: Any, transposed: bool) -> Any:
         """``W^T @ dense`` (transposed) or ``W @ dense``."""
         def coo() -> Any:
+            if on_host:
+                return _host_product(w, dense, syn, transposed)
             matrix = tf.sparse.SparseTensor(index["coo"], w, (syn.num_pre, syn.num_post))
             return tf.sparse.sparse_dense_matmul(matrix, dense, adjoint_a=transposed)
 
@@ -190,18 +276,36 @@ def _tensorflow(columns: Any, weights: Any, syn: Synapses, count: int | None) ->
                 dense_shape=tf.constant(shape, dtype=tf.int64))
             return tf.raw_ops.SparseMatrixMatMul(a=matrix, b=dense)
 
-        if dense.shape[1] is not None:
-            return csr() if dense.shape[1] >= CSR_MIN_COLUMNS else coo()
-        return tf.cond(tf.shape(dense)[1] >= CSR_MIN_COLUMNS, csr, coo)
+        return _few_or_many(dense.shape[1], tf.shape(dense)[1], coo, csr)
+
+    def along_neurons(w: Any, data: Any, transposed: bool, columns: Any = None) -> Any:
+        """``data @ W`` (transposed) or ``data @ W^T`` along ``axis``, in ``data``'s layout.
+
+        ``columns``: ``data`` already as neuron-first columns, if made.
+        """
+        sizes = (syn.num_pre, syn.num_post) if transposed else (syn.num_post, syn.num_pre)
+
+        def by_columns() -> Any:
+            made = _columns(data, sizes[0], axis) if columns is None else columns
+            return _from_columns(product(w, made, transposed), sizes[1], data, axis)
+
+        if not rows_layout:
+            return by_columns()
+        return _few_or_many(data.shape[0], tf.shape(data)[0],
+                            lambda: _host_product(w, data, syn, transposed, neurons_last=True),
+                            by_columns)
 
     @tf.custom_gradient
     def run(inputs: Any, w: Any) -> Any:
         def grad(up: Any) -> tuple[Any, Any]:
-            return product(w, up, transposed=False), synapse_gradient(inputs, up)
+            # the neuron-first copy of the inputs is made again here, not kept from the forward
+            up_columns = _columns(up, syn.num_post, axis)
+            d_w = synapse_gradient(_columns(inputs, syn.num_pre, axis), up_columns)
+            return along_neurons(w, up, transposed=False, columns=up_columns), d_w
 
-        return product(w, inputs, transposed=True), grad
+        return along_neurons(w, inputs, transposed=True), grad
 
-    return run(columns, weights)
+    return run(x, weights)
 
 
 # --- JAX ---------------------------------------------------------------------------------
@@ -252,8 +356,9 @@ def _jax_kernel(syn: Synapses, count: int) -> Any:
     return run
 
 
-def _jax(columns: Any, weights: Any, syn: Synapses, count: int | None) -> Any:
-    return _jax_kernel(syn, int(columns.shape[1]))(columns, weights)
+def _jax(x: Any, weights: Any, syn: Synapses, axis: int) -> Any:
+    kernel = _jax_kernel(syn, _other_elements(x, axis))
+    return _neuron_first(lambda columns: kernel(columns, weights), x, syn, axis)
 
 
 # --- PyTorch -----------------------------------------------------------------------------
@@ -277,7 +382,11 @@ def _torch_indices(syn: Synapses, device: Any) -> dict[str, Any]:
     }
 
 
-def _torch(columns: Any, weights: Any, syn: Synapses, count: int | None) -> Any:
+def _torch(x: Any, weights: Any, syn: Synapses, axis: int) -> Any:
+    return _neuron_first(lambda columns: _torch_columns(columns, weights, syn), x, syn, axis)
+
+
+def _torch_columns(columns: Any, weights: Any, syn: Synapses) -> Any:
     import torch
 
     index = _torch_indices(syn, columns.device)
