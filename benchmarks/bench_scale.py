@@ -2,22 +2,23 @@
 
 For each size (the worm itself, seeded synthetic graphs with a fly-like
 heavy-tailed degree distribution at 3,000, 30,000 and 140,000 neurons, and
-the bundled Drosophila larva) one subprocess measures, in this order:
+the bundled Drosophila larva) two subprocesses each read the graph (a CSV
+edge list through ``read_edgelist`` for the synthetic sizes) and measure:
 
-* reading the graph from a CSV edge list (``read_edgelist``; synthetic sizes);
-* ``ReservoirCell`` construction (spectral scaling included) and 1,000 steps
-  of a batch-1 reservoir in ``keras.layers.RNN``, against a ``scipy.sparse``
-  loop and reservoirpy's ``Reservoir`` on the same matrices (W, W_in, bias,
-  leak); the largest state difference between the three;
-* ``ConnectomeDense`` (rank 3, sparse path, batch 32, 32 features) forward +
-  backward against scipy's forward and transposed products of the same
-  matrix (``A^T X`` and ``A dY``, float32), first, from the graph alone;
-* ``ConnectomicBlock`` (sparse path) construction and one forward pass;
-* the spectral-radius estimate against dense eigenvalues (N <= 3,000) or a
-  tight ARPACK run (larger N), and the null models ``rewire``,
+* the first, ``ConnectomeDense`` (rank 3, sparse path, batch 32, 32
+  features) forward + backward against scipy's forward and transposed
+  products of the same matrix (``A^T X`` and ``A dY``, float32);
+* the second, ``ReservoirCell`` construction (spectral scaling included) and
+  1,000 steps of a batch-1 reservoir in ``keras.layers.RNN``, against a
+  ``scipy.sparse`` loop and reservoirpy's ``Reservoir`` on the same matrices
+  (W, W_in, bias, leak) with the largest state difference between the three;
+  then ``ConnectomicBlock`` (sparse path) construction and one forward pass;
+  the spectral-radius estimate against dense eigenvalues (N <= 3,000) or a
+  tight ARPACK run (larger N); and the null models ``rewire``,
   ``degree_preserving``, ``erdos_renyi`` and ``shuffle_weights``;
 * each stage's peak resident memory and the size it started from (the count
-  restarts after every stage).
+  restarts after every stage; memory a stage frees is not always handed back
+  to the system, hence two processes, so that each layer starts from the graph).
 
 Up to 3,000 neurons it also times ``ConnectomeDense`` forward + backward with
 the dense implementation (where ``"auto"`` switches is measured by
@@ -121,8 +122,17 @@ def best(repeats: int, function, *args) -> tuple[float, object]:
     return min(times), result
 
 
-def measure(size: str, repeats: int, layers: bool = True) -> dict:
-    """Everything for one size (runs in its own process, so peak memory is this size's)."""
+PARTS = ("connectome_dense", "reservoir_block_graph")
+
+
+def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
+    """One part of one size, in its own process, so each part's memory starts from the graph.
+
+    ``connectome_dense``: ConnectomeDense and scipy's products; the other part:
+    the reservoir and its baselines, the block, the spectral radius and the null
+    models. (Memory a stage frees is not always handed back to the system, so
+    a stage run after another would be charged for it.)
+    """
     import keras
     import scipy.sparse as sp
 
@@ -152,8 +162,7 @@ def measure(size: str, repeats: int, layers: bool = True) -> dict:
     row.update(neurons=n, synapses=synapses)
     stage(row, "read")
 
-    if layers:
-        # ConnectomeDense first, from the graph alone (its input made once, as a tensor)
+    if part == "connectome_dense":  # its input made once, as a tensor
         dense_layer = ConnectomeDense(connectome, features=32, implementation="sparse", seed=0)
         x = keras.ops.convert_to_tensor(
             np.random.default_rng(2).standard_normal((32, n, 32)).astype("float32"))
@@ -171,10 +180,9 @@ def measure(size: str, repeats: int, layers: bool = True) -> dict:
         if n <= 3000:
             dense_path = ConnectomeDense(connectome, features=32, implementation="dense", seed=0)
             row["dense_path_fb_s"] = best(repeats, _forward_backward, dense_path, x)[0]
-        del dense_layer, x, a, columns
-        gc.collect()
-        _stage_start["gb"] = reset_peak()
+        return row
 
+    if layers:
         started = time.perf_counter()
         cell = ReservoirCell(connectome, spectral_radius=0.9, leak_rate=0.3, input_neurons="S",
                              implementation="sparse", seed=0)
@@ -315,26 +323,33 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["279", "3000", "30000", "140000", "larva"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--part", default=PARTS[1], choices=PARTS, help=argparse.SUPPRESS)
     parser.add_argument("--graph-only", action="store_true",
                         help="only reading, spectral radius and null models (no layers)")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.repeats, layers=not args.graph_only)))
+        print(json.dumps(measure(args.one, args.repeats, args.part, layers=not args.graph_only)))
         return
     started, before = stamp(), load()
     print(machine(), before, flush=True)
     rows = []
     for size in args.sizes:
-        done = subprocess.run([sys.executable, __file__, "--one", size, "--repeats",
-                               str(args.repeats), *(["--graph-only"] if args.graph_only else [])],
-                              capture_output=True, text=True, check=False)
-        if done.returncode == 0:
-            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        else:  # e.g. killed for memory: say after which stage, and go on
-            stages = [line for line in done.stderr.splitlines() if " done, peak " in line]
-            rows.append({"size": size, "failed": f"exit {done.returncode} after "
-                         f"{stages[-1] if stages else 'start-up'}"})
+        row: dict = {}
+        for part in PARTS[1:] if args.graph_only else PARTS:
+            done = subprocess.run([sys.executable, __file__, "--one", size, "--part", part,
+                                   "--repeats", str(args.repeats),
+                                   *(["--graph-only"] if args.graph_only else [])],
+                                  capture_output=True, text=True, check=False)
+            if done.returncode != 0:  # e.g. killed for memory: say after which stage, and go on
+                stages = [line for line in done.stderr.splitlines() if " done, peak " in line]
+                row = {"size": size, "failed": f"{part}: exit {done.returncode} after "
+                       f"{stages[-1] if stages else 'start-up'}"}
+                break
+            measured = json.loads(done.stdout.strip().splitlines()[-1])
+            peak = max(row.get("peak_gb", 0.0), measured["peak_gb"])
+            row.update(measured, peak_gb=peak)
+        rows.append(row)
         print(rows[-1], flush=True)
     result = table(rows)
     print(result)

@@ -201,7 +201,7 @@ def _host_product(w: Any, dense: Any, syn: Synapses, transposed: bool,
 
     With ``neurons_last`` ``dense`` is (C, N) rows and the result ``dense @ W``
     (or ``dense @ W^T``): a reservoir's (1, N) state needs no transpose.
-    TensorFlow's one-column sparse products are 3-5x slower than scipy's
+    TensorFlow's one-column sparse products are 3-6x slower than scipy's
     (``benchmarks/bench_scale.py``, 140,000 neurons); scipy wraps the entry
     values in place as a CSR matrix (no copy, ~30 us), so a reservoir step
     costs one scipy product. The product runs as ``tf.numpy_function``: fine
@@ -259,14 +259,14 @@ def _tensorflow(x: Any, weights: Any, syn: Synapses, axis: int) -> Any:
 
     def product(w: Any, dense: Any, transposed: bool) -> Any:
         """``W^T @ dense`` (transposed) or ``W @ dense``."""
-        def coo() -> Any:
+        def few() -> Any:  # scipy on CPU, else COO
             if on_host:
                 return _host_product(w, dense, syn, transposed)
             matrix = tf.sparse.SparseTensor(index["coo"], w, (syn.num_pre, syn.num_post))
             return tf.sparse.sparse_dense_matmul(matrix, dense, adjoint_a=transposed)
 
         if not csr_dtype:
-            return coo()
+            return few()
 
         def csr() -> Any:
             order, positions = (("by_post", "wt_rows") if transposed else ("by_pre", "w_rows"))
@@ -276,7 +276,7 @@ def _tensorflow(x: Any, weights: Any, syn: Synapses, axis: int) -> Any:
                 dense_shape=tf.constant(shape, dtype=tf.int64))
             return tf.raw_ops.SparseMatrixMatMul(a=matrix, b=dense)
 
-        return _few_or_many(dense.shape[1], tf.shape(dense)[1], coo, csr)
+        return _few_or_many(dense.shape[1], tf.shape(dense)[1], few, csr)
 
     def along_neurons(w: Any, data: Any, transposed: bool, columns: Any = None) -> Any:
         """``data @ W`` (transposed) or ``data @ W^T`` along ``axis``, in ``data``'s layout.
