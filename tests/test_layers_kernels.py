@@ -194,7 +194,7 @@ def test_tensorflow_picks_its_product_at_run_time_when_the_batch_is_unknown(batc
     """Few rows: scipy on CPU (on_host) or COO (what a GPU runs); many rows: CSR."""
     import tensorflow as tf
 
-    monkeypatch.setattr(kernels, "_tensorflow_on_host", lambda: on_host)
+    monkeypatch.setattr(kernels, "tensorflow_on_host", lambda: on_host)
     syn = synapses_of(random_connectome(seed=11), "all")
     rng = np.random.default_rng(12)
     values = tf.constant(rng.normal(size=syn.num_values).astype("float32"))

@@ -60,6 +60,21 @@ def test_factory_seed_fixes_every_initial_weight():
     assert any(not np.array_equal(a, b) for a, b in zip(first, other))
 
 
+@pytest.mark.parametrize("factory", [elegans_classifier, plain_classifier])
+def test_decay_steps_take_the_learning_rate_along_a_cosine_to_zero(factory, digits):
+    x, y = digits
+    model = factory(decay_steps=8, learning_rate=2e-3, seed=0)
+    schedule = model.optimizer._learning_rate
+    assert isinstance(schedule, keras.optimizers.schedules.CosineDecay)
+    rates = [float(schedule(step)) for step in (0, 4, 8)]
+    np.testing.assert_allclose(rates, [2e-3, 1e-3, 0.0], atol=1e-9)
+    model.fit(x[:64], y[:64], batch_size=8, epochs=1, verbose=0)  # 8 steps: the whole cosine
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
+    assert float(factory(seed=0).optimizer.learning_rate) == pytest.approx(1e-3)
+    with pytest.raises(ConfigurationError, match="decay_steps=0"):
+        factory(decay_steps=0)
+
+
 def test_memory_scores_of_the_worm():
     scores = memory_scores(ek.load_connectome(), 0.9, length=600, washout=50, max_delay=10)
     assert 1.0 < scores["memory_capacity"] <= 10.0

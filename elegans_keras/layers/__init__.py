@@ -16,6 +16,7 @@ from elegans_keras.layers.connectomic_block import ConnectomicBlock
 from elegans_keras.layers.echo_state_transformer import EchoStateTransformer
 from elegans_keras.layers.motor_attention import MotorAttentionReadout
 from elegans_keras.layers.reservoir_cell import ReservoirCell
+from elegans_keras.layers.reservoir_rnn import ReservoirRNN
 
 __all__ = [
     "ConnectomeDense",
@@ -23,4 +24,5 @@ __all__ = [
     "EchoStateTransformer",
     "MotorAttentionReadout",
     "ReservoirCell",
+    "ReservoirRNN",
 ]

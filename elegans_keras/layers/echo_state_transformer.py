@@ -10,6 +10,7 @@ from elegans_keras.checks import check_int, check_rate
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers.motor_attention import seed_attention
 from elegans_keras.layers.reservoir_cell import ReservoirCell
+from elegans_keras.layers.reservoir_rnn import ReservoirRNN
 from elegans_keras.layers.wiring import (
     NeuronSpec,
     WiringSpec,
@@ -66,8 +67,8 @@ class _PreNormEncoderBlock(keras.layers.Layer):
 class EchoStateTransformer(keras.layers.Layer):
     """A frozen connectome reservoir over a sequence, then trainable transformer blocks.
 
-    ``(batch, T, F)`` -> leaky connectome reservoir (:class:`ReservoirCell` in
-    ``keras.layers.RNN``, frozen) -> the selected neurons' states projected to
+    ``(batch, T, F)`` -> leaky connectome reservoir (:class:`ReservoirCell` in a
+    :class:`ReservoirRNN`, frozen) -> the selected neurons' states projected to
     ``d_model`` tokens plus a learned positional embedding -> ``num_blocks``
     pre-norm encoder blocks (self-attention and feed-forward, residual) ->
     final LayerNorm. Returns ``(batch, T, d_model)``; T must be fixed.
@@ -136,7 +137,7 @@ class EchoStateTransformer(keras.layers.Layer):
             name="reservoir_cell",
         )
         self.seed = cell.seed
-        self.reservoir = keras.layers.RNN(cell, return_sequences=True, name="reservoir")
+        self.reservoir = ReservoirRNN(cell, return_sequences=True, name="reservoir")
         self.tokens = keras.layers.Dense(
             self.d_model,
             name="tokens",

@@ -181,18 +181,22 @@ def _tensorflow_synapse_gradient(syn: Synapses, chunk: int) -> Any:
 
 
 @functools.lru_cache(maxsize=1)
-def _tensorflow_on_host() -> bool:
+def tensorflow_on_host() -> bool:
     """True when TensorFlow has no GPU: its tensors live in host memory that scipy can read."""
     import tensorflow as tf
 
     return not tf.config.list_logical_devices("GPU")
 
 
+def offsets_of(index: np.ndarray, size: int) -> np.ndarray:
+    """CSR offsets of ``size`` rows for entries sorted by row ``index``."""
+    return np.concatenate([[0], np.cumsum(np.bincount(index, minlength=size))])
+
+
 @functools.lru_cache(maxsize=64)
-def _row_offsets(syn: Synapses) -> np.ndarray:
-    """CSR row offsets of ``W`` (rows: pre); the entries are already in row-major order."""
-    return np.concatenate([[0], np.cumsum(np.bincount(syn.pre, minlength=syn.num_pre))]).astype(
-        np.int32)
+def row_offsets(syn: Synapses) -> np.ndarray:
+    """int32 CSR row offsets of ``W`` (rows: pre); the entries are already in row-major order."""
+    return offsets_of(syn.pre, syn.num_pre).astype(np.int32)
 
 
 def _host_product(w: Any, dense: Any, syn: Synapses, transposed: bool,
@@ -201,15 +205,16 @@ def _host_product(w: Any, dense: Any, syn: Synapses, transposed: bool,
 
     With ``neurons_last`` ``dense`` is (C, N) rows and the result ``dense @ W``
     (or ``dense @ W^T``): a reservoir's (1, N) state needs no transpose.
-    TensorFlow's one-column sparse products are 3-6x slower than scipy's
-    (``benchmarks/bench_scale.py``, 140,000 neurons); scipy wraps the entry
-    values in place as a CSR matrix (no copy, ~30 us), so a reservoir step
+    TensorFlow's one-column sparse products were 3-6x slower than scipy's at
+    140,000 neurons (measured when this kernel was written; the README's
+    fly-scale section); scipy wraps the entry values in place as a CSR
+    (or, for ``W^T``, CSC) matrix, no copy, about 30 us, so a reservoir step
     costs one scipy product. The product runs as ``tf.numpy_function``: fine
     for ``fit``/``predict`` and ``.keras`` files, not for XLA or SavedModel export.
     """
     import tensorflow as tf
 
-    offsets, post = _row_offsets(syn), syn.post
+    offsets, post = row_offsets(syn), syn.post
     size = syn.num_post if transposed else syn.num_pre
 
     # W's row-major entries are W's CSR arrays and, read as CSC, W^T's: no transpose call
@@ -253,7 +258,7 @@ def _tensorflow(x: Any, weights: Any, syn: Synapses, axis: int) -> Any:
 
     index = _tensorflow_indices(syn)
     csr_dtype = x.dtype in (tf.float32, tf.float64)
-    on_host = csr_dtype and _tensorflow_on_host()
+    on_host = csr_dtype and tensorflow_on_host()
     rows_layout = on_host and len(x.shape) == 2 and axis == 1
     synapse_gradient = _tensorflow_synapse_gradient(syn, _chunk(_other_elements(x, axis)))
 
@@ -369,8 +374,7 @@ def _torch_indices(syn: Synapses, device: Any) -> dict[str, Any]:
     by_post = np.lexsort((syn.pre, syn.post))
 
     def offsets(index: np.ndarray, size: int) -> Any:
-        counts = np.bincount(index, minlength=size)
-        return torch.as_tensor(np.concatenate([[0], np.cumsum(counts)]), device=device)
+        return torch.as_tensor(offsets_of(index, size), device=device)
 
     return {
         "pre": torch.as_tensor(syn.pre.astype(np.int64), device=device),

@@ -30,7 +30,10 @@ from elegans_keras.layers.wiring import (
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
 class ReservoirCell(keras.layers.Layer):
-    """Leaky echo-state cell on the connectome, for ``keras.layers.RNN``.
+    """Leaky echo-state cell on the connectome, for ``keras.layers.RNN`` or :class:`ReservoirRNN`.
+
+    (``ReservoirRNN`` gives the same states; on CPU TensorFlow it runs the
+    whole sequence in one scipy loop, several times faster for a sparse cell.)
 
     ``h' = (1 - a) h + a tanh(u @ W_in + h @ W + b)``, with ``W`` (pre, post)
     living on the synapses (one value per synapse pair: magnitudes from the

@@ -36,6 +36,7 @@ def elegans_classifier(
     dropout: float = 0.1,
     augment: bool = False,
     learning_rate: float = 1e-3,
+    decay_steps: int | None = None,
     weights: str = "count",
     signs: str = "random",
     implementation: str = "auto",
@@ -51,7 +52,9 @@ def elegans_classifier(
     (spectral radius ``spectral_radius``); the stem and the readout train.
     ``augment=True`` adds random shifts of up to 10% and rotations of up to
     ~10 degrees, active during training only. Compiled with Adam and sparse
-    categorical cross-entropy on integer labels. ``seed`` fixes every initial
+    categorical cross-entropy on integer labels; with ``decay_steps`` the
+    learning rate follows a cosine from ``learning_rate`` to 0 over that many
+    steps (the training budget: epochs x batches per epoch), else it is constant. ``seed`` fixes every initial
     weight and the dropout / augmentation streams.
 
     Example:
@@ -60,7 +63,7 @@ def elegans_classifier(
         (None, 10)
     """
     shape, num_classes = _check_common("elegans_classifier", input_shape, num_classes, filters,
-                                       dropout, learning_rate, seed)
+                                       dropout, learning_rate, decay_steps, seed)
     check_choice(mode, "mode", "elegans_classifier", MODES)
     # both size the readout (num_heads * features) before any layer checks them
     num_heads = check_int(num_heads, "num_heads", "elegans_classifier", low=1)
@@ -79,7 +82,8 @@ def elegans_classifier(
                                      output_dim=num_heads * features, seed=seed + 200,
                                      name="motor_readout")(query, motor)
 
-    return _classifier(shape, num_classes, filters, dropout, augment, learning_rate, seed, head,
+    return _classifier(shape, num_classes, filters, dropout, augment,
+                       _learning_rate(learning_rate, decay_steps), seed, head,
                        f"elegans_classifier_{mode}")
 
 
@@ -91,6 +95,7 @@ def plain_classifier(
     dropout: float = 0.1,
     augment: bool = False,
     learning_rate: float = 1e-3,
+    decay_steps: int | None = None,
     seed: int = 0,
     **twin: Any,
 ) -> keras.Model:
@@ -111,10 +116,10 @@ def plain_classifier(
         True
     """
     shape, num_classes = _check_common("plain_classifier", input_shape, num_classes, filters,
-                                       dropout, learning_rate, seed)
+                                       dropout, learning_rate, decay_steps, seed)
     common = {"input_shape": shape, "num_classes": num_classes, "filters": filters,
               "dropout": dropout, "augment": augment, "learning_rate": learning_rate,
-              "seed": seed}
+              "decay_steps": decay_steps, "seed": seed}
     if hidden is None:
         target = elegans_classifier(**common, **twin)
         hidden = matched_width(lambda width: plain_classifier(hidden=width, **common),
@@ -126,8 +131,8 @@ def plain_classifier(
         return keras.layers.Dense(hidden, activation="gelu", kernel_initializer=seeded(seed, 101),
                                   name="hidden")(pooled)
 
-    return _classifier(shape, num_classes, filters, dropout, augment, learning_rate, seed, head,
-                       "plain_classifier")
+    return _classifier(shape, num_classes, filters, dropout, augment,
+                       _learning_rate(learning_rate, decay_steps), seed, head, "plain_classifier")
 
 
 def trainable_count(model: keras.Model) -> int:
@@ -150,17 +155,29 @@ def matched_width(build: Callable[[int], keras.Model], target: int) -> int:
 
 
 def _check_common(where: str, input_shape: Any, num_classes: Any, filters: Any, dropout: Any,
-                  learning_rate: Any, seed: Any) -> tuple[tuple[int, int, int], int]:
+                  learning_rate: Any, decay_steps: Any,
+                  seed: Any) -> tuple[tuple[int, int, int], int]:
     shape = check_image_shape(input_shape, where)
     check_sizes(filters, "filters", where)
     check_rate(dropout, "dropout", where)
     check_number(learning_rate, "learning_rate", where, low=0.0)
+    if decay_steps is not None:
+        check_int(decay_steps, "decay_steps", where, low=1)
     check_int(seed, "seed", where, high=MAX_FACTORY_SEED)
     return shape, check_int(num_classes, "num_classes", where, low=2)
 
 
+def _learning_rate(learning_rate: float,
+                   decay_steps: int | None) -> float | keras.optimizers.schedules.CosineDecay:
+    """Constant, or a cosine from ``learning_rate`` to 0 over ``decay_steps`` steps."""
+    if decay_steps is None:
+        return learning_rate
+    return keras.optimizers.schedules.CosineDecay(learning_rate, int(decay_steps))
+
+
 def _classifier(shape: tuple[int, int, int], num_classes: int, filters: Sequence[int],
-                dropout: float, augment: bool, learning_rate: float, seed: int,
+                dropout: float, augment: bool,
+                learning_rate: float | keras.optimizers.schedules.LearningRateSchedule, seed: int,
                 head: Callable[[keras.KerasTensor], keras.KerasTensor], name: str) -> keras.Model:
     images = keras.Input(shape, name="images")
     x = images

@@ -11,7 +11,7 @@ import scipy.linalg
 from elegans_keras.checks import MODES, check_choice, check_int, check_number
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.layers import ReservoirCell
+from elegans_keras.layers import ReservoirCell, ReservoirRNN
 from elegans_keras.models.common import seeded
 
 
@@ -55,7 +55,7 @@ def echo_state_network(
         implementation=implementation, seed=seed, trainable=mode == "deep",
     )
     inputs = keras.Input((None, input_dim), name="signal")
-    states = keras.layers.RNN(cell, return_sequences=True, name="reservoir")(inputs)
+    states = ReservoirRNN(cell, return_sequences=True, name="reservoir")(inputs)
     outputs = keras.layers.Dense(output_dim, kernel_initializer=seeded(seed, 1),
                                  name="readout")(states)
     model = keras.Model(inputs, outputs, name=f"echo_state_network_{mode}")
