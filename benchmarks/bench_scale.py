@@ -114,22 +114,12 @@ def stage(row: dict, name: str) -> None:
     _stage_start["gb"] = reset_peak()
 
 
-def best(repeats: int, function, *args) -> tuple[float, object]:
-    """The fastest of ``repeats`` calls and the last result (the previous one freed first)."""
-    times, result = [], None
-    for _ in range(repeats):
-        result = None  # one result alive at a time: its memory is not counted twice
-        started = time.perf_counter()
-        result = function(*args)
-        times.append(time.perf_counter() - started)
-    return min(times), result
-
-
 def alternating(repeats: int, functions: dict) -> tuple[dict[str, float], dict[str, object]]:
     """The fastest time of each function over ``repeats`` rounds calling them in turn.
 
     Machine noise (another tenant, memory bandwidth) then falls on all of
-    them alike; the last result of each is returned (the previous one freed first).
+    them alike; the last result of each is returned, the previous one freed
+    first (one result per function alive: its memory is not counted twice).
     """
     times: dict[str, list[float]] = {name: [] for name in functions}
     results: dict[str, object] = {}
@@ -140,6 +130,12 @@ def alternating(repeats: int, functions: dict) -> tuple[dict[str, float], dict[s
             results[name] = function()
             times[name].append(time.perf_counter() - started)
     return {name: min(values) for name, values in times.items()}, results
+
+
+def best(repeats: int, function, *args) -> tuple[float, object]:
+    """The fastest of ``repeats`` calls and the last result."""
+    times, results = alternating(repeats, {"only": lambda: function(*args)})
+    return times["only"], results["only"]
 
 
 PARTS = ("connectome_dense", "reservoir_block_graph")
