@@ -428,8 +428,12 @@ def test_mnist_runs_train_the_connectome_its_twin_and_the_complete_graph(worm):
     assert row["trainable_parameters"] > 0 and row["parameters"] >= row["trainable_parameters"]
     assert row["p"] == 1.0 and row["mode"] == "deep" and row["budget"] == "quick"
     models = {family: study_tasks.mnist_model(make_graph(worm, Run(family, 0)), worm,
-                                              Run(family, 0), "deep", budget)
+                                              Run(family, 0), "deep", budget, decay_steps=70)
               for family in ("connectome", "no_graph", "complete")}
+    for model in models.values():  # the same cosine learning rate for every family
+        rate = model.optimizer._learning_rate
+        assert float(rate(0)) == pytest.approx(budget.learning_rate)
+        assert float(rate(70)) == pytest.approx(0.0, abs=1e-9)
     counts = {family: sum(int(np.prod(w.shape)) for w in model.trainable_weights)
               for family, model in models.items()}
     assert abs(counts["no_graph"] - counts["connectome"]) < 80

@@ -11,7 +11,8 @@ every graph of a study; ``quick`` is a smaller one for smoke runs.
 * ``mnist`` (modes ``reservoir`` and ``deep``): :func:`elegans_classifier` (or,
   for ``no_graph``, its plain twin) trained for a fixed number of epochs on the
   MNIST training split (a fixed stratified validation split is carved from it
-  and only monitored), then scored once on the test split.
+  and only monitored), its learning rate a cosine from the budget's rate to 0
+  over the budget's steps, then scored once on the test split.
 
 Example:
     >>> rows = TASKS["memory"].run(worm, worm, Run("connectome", 0), "reservoir",
@@ -59,7 +60,7 @@ class Budget:
 BUDGETS = {
     "full": Budget("full", radii=(0.5, 0.7, 0.9, 0.99, 1.1), sequence_length=3000, max_delay=40,
                    train_images=None, validation_fraction=0.1, epochs=3, batch_size=128,
-                   learning_rate=2e-3, test_images=10000, classifier_radius=0.9,
+                   learning_rate=1e-3, test_images=10000, classifier_radius=0.9,
                    graph_references=10),
     "quick": Budget("quick", radii=(0.5, 0.9, 1.1), sequence_length=1200, max_delay=20,
                     train_images=1000, validation_fraction=0.2, epochs=2, batch_size=32,
@@ -101,17 +102,21 @@ def _mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
     return load_images("mnist", split)
 
 
-def mnist_model(graph: Connectome, base: Connectome, run: Run, mode: str, budget: Budget):
+def mnist_model(graph: Connectome, base: Connectome, run: Run, mode: str, budget: Budget,
+                decay_steps: int):
     """The classifier a run trains: the plain twin for ``no_graph``, else the connectome model.
 
-    ``complete`` in deep mode shares the connectome's number of synapse values
-    among its all-to-all entries (matched trainable parameters).
+    Its learning rate decays (cosine) from the budget's to 0 over
+    ``decay_steps`` (the run's batches). ``complete`` in deep mode shares the
+    connectome's number of synapse values among its all-to-all entries
+    (matched trainable parameters).
     """
     from elegans_keras.layers.synapses import synapses_of
     from elegans_keras.models import elegans_classifier, plain_classifier
 
     common = {"mode": mode, "seed": run.seed, "spectral_radius": budget.classifier_radius,
-              "learning_rate": budget.learning_rate, **run.synapse_options}
+              "learning_rate": budget.learning_rate, "decay_steps": decay_steps,
+              **run.synapse_options}
     if run.family == NO_GRAPH:
         return plain_classifier(connectome=base, **common)
     shared = None
@@ -138,10 +143,12 @@ def mnist_task(graph: Connectome, base: Connectome, run: Run, mode: str, budget:
 
     set_seed(run.seed)
     distribution = get_strategy(strategy)
+    batch_size = scaled_batch_size(budget.batch_size, distribution)
     with strategy_scope(distribution):
-        model = mnist_model(graph, base, run, mode, budget)
+        model = mnist_model(graph, base, run, mode, budget,
+                            decay_steps=budget.epochs * -(-len(x_train) // batch_size))
     history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=budget.epochs,
-                        batch_size=scaled_batch_size(budget.batch_size, distribution), verbose=0)
+                        batch_size=batch_size, verbose=0)
     test = model.evaluate(x_test, y_test, batch_size=256, verbose=0, return_dict=True)
     counts = count_parameters(model)
     return [{
