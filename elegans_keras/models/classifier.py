@@ -48,14 +48,16 @@ def elegans_classifier(
     Pixels (float32 in [0, 1]) pass a conv stem whose output tokens reach the
     sensory neurons; ``steps`` propagation steps over the synapses lead to the
     motor neurons, read out by multi-head attention with the pooled image
-    embedding as query (``num_heads * features`` outputs, then the classes). ``mode="reservoir"`` freezes the synaptic weights
-    (spectral radius ``spectral_radius``); the stem and the readout train.
+    embedding as query (``num_heads * features`` outputs, then the classes).
+    ``mode="reservoir"`` freezes the synaptic weights (spectral radius
+    ``spectral_radius``); the stem and the readout train.
     ``augment=True`` adds random shifts of up to 10% and rotations of up to
     ~10 degrees, active during training only. Compiled with Adam and sparse
     categorical cross-entropy on integer labels; with ``decay_steps`` the
     learning rate follows a cosine from ``learning_rate`` to 0 over that many
-    steps (the training budget: epochs x batches per epoch), else it is constant. ``seed`` fixes every initial
-    weight and the dropout / augmentation streams.
+    steps (the training budget: epochs x batches per epoch), else it is
+    constant. ``seed`` fixes every initial weight and the dropout /
+    augmentation streams.
 
     Example:
         >>> model = elegans_classifier((28, 28, 1), 10, mode="reservoir")
@@ -82,9 +84,8 @@ def elegans_classifier(
                                      output_dim=num_heads * features, seed=seed + 200,
                                      name="motor_readout")(query, motor)
 
-    return _classifier(shape, num_classes, filters, dropout, augment,
-                       _learning_rate(learning_rate, decay_steps), seed, head,
-                       f"elegans_classifier_{mode}")
+    return _classifier(shape, num_classes, filters, dropout, augment, learning_rate, decay_steps,
+                       seed, head, f"elegans_classifier_{mode}")
 
 
 def plain_classifier(
@@ -131,8 +132,8 @@ def plain_classifier(
         return keras.layers.Dense(hidden, activation="gelu", kernel_initializer=seeded(seed, 101),
                                   name="hidden")(pooled)
 
-    return _classifier(shape, num_classes, filters, dropout, augment,
-                       _learning_rate(learning_rate, decay_steps), seed, head, "plain_classifier")
+    return _classifier(shape, num_classes, filters, dropout, augment, learning_rate, decay_steps,
+                       seed, head, "plain_classifier")
 
 
 def trainable_count(model: keras.Model) -> int:
@@ -176,9 +177,9 @@ def _learning_rate(learning_rate: float,
 
 
 def _classifier(shape: tuple[int, int, int], num_classes: int, filters: Sequence[int],
-                dropout: float, augment: bool,
-                learning_rate: float | keras.optimizers.schedules.LearningRateSchedule, seed: int,
-                head: Callable[[keras.KerasTensor], keras.KerasTensor], name: str) -> keras.Model:
+                dropout: float, augment: bool, learning_rate: float, decay_steps: int | None,
+                seed: int, head: Callable[[keras.KerasTensor], keras.KerasTensor],
+                name: str) -> keras.Model:
     images = keras.Input(shape, name="images")
     x = images
     if augment:
@@ -193,7 +194,7 @@ def _classifier(shape: tuple[int, int, int], num_classes: int, filters: Sequence
                                        name="classes")(hidden)
     model = keras.Model(images, probabilities, name=name)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
+        optimizer=keras.optimizers.Adam(_learning_rate(learning_rate, decay_steps)),
         loss=keras.losses.SparseCategoricalCrossentropy(),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )

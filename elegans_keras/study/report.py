@@ -191,7 +191,8 @@ def _budget_lines(budgets: Iterable[str]) -> list[str]:
             f"the second), delays 1–{b.max_delay}, spectral radii {list(b.radii)}; MNIST — "
             f"{images} ({b.validation_fraction:.0%} held out for "
             f"validation, monitored only), {b.epochs} epochs, batch {b.batch_size}, Adam "
-            f"with a cosine learning rate from {b.learning_rate:g} to 0, scored once on the first {b.test_images} test images; "
+            f"with a cosine learning rate from {b.learning_rate:g} to 0, scored once on the "
+            f"first {b.test_images} test images; "
             f"small-world references per graph: {b.graph_references}.")
     return lines
 
