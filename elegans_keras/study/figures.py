@@ -40,7 +40,9 @@ def read_topology(csv_path: str | os.PathLike,
 
     Example:
         >>> table, metric = read_topology("results/topology.csv")
-        >>> metric
+        >>> metric  # the first of the four that the CSV has
+        'test_accuracy'
+        >>> read_topology("results/topology.csv", "memory_capacity")[1]
         'memory_capacity'
     """
     path = Path(csv_path)
