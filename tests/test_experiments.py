@@ -58,12 +58,37 @@ def test_memory_scan(tmp_path):
     (["--seed", str(2**40)], "seed=1099511627776"),
     (["--run-id", "../../../escaped_run"], "run_id"),
     (["--validation-fraction", "1.5"], "validation_fraction"),
+    (["--schedule", "step"], "schedule"),
 ])
 def test_bad_options_are_refused_before_anything_runs(tmp_path, argument, message):
     from elegans_keras.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError, match=message):
         EXPERIMENTS["mnist_classify"]([*argument, "--out", str(tmp_path), "--quiet"])
+    assert not list(tmp_path.iterdir())
+
+
+def test_cosine_schedule_decays_over_every_epoch_and_is_published(tmp_path):
+    report = EXPERIMENTS["mnist_classify"]([
+        "--epochs", "2", "--limit", "400", "--batch-size", "64", "--schedule", "cosine",
+        "--learning-rate", "0.003", "--out", str(tmp_path / "logs"), "--run-id", "cos",
+        "--publish", "cos", "--weights-dir", str(tmp_path / "weights"), "--quiet",
+    ])
+    config = json.loads((tmp_path / "logs" / "mnist_classify" / "cos" / "config.json").read_text())
+    assert config["model_config"]["decay_steps"] == 2 * 6  # 360 training images in batches of 64
+    assert report["epochs_trained"] == 2
+    entry = read_manifest(tmp_path / "weights")["cos"]
+    assert entry["config"]["decay_steps"] == 12 and "--schedule cosine" in entry["command"]
+    model = load_pretrained("cos", tmp_path / "weights")
+    rate = model.optimizer.learning_rate
+    assert float(rate) == pytest.approx(0.003)  # a fresh optimizer starts the schedule again
+
+
+def test_a_schedule_the_task_cannot_take_is_refused_before_anything_runs(tmp_path):
+    from elegans_keras.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="schedule 'cosine' is not available"):
+        EXPERIMENTS["mnist_unsup"](["--schedule", "cosine", "--out", str(tmp_path), "--quiet"])
     assert not list(tmp_path.iterdir())
 
 

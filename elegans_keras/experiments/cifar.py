@@ -39,7 +39,7 @@ def make_task(dataset: str) -> ImageTask:
                 "seed": options.seed}
 
     return ImageTask("cifar", {"dataset": dataset}, "elegans_classifier", config,
-                     {**DEFAULTS, "dataset": dataset})
+                     {**DEFAULTS, "dataset": dataset}, schedules=("plateau", "cosine"))
 
 
 def main(argv: Sequence[str] | None = None) -> dict:

@@ -22,7 +22,8 @@ def config(options: TrainingOptions) -> dict[str, Any]:
             "seed": options.seed}
 
 
-TASK = ImageTask("mnist_classify", {"dataset": "mnist"}, "elegans_classifier", config, DEFAULTS)
+TASK = ImageTask("mnist_classify", {"dataset": "mnist"}, "elegans_classifier", config, DEFAULTS,
+                 schedules=("plateau", "cosine"))
 
 
 def main(argv: Sequence[str] | None = None) -> dict:

@@ -44,6 +44,8 @@ class ImageTask:
         config: the factory's arguments for given options.
         defaults: the script's own defaults (epochs...).
         extra_report: more test metrics from (model, x_test, y_test).
+        schedules: the ``TrainingOptions.schedule`` values its factory supports
+            (``"cosine"`` needs a factory that takes ``decay_steps``).
     """
 
     experiment: str
@@ -52,6 +54,7 @@ class ImageTask:
     config: Callable[[TrainingOptions], dict[str, Any]]
     defaults: dict[str, Any] = dataclasses.field(default_factory=dict)
     extra_report: Callable[[keras.Model, np.ndarray, np.ndarray], dict[str, float]] | None = None
+    schedules: tuple[str, ...] = ("plateau",)
 
     def load(self, split: str, options: TrainingOptions) -> Arrays:
         """(x, y) of ``split`` for these options (their data folder)."""
@@ -59,10 +62,32 @@ class ImageTask:
 
         return load_task_data(self.test_data, split, options.data_dir)
 
-    def build(self, options: TrainingOptions) -> tuple[keras.Model, dict[str, Any]]:
-        """The model and the factory config that rebuilds it."""
+    def build(self, options: TrainingOptions,
+              train_size: int | None = None) -> tuple[keras.Model, dict[str, Any]]:
+        """The model and the factory config that rebuilds it.
+
+        With ``schedule="cosine"`` the learning rate decays to 0 over the run's
+        batches, ``epochs x ceil(train_size / batch_size)``.
+        """
         config = self.config(options)
+        if options.schedule == "cosine":
+            if train_size is None:
+                raise ConfigurationError(f"{self.experiment}: a cosine schedule needs the "
+                                         "training-set size")
+            config["decay_steps"] = options.epochs * -(-train_size // options.batch_size)
         return FACTORIES[self.factory](**config), config
+
+    def callbacks(self, options: TrainingOptions) -> list[keras.callbacks.Callback]:
+        """The schedule's callbacks; both keep the best validation epoch's weights.
+
+        ``plateau`` cuts the rate by 0.3 after an epoch without a lower
+        validation loss and stops after 3; ``cosine`` runs every epoch.
+        """
+        if options.schedule == "cosine":
+            return [keras.callbacks.EarlyStopping(patience=options.epochs,
+                                                  restore_best_weights=True)]
+        return [keras.callbacks.ReduceLROnPlateau(factor=0.3, patience=1, min_lr=1e-5),
+                keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)]
 
 
 def run_image_task(task: ImageTask, options: TrainingOptions,
@@ -81,6 +106,9 @@ def run_image_task(task: ImageTask, options: TrainingOptions,
         set_precision,
     )
 
+    if options.schedule not in task.schedules:
+        raise ConfigurationError(f"{task.experiment}: schedule {options.schedule!r} is not "
+                                 f"available; expected one of {list(task.schedules)}")
     if options.publish:
         check_writable(options.weights_dir)
     set_seed(options.seed)
@@ -110,7 +138,7 @@ def _train_and_report(task: ImageTask, options: TrainingOptions, strategy: Any,
     if len(x_test) == 0:
         raise ConfigurationError(f"{task.experiment}: the test split is empty")
     with strategy_scope(strategy):
-        model, config = task.build(options)
+        model, config = task.build(options, len(x_train))
     worm = resolve_connectome(options.connectome)
     run_dir = start_run(task.experiment, {
         "factory": task.factory, "model_config": config, "dataset": task.test_data,
@@ -121,8 +149,7 @@ def _train_and_report(task: ImageTask, options: TrainingOptions, strategy: Any,
         "parameters": count_parameters(model),
     }, root=options.root, run_id=options.run_id)
 
-    schedule = [keras.callbacks.ReduceLROnPlateau(factor=0.3, patience=1, min_lr=1e-5),
-                keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)]
+    schedule = task.callbacks(options)
     started = time.perf_counter()
     model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=options.epochs,
               batch_size=batch_size, verbose=0 if options.quiet else 1,
