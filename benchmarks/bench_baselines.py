@@ -83,9 +83,9 @@ def run(dataset: str, data_dir: str | None, mode: str, seed: int, epochs: int, b
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| dataset | mode | model | trainable | epoch time (s), median | time ratio | "
-             "validation accuracy, mean | test accuracy per seed | mean ± sd |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    header = ("| dataset | mode | model | trainable | epoch time (s), median | time ratio | "
+              "validation accuracy, mean | test accuracy per seed | mean ± sd |")
+    lines = [header, "|---|---|---|---|---|---|---|---|---|"]
     keys = sorted({(r["dataset"], r["mode"]) for r in rows}, key=lambda k: (k[0], k[1]))
     for dataset, mode in keys:
         group = [r for r in rows if (r["dataset"], r["mode"]) == (dataset, mode)]
