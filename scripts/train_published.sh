@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 export TF_CPP_MIN_LOG_LEVEL=3
 which=${1:-all}
 if [[ $which == all || $which == classifiers ]]; then
-  for mode in deep reservoir; do
-    python experiments/mnist_classify.py --mode "$mode" --epochs 20 --learning-rate 0.002 \
-      --out logs --run-id "classifier-$mode-seed0" --publish "mnist_classifier_$mode" \
-      --weights-dir weights --quiet
-  done
+  python experiments/mnist_classify.py --mode deep --epochs 20 --learning-rate 0.003 \
+    --schedule cosine --out logs --run-id classifier-deep-seed0 \
+    --publish mnist_classifier_deep --weights-dir weights --quiet
+  python experiments/mnist_classify.py --mode reservoir --epochs 20 --learning-rate 0.002 \
+    --out logs --run-id classifier-reservoir-seed0 --publish mnist_classifier_reservoir \
+    --weights-dir weights --quiet
 fi
 if [[ $which == all || $which == autoencoders ]]; then
   for mode in deep reservoir; do

@@ -162,16 +162,29 @@ def test_uniform_receptive_fields_pool_the_mean_token(worm):
                                atol=1e-6)
 
 
-def test_one_step_follows_the_formula(worm):
-    block = ConnectomicBlock(worm, features=3, steps=1, seed=12)
+@pytest.mark.parametrize(("steps", "gating", "implementation"),
+                         [(1, False, "dense"), (2, False, "dense"), (2, True, "sparse"),
+                          (3, True, "dense"), (3, False, "sparse")])
+def test_steps_follow_the_formula_on_the_whole_matrix(worm, steps, gating, implementation):
+    # the block multiplies only the sensory rows (first step) and motor columns (last step)
+    block = ConnectomicBlock(worm, features=3, steps=steps, gating=gating,
+                             implementation=implementation, seed=12)
     x = np.random.default_rng(13).normal(size=(2, 7)).astype("float32")
     outputs = numpy(block(x))
     states = numpy(block._sensory_states(ops.convert_to_tensor(x)))
     matrix = block.syn.matrix(numpy(block.synapse_values)).toarray()
     transform, bias = numpy(block.feature_kernel), numpy(block.bias)
-    expected = np.tanh(states + np.einsum("fg,bfn->bgn", transform, states @ matrix) + bias)
-    np.testing.assert_allclose(outputs, expected[:, :, worm.role_indices("M")].transpose(0, 2, 1),
+    for _ in range(steps):
+        update = np.einsum("fg,bfn->bgn", transform, states @ matrix) + bias
+        if gating:
+            gate = np.einsum("fg,bfn->bgn", numpy(block.gate_kernel), states)
+            update = update / (1.0 + np.exp(-(gate + numpy(block.gate_bias))))
+        states = np.tanh(states + update)
+    np.testing.assert_allclose(outputs, states[:, :, worm.role_indices("M")].transpose(0, 2, 1),
                                rtol=1e-5, atol=1e-5)
+    sizes = {key: (syn.num_pre, syn.num_post) for key, syn in block.step_synapses.items()}
+    assert sizes[True, steps == 1] == (98, 89 if steps == 1 else 279)
+    assert sizes[steps == 1, True] == (98 if steps == 1 else 279, 89)
 
 
 # --- modes and initial values ---------------------------------------------------------------

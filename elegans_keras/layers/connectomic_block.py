@@ -22,6 +22,7 @@ from elegans_keras.layers.kernels import choose, propagate
 from elegans_keras.layers.synapses import (
     SIGNS,
     WEIGHTS,
+    restrict,
     starting_values,
     synapses_of,
     tie_values,
@@ -54,7 +55,10 @@ class ConnectomicBlock(keras.layers.Layer):
     States are held as ``(batch, features, neurons)`` so that the product with
     ``W`` is one matmul (:func:`~elegans_keras.layers.kernels.propagate`). A
     synapse influences the output when it lies on a sensory -> motor path of
-    at most ``steps`` hops. The synaptic values start from the wiring (by
+    at most ``steps`` hops. Only the rows and columns that can matter are
+    multiplied: the first step reads the sensory neurons' rows of ``W`` (every
+    other state is still zero), the last computes the motor neurons' columns
+    (the only states read out), about a third of the worm's matrix each. The synaptic values start from the wiring (by
     default ``log(1 + count)`` magnitudes with random signs; ``signs=
     "neurotransmitter"`` for Dale's principle), scaled so the whole matrix has
     spectral radius ``spectral_radius``; ``V`` starts orthogonal.
@@ -133,6 +137,13 @@ class ConnectomicBlock(keras.layers.Layer):
             except ConfigurationError as err:
                 raise ConfigurationError(f"{where}: {err}") from None
         self.compute_path = choose(implementation, self.syn, where)
+        # the synapses each step multiplies, by (first step, last step): see the docstring
+        rows = {True: self.sensory, False: None}
+        columns = {True: self.motor, False: None}
+        self.step_synapses = {
+            (first, last): restrict(self.syn, rows[first], columns[last])
+            for first, last in {(step == 0, step == self.steps - 1) for step in range(self.steps)}
+        }
         self.initial_values = starting_values(self.syn, self.connectome, weights, signs,
                                               self.seed, self.spectral_radius, where)
         # neuron i reads sensory slot source[i]; every other neuron reads the zero slot N_S
@@ -187,32 +198,43 @@ class ConnectomicBlock(keras.layers.Layer):
             self.gate_bias = self.add_weight(name="gate_bias", shape=(features, 1),
                                              initializer="zeros")
 
-    def _sensory_states(self, inputs: Any) -> Any:
-        """(batch, features, N) states: the sensory neurons' embedding, zeros elsewhere."""
+    def _sensory_embedding(self, inputs: Any) -> Any:
+        """(batch, features, N_S): the sensory neurons' embedding of the input."""
         if self.receptive_fields is None:
             embedded = ops.reshape(self.embedding(inputs), (-1, len(self.sensory), self.features))
-            sensory = ops.transpose(embedded, (0, 2, 1))
-        else:
-            fields = ops.softmax(ops.cast(self.receptive_fields, self.compute_dtype), axis=-1)
-            tokens = ops.transpose(self.embedding(inputs), (0, 2, 1))
-            sensory = ops.matmul(tokens, ops.transpose(fields))
+            return ops.transpose(embedded, (0, 2, 1))
+        fields = ops.softmax(ops.cast(self.receptive_fields, self.compute_dtype), axis=-1)
+        tokens = ops.transpose(self.embedding(inputs), (0, 2, 1))
+        return ops.matmul(tokens, ops.transpose(fields))
+
+    def _placed(self, sensory: Any) -> Any:
+        """(batch, features, N) states: ``sensory`` at the sensory neurons, zeros elsewhere."""
         # a gather, not a (N_S, N) placement matmul: O(N) memory at fly scale
         slots = ops.concatenate([sensory, ops.zeros_like(sensory[:, :, :1])], axis=2)
         return ops.take(slots, self.state_source, axis=2)
 
+    def _sensory_states(self, inputs: Any) -> Any:
+        """(batch, features, N) states: the sensory neurons' embedding, zeros elsewhere."""
+        return self._placed(self._sensory_embedding(inputs))
+
     def call(self, inputs: Any, training: bool | None = None) -> Any:
-        state = self._sensory_states(inputs)
+        sensory = self._sensory_embedding(inputs)
+        state = self._placed(sensory)
         transform = ops.transpose(ops.cast(self.feature_kernel, state.dtype))
         bias = ops.cast(self.bias, state.dtype)
-        for _ in range(self.steps):
-            mixed = propagate(state, self.synapse_values, self.syn, self.compute_path)
+        for step in range(self.steps):
+            first, last = step == 0, step == self.steps - 1
+            mixed = propagate(sensory if first else state, self.synapse_values,
+                              self.step_synapses[first, last], self.compute_path)
+            if last:
+                state = ops.take(state, self.motor, axis=2)
             update = ops.matmul(transform, mixed) + bias
             if self.gating:
                 gate = ops.matmul(ops.transpose(ops.cast(self.gate_kernel, state.dtype)), state)
                 update = update * ops.sigmoid(gate + ops.cast(self.gate_bias, state.dtype))
             update = self.update_dropout(update, training=training)
             state = self.activation(state + update)
-        return ops.transpose(ops.take(state, self.motor, axis=2), (0, 2, 1))
+        return ops.transpose(state, (0, 2, 1))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (input_shape[0], len(self.motor), self.features)
