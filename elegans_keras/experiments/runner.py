@@ -63,7 +63,7 @@ class ImageTask:
         return load_task_data(self.test_data, split, options.data_dir)
 
     def build(self, options: TrainingOptions,
-              train_size: int | None = None) -> tuple[keras.Model, dict[str, Any]]:
+              train_size: int) -> tuple[keras.Model, dict[str, Any]]:
         """The model and the factory config that rebuilds it.
 
         With ``schedule="cosine"`` the learning rate decays to 0 over the run's
@@ -71,9 +71,6 @@ class ImageTask:
         """
         config = self.config(options)
         if options.schedule == "cosine":
-            if train_size is None:
-                raise ConfigurationError(f"{self.experiment}: a cosine schedule needs the "
-                                         "training-set size")
             config["decay_steps"] = options.epochs * -(-train_size // options.batch_size)
         return FACTORIES[self.factory](**config), config
 

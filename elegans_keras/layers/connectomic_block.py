@@ -58,10 +58,11 @@ class ConnectomicBlock(keras.layers.Layer):
     at most ``steps`` hops. Only the rows and columns that can matter are
     multiplied: the first step reads the sensory neurons' rows of ``W`` (every
     other state is still zero), the last computes the motor neurons' columns
-    (the only states read out), about a third of the worm's matrix each. The synaptic values start from the wiring (by
-    default ``log(1 + count)`` magnitudes with random signs; ``signs=
-    "neurotransmitter"`` for Dale's principle), scaled so the whole matrix has
-    spectral radius ``spectral_radius``; ``V`` starts orthogonal.
+    (the only states read out), about a third of the worm's matrix each.
+    The synaptic values start from the wiring (by default ``log(1 + count)``
+    magnitudes with random signs; ``signs="neurotransmitter"`` for Dale's
+    principle), scaled so the whole matrix has spectral radius
+    ``spectral_radius``; ``V`` starts orthogonal.
     ``mode="deep"`` trains ``W``, ``V`` and ``b``; ``mode="reservoir"``
     freezes them, and only the embedding (and gate) train.
 
