@@ -44,9 +44,10 @@ class _Stream:
         self.keys: dict[str, tuple[str, str, Any, Any]] = {}
         self.graphs = 0
         self.directed = True
+        self.unique_ids = False  # parse.edgeids="canonical": ids unique in the whole document
         self.node_ids: list[str] = []
         self.node_data: list[dict[str, Any]] = []
-        self.edge_ids: set[str] = set()
+        self.edge_ids: set[Any] = set()
         self.edges: dict[str, list[Any]] = {"source": [], "target": [], "type": [], "count": [],
                                             "directed": []}
 
@@ -94,22 +95,32 @@ class _Stream:
         self.node_data.append(self.data(element, "node"))
 
     def edge(self, element: ElementTree.Element) -> None:
-        """Record an ``<edge>`` (ids must be unique: networkx would merge repeats)."""
+        """Record an ``<edge>``; a repeated identity (source, target, id) is refused.
+
+        Multigraph writers (networkx, for one) number the parallel edges of each node
+        pair ``0``, ``1``...; an undirected edge's identity ignores its orientation.
+        A graph declaring ``parse.edgeids="canonical"`` needs ids unique in the file.
+        """
         edge_id = element.get("id")
+        directed = element.get("directed")
+        directed = self.directed if directed is None else directed.lower() == "true"
+        source, target = element.get("source"), element.get("target")
         if edge_id is not None:
-            if edge_id in self.edge_ids:
-                self.fail(f"edge id {edge_id!r} is declared twice")
-            self.edge_ids.add(edge_id)
+            ends = (source, target) if directed or source is None or target is None else (
+                min(source, target), max(source, target))
+            identity = edge_id if self.unique_ids else (*ends, edge_id)
+            if identity in self.edge_ids:
+                self.fail(f"edge id {edge_id!r} is declared twice"
+                          + ("" if self.unique_ids else f" for {source} -> {target}"))
+            self.edge_ids.add(identity)
         if len(self.edges["source"]) >= MAX_SYNAPSE_PAIRS:
             self.fail(f"more than {MAX_SYNAPSE_PAIRS} edges (the limit)")
         data = self.data(element, "edge")
-        directed = element.get("directed")
-        self.edges["source"].append(element.get("source"))
-        self.edges["target"].append(element.get("target"))
+        self.edges["source"].append(source)
+        self.edges["target"].append(target)
         self.edges["type"].append(data.get("synapse_type", "C"))
         self.edges["count"].append(data.get("weight", 1.0))
-        self.edges["directed"].append(self.directed if directed is None
-                                      else directed.lower() == "true")
+        self.edges["directed"].append(directed)
 
 
 def _parse(path: Path, source: str) -> _Stream:
@@ -129,6 +140,7 @@ def _parse(path: Path, source: str) -> _Stream:
                     if stream.graphs > 1:
                         stream.fail("the file holds more than one <graph>; only one is supported")
                     stream.directed = element.get("edgedefault", "directed") == "directed"
+                    stream.unique_ids = element.get("parse.edgeids") == "canonical"
                 elif tag == "hyperedge":
                     stream.fail("<hyperedge> elements are not supported")
                 stack.append(element)
@@ -141,6 +153,8 @@ def _parse(path: Path, source: str) -> _Stream:
                     stream.fail(f"a <{tag}> outside a <graph>")
                 getattr(stream, tag)(element)
                 stack[-1].clear()
+    except ConnectomeError:
+        raise
     except (ElementTree.ParseError, UnicodeDecodeError, ValueError) as err:
         raise ConnectomeError(f"{source}: not a readable GraphML file ({err})") from None
     return stream
@@ -159,9 +173,11 @@ def read_graphml(
     and ``weight`` (synapse count). Parallel C and E edges between the same
     pair are both kept. For plain GraphML, pass ``default_role`` for nodes
     without a role; edges without ``synapse_type`` are chemical, without
-    ``weight`` count 1. Refused, naming the element: a second ``<graph>``,
-    nested graphs, hyperedges, repeated node or edge ids, nodes without id,
-    edges naming undeclared nodes, more than the size limits.
+    ``weight`` count 1. Files written by networkx (edge ids ``0``, ``1``... per
+    node pair), igraph and :func:`write_graphml` read as written. Refused,
+    naming the element: a second ``<graph>``, nested graphs, hyperedges,
+    repeated node ids, an edge id repeated for the same (source, target) pair,
+    nodes without id, edges naming undeclared nodes, more than the size limits.
 
     Example:
         >>> c = read_graphml("celegans_herm.graphml")  # doctest: +SKIP
