@@ -1,4 +1,8 @@
-"""Shared fixtures: the default connectome, and the raw published data beside the repository."""
+"""Shared fixtures: the default connectome, and the raw published data beside the repository.
+
+It also selects the hypothesis profile (``tests/hypothesis_profiles.py``): ``ci``, derandomized,
+unless ``$HYPOTHESIS_PROFILE`` (or pytest's ``--hypothesis-profile``) names another.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ import pytest
 
 import elegans_keras as ek
 from elegans_keras.connectome import Connectome
+
+from hypothesis_profiles import load_profile
+
+load_profile()
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -42,11 +42,12 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from hypothesis.extra import numpy as hnp
+from hypothesis_profiles import budget
 
 from elegans_keras import (
     Connectome,
@@ -99,8 +100,8 @@ FUZZ_CASES = sum(EXAMPLES.values())
 
 
 def fuzz(name: str) -> Callable:
-    """hypothesis settings for one fuzz test: its example count, no deadline."""
-    return settings(max_examples=EXAMPLES[name], deadline=None,
+    """hypothesis settings for one fuzz test: its example count (scaled by the profile)."""
+    return settings(max_examples=budget(EXAMPLES[name]), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                            HealthCheck.data_too_large])
 
@@ -304,8 +305,9 @@ EDGE_IDS = st.one_of(st.none(), st.text("e01 ", min_size=1, max_size=2))
 @fuzz("graphml_edge_ids")
 @given(connectome_specs(), st.sampled_from(["as_drawn", "shared", "typed_twin"]), st.data())
 def test_fuzz_graphml_duplicate_edge_ids_are_refused(spec, mutation, data):
-    """Edge ids must be unique (networkx merges repeats): any repeat is refused, a C and an
-    E edge sharing an id too; edges with unique ids (or none) read exactly."""
+    """An edge's identity is (source, target, id), its ends unordered in an undirected graph
+    (networkx numbers each pair's edges 0, 1...): a repeated identity is refused, a C and an
+    E edge of one pair sharing an id too; the same id on other pairs reads exactly."""
     assume(spec["edges"])
     edges = list(spec["edges"])
     ids = data.draw(st.lists(EDGE_IDS, min_size=len(edges), max_size=len(edges)))
@@ -323,7 +325,8 @@ def test_fuzz_graphml_duplicate_edge_ids_are_refused(spec, mutation, data):
         ids.insert(position, shared)
     spec = {**spec, "edges": edges}
     content = graphml_bytes(graphml_tree(spec, ids))
-    declared = [edge_id for edge_id in ids if edge_id is not None]
+    declared = [(*((pre, post) if spec["directed"] else sorted((pre, post))), edge_id)
+                for (pre, post, _, _), edge_id in zip(edges, ids) if edge_id is not None]
     if len(set(declared)) < len(declared):
         error = expect_error(lambda: in_temporary_file(content, ".graphml", read_graphml))
         assert "twice" in str(error)
@@ -860,8 +863,17 @@ def adjacency_verdict(chemical: str, electrical: str | None
     return names, matrices[0], np.maximum(matrices[1], matrices[1].T)
 
 
+# Issue 25 item 2 (found by this test): a header whose first cell is empty and whose second,
+# quoted, holds a comma and a quote made the shared row reader skip the rows after it.
+SKIPPED_ROWS = "issue 25 item 2: rows after a header cell like ',\"' vanish (read_rows)"
+
+
 @fuzz("adjacency_cells")
 @given(adjacency_files())
+@example((',","\n0,-1\n', None)).xfail(reason=SKIPPED_ROWS, raises=pytest.fail.Exception)
+@example((',","\n0,5\n', None)).xfail(reason=SKIPPED_ROWS, raises=AssertionError)
+@example((',","\r\n0,5\r\n', None)).xfail(reason=SKIPPED_ROWS, raises=AssertionError)
+@example(('pre,A\nA,1\n', ',"A,"\nA,2\n')).xfail(reason=SKIPPED_ROWS, raises=AssertionError)
 def test_fuzz_adjacency_matrix_cells(files):
     """read_adjacency on sheets with random blank / valid / invalid cells and ragged rows
     agrees with an independent csv-module reading: the same neurons and counts, or refused."""
@@ -1695,6 +1707,6 @@ def test_fuzz_cases_total_is_documented():
     properties = [test for test in globals().values()
                   if callable(test) and hasattr(test, "hypothesis")]
     assert sum(test._hypothesis_internal_use_settings.max_examples
-               for test in properties) == FUZZ_CASES
+               for test in properties) == budget(FUZZ_CASES)
     assert len(properties) == len(EXAMPLES)
     assert f"({FUZZ_CASES:,})" in " ".join(__doc__.split())

@@ -13,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import budget
 
 from elegans_keras.connectome.core import Connectome
 from elegans_keras.connectome.metrics import (
@@ -72,7 +73,7 @@ def small_connectomes(draw) -> Connectome:
     return connectome(chemical, gaps + np.triu(gaps, 1).T)
 
 
-PROPERTY = settings(max_examples=40, deadline=None)
+PROPERTY = settings(max_examples=budget(40), deadline=None)
 
 
 # --- spectral radius ---------------------------------------------------------

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import budget
 
 from elegans_keras.checks import MAX_SEED
 from elegans_keras.connectome.core import Connectome
@@ -258,7 +259,8 @@ def small_connectomes(draw) -> Connectome:
     return tiny(chemical, gaps + np.triu(gaps, 1).T)
 
 
-PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=budget(40), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
