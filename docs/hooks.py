@@ -6,6 +6,11 @@
 * ``changelog.md``: the repository's ``CHANGELOG.md`` (a note if it is absent).
 * ``connectomes.md``: the table of :func:`elegans_keras.list_connectomes`.
 
+The tutorials' kernels get a profile of their own (``on_config``) in which
+output written straight to file descriptors 1 and 2 (TensorFlow's native log)
+goes to the build's terminal instead of the pages; Python's own prints,
+warnings and errors still appear under their cells.
+
 Each page holds a marker comment (``<!-- generated -->``) that the hook
 replaces, so the surrounding prose stays in ``docs/``.
 """
@@ -13,13 +18,17 @@ replaces, so the surrounding prose stays in ``docs/``.
 from __future__ import annotations
 
 import argparse
+import atexit
 import io
 import json
 import os
 import re
+import shutil
+import tempfile
+from collections.abc import Callable
 from contextlib import redirect_stdout
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "weights" / "manifest.json"
@@ -52,16 +61,19 @@ def _task(entry: dict[str, Any]) -> str:
 def models_table(manifest: Path = MANIFEST) -> str:
     """A Markdown table of every published model of ``manifest``."""
     models = json.loads(manifest.read_text(encoding="utf-8"))["models"]
-    lines = ["| name | task | test metric | parameters (trainable / total) | epochs | "
-             "training wall time | published |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| name | task | test metric | parameters (trainable / total) | epochs | "
+        "training wall time | published |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for name, entry in sorted(models.items()):
         params = entry.get("parameters", {})
         minutes = entry.get("wall_time_s", float("nan")) / 60
         lines.append(
             f"| `{name}` | {_task(entry)} | {_metric(entry)} | "
             f"{params.get('trainable', 0):,} / {params.get('total', 0):,} | "
-            f"{entry.get('epochs', '?')} | {minutes:.0f} min | {entry.get('published', '?')} |")
+            f"{entry.get('epochs', '?')} | {minutes:.0f} min | {entry.get('published', '?')} |"
+        )
     lines += ["", "Commands that trained them (run from the repository root):", ""]
     for name, entry in sorted(models.items()):
         lines += [f"`{name}`", "", "```bash", entry.get("command", "?"), "```", ""]
@@ -105,8 +117,10 @@ def connectomes_table() -> str:
 
     table = list_connectomes()
     columns = [c for c in table.columns if c != "citation"]
-    lines = ["| name | " + " | ".join(c.replace("_", " ") for c in columns) + " |",
-             "| --- |" + " --- |" * len(columns)]
+    lines = [
+        "| name | " + " | ".join(c.replace("_", " ") for c in columns) + " |",
+        "| --- |" + " --- |" * len(columns),
+    ]
     for name, row in table.iterrows():
         lines.append(f"| `{name}` | " + " | ".join(f"{row[c]:,}" for c in columns) + " |")
     return "\n".join(lines)
@@ -118,6 +132,18 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "changelog.md": changelog,
     "connectomes.md": connectomes_table,
 }
+
+
+def on_config(config: Any, **_: Any) -> Any:
+    """Point the notebook kernels at a profile that leaves native output on the terminal."""
+    profile = Path(tempfile.mkdtemp(prefix="elegans-keras-docs-ipython-"))
+    atexit.register(shutil.rmtree, profile, ignore_errors=True)
+    (profile / "profile_default").mkdir()
+    (profile / "profile_default" / "ipython_kernel_config.py").write_text(
+        "c.IPKernelApp.capture_fd_output = False\n", encoding="utf-8"
+    )
+    os.environ["IPYTHONDIR"] = str(profile)
+    return config
 
 
 def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
