@@ -14,8 +14,12 @@ prefixed ``graph_`` (see :func:`~elegans_keras.connectome.metrics.graph_metrics`
 * ``executor``: None runs in this process, one run after another; any
   ``concurrent.futures.Executor`` (a process pool, or a Dask client's
   executor from :func:`~elegans_keras.study.cluster.study_executor`) runs
-  them in parallel. Each run is seeded by its own key, so the rows are the
-  same whatever ran them and in which order.
+  them in parallel. Each run is seeded by its own key and runs its NumPy/SciPy
+  linear algebra on one BLAS/OpenMP thread (:data:`RUN_BLAS_THREADS`, on every
+  path), so the rows are the same bit for bit whatever ran them and in which
+  order: a multi-threaded BLAS sums a product's terms in an order that depends
+  on its thread count (the memory readout's ridge solve amplified that to
+  2.3e-5 in memory capacity between a serial and a Dask run).
 
 Example:
     >>> table = run_study("memory", "reservoir", families=["connectome", "rewire"],
@@ -37,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from elegans_keras.atomic import atomic_path, locked
 from elegans_keras.connectome import Connectome, resolve_connectome
@@ -55,6 +60,8 @@ from elegans_keras.study.vocabulary import (
 )
 
 Key = tuple[Any, ...]
+# BLAS/OpenMP threads of a run's NumPy/SciPy work, serial or on any worker (determinism)
+RUN_BLAS_THREADS = 1
 
 
 def run_key(task: str, mode: str, budget: str, connectome: str, run: Run) -> Key:
@@ -153,6 +160,10 @@ def run_one(base: Connectome, run: Run, task_name: str, mode: str, budget: Budge
             strategy: str = "default", threads: int | None = None) -> list[dict[str, Any]]:
     """Train and score one run; its CSV rows (one per spectral radius).
 
+    NumPy/SciPy run on :data:`RUN_BLAS_THREADS` BLAS threads inside (the
+    same numbers in this process as on any worker); ``threads`` also limits
+    TensorFlow's (set in worker processes before TensorFlow starts).
+
     Example:
         >>> run_one(worm, Run("erdos_renyi", seed=0), "memory", "reservoir",
         ...         BUDGETS["quick"])  # doctest: +SKIP
@@ -161,13 +172,14 @@ def run_one(base: Connectome, run: Run, task_name: str, mode: str, budget: Budge
         limit_threads(threads)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     task = get_task(task_name, mode)
-    started = time.perf_counter()
-    graph = make_graph(base, run)
-    rows = task.run(graph, base, run, mode, budget, strategy)
-    wall_time = round(time.perf_counter() - started, 2)
+    with threadpool_limits(RUN_BLAS_THREADS):
+        started = time.perf_counter()
+        graph = make_graph(base, run)
+        rows = task.run(graph, base, run, mode, budget, strategy)
+        wall_time = round(time.perf_counter() - started, 2)
+        statistics = {} if run.family == NO_GRAPH else _graph_statistics(
+            graph, budget.graph_references)
     key = dict(zip(KEY_COLUMNS, run_key(task_name, mode, budget.name, base.name, run)))
-    statistics = {} if run.family == NO_GRAPH else _graph_statistics(graph,
-                                                                     budget.graph_references)
     return [{**key, **row, "wall_time_s": wall_time, **statistics} for row in rows]
 
 
