@@ -346,7 +346,8 @@ def table(rows: list[dict]) -> str:
             f"({r['spectral_error']:.1e}) | {r['rewire_s']:.1f} / {r['degree_preserving_s']:.1f} / "
             f"{r['erdos_renyi_s']:.1f} / {r['shuffle_weights_s']:.1f} | "
             f"{r['peak_reservoir_gb']:.2f} ({r.get('start_reservoir_gb', nan):.2f}) / "
-            f"{r['peak_connectome_dense_gb']:.2f} ({r.get('start_connectome_dense_gb', nan):.2f}) / "
+            f"{r['peak_connectome_dense_gb']:.2f} "
+            f"({r.get('start_connectome_dense_gb', nan):.2f}) / "
             f"{r['peak_block_gb']:.2f} / {r['peak_gb']:.2f} |")
     return "\n".join(lines)
 

@@ -5,10 +5,11 @@ Usage:
 
 Each mode is measured in a fresh subprocess. Peak memory is the process's
 peak resident set (TensorFlow runtime and decoded MNIST included); the next
-column is the part added by building and training the model. The original release's figures, measured on the same kind
-of machine (2 CPU cores, TensorFlow backend) and given in the project's issue,
-are printed beside ours: build 17-21 s, ~23 samples/s (5.5 s per step at batch
-128), 9.7 GB peak memory, 88-109 M parameters.
+column is the part added by building and training the model. The original
+release's figures, measured on the same kind of machine (2 CPU cores,
+TensorFlow backend) and given in the project's issue, are printed beside
+ours: build 17-21 s, ~23 samples/s (5.5 s per step at batch 128), 9.7 GB
+peak memory, 88-109 M parameters.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def main() -> None:
           f"{ORIGINAL['parameters_m']} | - | 1x |")
     for row in rows:
         speedup = row["samples_per_s"] / ORIGINAL["samples_per_s"]
-        print(f"| elegans_autoencoder ({row['mode']}) | {row['build_s']} | {row['samples_per_s']} | "
+        print(f"| elegans_autoencoder ({row['mode']}) | {row['build_s']} | "
+              f"{row['samples_per_s']} | "
               f"{row['step_s']} | {row['peak_memory_gb']} | {row['model_memory_gb']} | "
               f"{row['parameters_m']} | "
               f"{row['trainable_m']} | {speedup:.0f}x |")

@@ -1,4 +1,4 @@
-"""What every benchmark shares: the machine line, the load, and writing its section of RESULTS.md."""
+"""What every benchmark shares: the machine line, the load, writing its section of RESULTS.md."""
 
 from __future__ import annotations
 

@@ -1,45 +1,32 @@
 """elegans-keras: Keras 3 layers and models on the C. elegans connectome.
 
-Importing the package registers its Keras layers, models' layers and
-metrics, so ``keras.models.load_model`` restores saved models after
-``import elegans_keras``. TensorFlow's native start-up and device log (the
-``I0000 ...`` and ``E0000 ... cuInit`` lines that are not errors) is kept
-off stderr while the package imports it, and its C++ log level defaults to
-errors only (``TF_CPP_MIN_LOG_LEVEL=3``); set ``ELEGANS_KERAS_VERBOSE=1`` to
-see them.
+Importing the package imports no deep-learning backend: the connectome
+(loaders, readers, writers, metrics, null models, spectrum) needs none.
+Layers, models, data sets, training and the rest import Keras the first time
+they are used (``elegans_keras.layers.ConnectomeDense`` works as it reads).
+The package's Keras classes are registered as soon as Keras is imported
+(:mod:`elegans_keras.registry`), so ``keras.models.load_model`` restores saved
+models after ``import elegans_keras``. TensorFlow's native start-up log (the
+``I0000 ...`` lines that are not errors) is filtered out of stderr while
+Keras imports, and its C++ log level defaults to fatal only
+(``TF_CPP_MIN_LOG_LEVEL=3``); set ``ELEGANS_KERAS_VERBOSE=1`` to see it.
 
 Example:
     >>> import elegans_keras as ek
     >>> worm = ek.load_connectome()
     >>> worm
-    Connectome(name='celegans_herm', neurons=279, roles={'S': 98, 'I': 92, 'M': 89}, chemical=2194, electrical=517)
+    Connectome(name='celegans_herm', neurons=279, roles={'S': 98, 'I': 92, 'M': 89},
+               chemical=2194, electrical=517)
 """
 
 import os as _os
-import sys as _sys
 
+__version__ = "0.3.0"
 
-def _import_backend_quietly() -> None:
-    """Import Keras and its backend with TensorFlow's native start-up log muted."""
-    if _os.environ.get("ELEGANS_KERAS_VERBOSE") or "tensorflow" in _sys.modules:
-        import keras  # noqa: F401
-        return
+if not _os.environ.get("ELEGANS_KERAS_VERBOSE"):
     _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    _sys.stderr.flush()
-    saved = _os.dup(2)
-    try:
-        with open(_os.devnull, "w") as devnull:
-            _os.dup2(devnull.fileno(), 2)
-            import keras
 
-            __import__(keras.backend.backend())
-    finally:
-        _os.dup2(saved, 2)
-        _os.close(saved)
-
-
-_import_backend_quietly()
-
+from elegans_keras import registry as _registry  # noqa: E402
 from elegans_keras.connectome import (  # noqa: E402
     Connectome,
     from_networkx,
@@ -61,10 +48,14 @@ from elegans_keras.errors import (  # noqa: E402
     ElegansKerasError,
     WeightsError,
 )
+from elegans_keras.lazy import lazy_exports as _lazy_exports  # noqa: E402
 
-from elegans_keras import layers, models  # noqa: E402,F401  (registers the Keras classes)
-
-__version__ = "0.2.0"
+# Subpackages and modules read as attributes (``ek.layers``) are imported on first use.
+__getattr__, __dir__ = _lazy_exports(__name__, {}, (
+    "atomic", "checks", "cli", "datasets", "distribute", "experiments", "layers", "models",
+    "options", "plots", "pretrained", "progress", "runlogs", "study", "training",
+))
+_registry.install()
 
 __all__ = [
     "ConfigurationError",

@@ -51,7 +51,8 @@ def check_int(value: Any, argument: str, where: str, low: int = 0,
         elegans_keras.errors.ConfigurationError: demo: limit=0; expected an int in [1, 2147483647]
     """
     if not is_int(value) or not low <= value <= high:
-        raise ConfigurationError(f"{where}: {argument}={value!r}; expected an int in [{low}, {high}]")
+        raise ConfigurationError(
+            f"{where}: {argument}={value!r}; expected an int in [{low}, {high}]")
     return int(value)
 
 
@@ -102,7 +103,8 @@ def check_number(
         >>> check_number(0.5, "leak_rate", "demo", low=0.0, high=1.0)
         0.5
     """
-    valid = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    valid = (isinstance(value, numbers.Real) and not isinstance(value, bool)
+             and bool(np.isfinite(float(value))))
     if valid:
         above = value >= low if low_inclusive else value > low
         below = high is None or (value <= high if high_inclusive else value < high)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Literal, TextIO
 
 from elegans_keras.errors import ElegansKerasError  # noqa: E402
 from elegans_keras.options import (
@@ -131,26 +133,35 @@ def cmd_demo(args: argparse.Namespace) -> str:
 def cmd_plot(args: argparse.Namespace) -> str:
     """Draw one of the figures (connectome, adjacency, curves, reconstructions, topology)."""
     from elegans_keras.errors import ConfigurationError
-    from elegans_keras.plots import PLOTS
-    from elegans_keras.study.figures import plot_topology
 
     if args.source is None and args.figure in FIGURES_NEEDING_SOURCE:
         raise ConfigurationError(f"plot {args.figure} needs SOURCE: "
                                  f"{FIGURES_NEEDING_SOURCE[args.figure]}")
-    draw = plot_topology if args.figure == "topology" else PLOTS[args.figure]
-    return f"wrote {draw(args.source, args.out)}"
+    if args.metric is not None and args.figure != "topology":
+        raise ConfigurationError(f"plot {args.figure}: --metric applies to plot topology only")
+    if args.figure == "topology":
+        from elegans_keras.study.figures import plot_topology
+
+        return f"wrote {plot_topology(args.source, args.out, metric=args.metric)}"
+    from elegans_keras.plots import PLOTS
+
+    return f"wrote {PLOTS[args.figure](args.source, args.out)}"
 
 
 def cmd_logs(args: argparse.Namespace) -> str:
     """Print a run's logged scalars (from its TensorBoard event files)."""
     import pandas as pd
 
-    from elegans_keras.runlogs import read_scalars
+    from elegans_keras.runlogs import read_scalars, wide_table
 
     table = read_scalars(args.run)
-    wide = table.pivot_table(index="step", columns=["split", "tag"], values="value")
+    per: Literal["epoch", "iteration"] = "iteration" if args.iterations else "epoch"
+    wide = wide_table(table, per)
     with pd.option_context("display.max_columns", None, "display.width", 200):
-        print(wide.to_string(float_format="{:.4f}".format))
+        if wide.empty:
+            print(f"no per-{per} scalars in {args.run}")
+        else:
+            print(wide.to_string(float_format="{:.4f}".format))
     if args.csv:
         from elegans_keras.atomic import atomic_path
 
@@ -258,23 +269,43 @@ def build_parser() -> argparse.ArgumentParser:
                       help="connectome (name/path; default celegans_herm), run directory "
                            "(curves), published model (reconstructions) or study CSV (topology)")
     plot.add_argument("--out", required=True, help="output file (.png, .pdf or .svg)")
+    plot.add_argument("--metric", default=None,
+                      help="topology: the study CSV's column to chart (default: the first of "
+                           "test_accuracy, accuracy, ... that it has)")
     plot.set_defaults(handler=cmd_plot)
 
     logs = commands.add_parser("logs", help="print a run's logged scalars (TensorBoard events)")
     logs.add_argument("run", help="a run directory")
-    logs.add_argument("--csv", default=None, help="also write the scalars to this CSV file")
+    logs.add_argument("--iterations", action="store_true",
+                      help="show the scalars logged per training iteration instead of per epoch")
+    logs.add_argument("--csv", default=None,
+                      help="also write every scalar (epochs and iterations) to this CSV file")
     logs.set_defaults(handler=cmd_logs)
     return parser
+
+
+def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: TextIO | None = None, line: str | None = None) -> None:
+    """Print a warning as one line, ``elegans-keras: Category: message`` (no source line).
+
+    Example:
+        >>> show_warning(UserWarning("old data"), UserWarning, "x.py", 3, file=sys.stdout)
+        elegans-keras: UserWarning: old data
+    """
+    stream = sys.stderr if file is None else file
+    print(f"elegans-keras: {category.__name__}: {message}", file=stream)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``elegans-keras`` console script."""
     args = build_parser().parse_args(argv)
-    try:
-        summary = args.handler(args)
-    except (ElegansKerasError, OSError) as err:
-        print(f"elegans-keras: error: {err}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.showwarning = show_warning
+        try:
+            summary = args.handler(args)
+        except (ElegansKerasError, OSError) as err:
+            print(f"elegans-keras: error: {err}", file=sys.stderr)
+            return 2
     if summary:
         print(f"elegans-keras {args.command}: {summary}")
     return 0

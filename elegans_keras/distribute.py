@@ -127,8 +127,8 @@ def describe_strategy(strategy: Any) -> str:
     elif _is_default_tf_strategy(strategy):
         text = f"default strategy: {replicas} {unit} on one device"
     else:
-        devices = ", ".join(strategy.extended.worker_devices)
-        text = f"{type(strategy).__name__}: {replicas} {unit} (local devices: {devices})"
+        local = ", ".join(strategy.extended.worker_devices)
+        text = f"{type(strategy).__name__}: {replicas} {unit} (local devices: {local})"
     note = _NOTES.get(strategy)
     return f"{text} ({note})" if note else text
 

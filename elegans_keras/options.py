@@ -13,7 +13,7 @@ Example:
     >>> TrainingOptions(epochs=-1)
     Traceback (most recent call last):
     ...
-    elegans_keras.errors.ConfigurationError: training options: epochs=-1; expected an int in [1, 2147483647]
+    elegans_keras.errors.ConfigurationError: training options: epochs=-1; expected an int in [1, ...
 """
 
 from __future__ import annotations
@@ -210,8 +210,9 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type, **defaults: Any) -
 
 def from_arguments(namespace: argparse.Namespace, cls: type[Options]) -> Options:
     """The options instance of parsed arguments (validated by the dataclass)."""
-    values = {f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls)}
-    for f in dataclasses.fields(cls):
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]  # Options is a dataclass
+    values = {f.name: getattr(namespace, f.name) for f in fields}
+    for f in fields:
         if isinstance(values[f.name], list):
             values[f.name] = tuple(values[f.name])
     return cls(**values)
@@ -221,7 +222,8 @@ def command_line(options: Any, script: str, defaults: dict[str, Any] | None = No
     """The command that reproduces ``options`` (fields that differ from the defaults).
 
     Example:
-        >>> command_line(TrainingOptions(epochs=3, mode="reservoir"), "experiments/mnist_classify.py")
+        >>> options = TrainingOptions(epochs=3, mode="reservoir")
+        >>> command_line(options, "experiments/mnist_classify.py")
         'python experiments/mnist_classify.py --epochs 3 --mode reservoir'
     """
     defaults = defaults or {}

@@ -29,7 +29,8 @@ def test_bad_input_exits_2_with_a_message(capsys):
 
 def test_analyze_with_null_models_writes_csv(tmp_path, capsys):
     csv = tmp_path / "metrics.csv"
-    assert main(["-q", "analyze", "witvliet2021_1", "--null", "rewire", "--p", "0.3", "--seeds", "2",
+    assert main(["-q", "analyze", "witvliet2021_1", "--null", "rewire", "--p", "0.3", "--seeds",
+                 "2",
                  "--csv", str(csv)]) == 0
     text = csv.read_text()
     assert text.count("\n") == 4 and "rewire/seed=1" in text
@@ -144,3 +145,61 @@ def test_logs_prints_a_runs_scalars(tmp_path, capsys):
 
     logged = pd.read_csv(run / "metrics.csv")
     assert losses.value.to_numpy() == pytest.approx(logged["loss"].to_numpy(), rel=1e-6)
+
+
+def test_warnings_are_one_line_without_the_source_line():
+    """`info elegans_ai_paper`: the DataDefectWarning as one line, not the `warnings.warn(` line."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "elegans_keras.cli", "info", "elegans_ai_paper"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("elegans-keras: DataDefectWarning: "
+                                                   "elegans_ai_paper: "), done.stderr
+
+
+def write_events(run, tags_steps):
+    """TensorBoard event files under run/<split>, as Keras writes them (tensor summaries)."""
+    import tensorflow as tf
+
+    for split, tags in tags_steps.items():
+        with tf.summary.create_file_writer(str(run / split)).as_default():
+            for tag, steps in tags.items():
+                for step in steps:
+                    tf.summary.scalar(tag, 1.0 / (step + 1), step=step)
+
+
+def test_logs_shows_epochs_by_default_and_iterations_on_request(tmp_path, capsys):
+    run = tmp_path / "run"
+    write_events(run, {"train": {"epoch_loss": [0, 1, 2]},
+                       "validation": {"epoch_loss": [0, 1, 2],
+                                      "evaluation_loss_vs_iterations": [422, 844, 1266]}})
+    assert main(["logs", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "evaluation_loss_vs_iterations" not in out and "NaN" not in out
+    assert out.splitlines()[2].split()[0] == "epoch" and len(out.splitlines()) == 7
+    assert main(["logs", str(run), "--iterations", "--csv", str(tmp_path / "all.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "epoch_loss" not in out and "1266" in out and "iteration" in out
+    assert (tmp_path / "all.csv").read_text().count("\n") == 10  # the CSV keeps every scalar
+
+
+def test_plot_topology_takes_the_metric(tmp_path, capsys):
+    import numpy as np
+    import pandas as pd
+
+    rows = [{"family": f, "p": p, "seed": s} for f, p in (("connectome", np.nan),
+                                                           ("rewire", 0.5)) for s in range(3)]
+    table = pd.DataFrame(rows).assign(test_accuracy=[0.9, 0.91, 0.92, 0.8, 0.81, 0.82],
+                                      loss=np.nan)
+    csv = tmp_path / "study.csv"
+    table.to_csv(csv, index=False)
+    out = tmp_path / "t.png"
+    assert main(["plot", "topology", str(csv), "--out", str(out)]) == 0 and out.is_file()
+    capsys.readouterr()
+    assert main(["plot", "topology", str(csv), "--out", str(out), "--metric", "loss"]) == 2
+    assert "no run with a 'loss' value" in capsys.readouterr().err
+    assert main(["plot", "connectome", "--out", str(out), "--metric", "loss"]) == 2
+    assert "--metric applies to plot topology only" in capsys.readouterr().err

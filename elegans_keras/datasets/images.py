@@ -147,11 +147,12 @@ def _find(folder: Path, filename: str) -> Path | None:
 def _read_local(
     folder: Path, name: str, split: str, label_mode: str
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    paths = [_find(folder, filename) for filename in expected_files(name, split)]
-    if any(path is None for path in paths):
+    found = [_find(folder, filename) for filename in expected_files(name, split)]
+    paths = [path for path in found if path is not None]
+    if len(paths) < len(found):
         return None
     if name in ("mnist", "fashion_mnist"):
-        return _read_idx_pair(*paths, num_classes=NUM_CLASSES[name])
+        return _read_idx_pair(paths[0], paths[1], num_classes=NUM_CLASSES[name])
     label_key = b"labels" if name == "cifar10" else f"{label_mode}_labels".encode()
     num_classes = _num_classes(name, label_mode)
     batches = [read_cifar_batch(path, label_key, num_classes) for path in paths]

@@ -293,7 +293,7 @@ class _PendingArray(_Refusing):
     __slots__ = ("array",)
 
     def __init__(self) -> None:
-        self.array = None
+        self.array: np.ndarray | None = None
 
     def __setstate__(self, state) -> None:
         if self.array is not None:

@@ -40,7 +40,8 @@ def train_validation_split(
     selection must never see the test split.
 
     Example:
-        >>> (x_tr, y_tr), (x_val, y_val) = train_validation_split(x, y, 0.1, seed=0)  # doctest: +SKIP
+        >>> split = train_validation_split(x, y, 0.1, seed=0)  # doctest: +SKIP
+        >>> (x_tr, y_tr), (x_val, y_val) = split  # doctest: +SKIP
         >>> len(x_val) == round(0.1 * len(x))  # doctest: +SKIP
         True
     """

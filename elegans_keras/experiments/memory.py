@@ -37,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     with atomic_path(Path(run_dir) / "results.csv") as temporary:
         table.to_csv(temporary, index=False)
-    print(table[["spectral_radius", "memory_capacity", "mackey_glass_nrmse"]].to_string(index=False))
+    columns = ["spectral_radius", "memory_capacity", "mackey_glass_nrmse"]
+    print(table[columns].to_string(index=False))
     print(f"logs: {run_dir}")
     return table
 

@@ -2,7 +2,8 @@
 
 Example:
     >>> from elegans_keras.experiments.mnist_classify import TASK  # doctest: +SKIP
-    >>> report = run_image_task(TASK, TrainingOptions(epochs=1, limit=1000, out="/tmp/logs"))  # doctest: +SKIP
+    >>> options = TrainingOptions(epochs=1, limit=1000, out="/tmp/logs")  # doctest: +SKIP
+    >>> report = run_image_task(TASK, options)  # doctest: +SKIP
 """
 
 from __future__ import annotations

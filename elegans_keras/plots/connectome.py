@@ -123,13 +123,13 @@ def plot_connectome(connectome: Connectome | str | os.PathLike | None, out: str 
     pre, post = np.nonzero(worm.mask("chemical") & ~np.eye(worm.num_neurons, dtype=bool))
     counts = worm.adjacency("chemical")[pre, post]
     axes.add_collection(LineCollection(
-        edge_curves(positions, pre, post, bend=0.1), colors=CHEMICAL_COLOUR, alpha=0.3,
+        list(edge_curves(positions, pre, post, bend=0.1)), colors=CHEMICAL_COLOUR, alpha=0.3,
         linewidths=0.25 + 0.2 * np.log1p(counts), zorder=1,
     ))
     first, second = np.nonzero(np.triu(worm.mask("electrical"), k=1))
     axes.add_collection(LineCollection(
-        edge_curves(positions, first, second, bend=-0.1), colors=ELECTRICAL_COLOUR, alpha=0.55,
-        linewidths=0.6, linestyles=(0, (3, 2)), zorder=2,
+        list(edge_curves(positions, first, second, bend=-0.1)), colors=ELECTRICAL_COLOUR,
+        alpha=0.55, linewidths=0.6, linestyles=(0, (3, 2)), zorder=2,
     ))
     degree = worm.mask("all").sum(axis=0) + worm.mask("all").sum(axis=1)
     colours = [ROLE_COLOURS[r] for r in worm.roles]

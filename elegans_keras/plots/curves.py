@@ -53,7 +53,8 @@ def metric_names(table: pd.DataFrame) -> list[str]:
     """Metric names in column order, each once (``val_loss`` and ``loss`` give ``loss``).
 
     Example:
-        >>> metric_names(pd.DataFrame({"epoch": [0], "loss": [1.0], "val_loss": [1.1], "val_f1": [0.5]}))
+        >>> history = {"epoch": [0], "loss": [1.0], "val_loss": [1.1], "val_f1": [0.5]}
+        >>> metric_names(pd.DataFrame(history))
         ['loss', 'f1']
     """
     names: list[str] = []

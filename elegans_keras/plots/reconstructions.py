@@ -37,7 +37,8 @@ def plot_reconstructions(images: np.ndarray, reconstructions: np.ndarray,
     threshold 0.5, the "MNIST Unsup" metric.
 
     Example:
-        >>> plot_reconstructions(x_test, model.predict(x_test[:8]), "figures/recon.png")  # doctest: +SKIP
+        >>> predicted = model.predict(x_test[:8])  # doctest: +SKIP
+        >>> plot_reconstructions(x_test, predicted, "figures/recon.png")  # doctest: +SKIP
         PosixPath('figures/recon.png')
     """
     check_output(out)
