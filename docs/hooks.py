@@ -5,6 +5,7 @@
   :func:`elegans_keras.cli.build_parser`.
 * ``changelog.md``: the repository's ``CHANGELOG.md`` (a note if it is absent).
 * ``connectomes.md``: the table of :func:`elegans_keras.list_connectomes`.
+* ``cite.md``: this package's BibTeX entry from ``CITATION.cff``.
 
 The tutorials' kernels get a profile of their own (``on_config``) in which
 output written straight to file descriptors 1 and 2 (TensorFlow's native log)
@@ -33,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "weights" / "manifest.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
+CITATION = ROOT / "CITATION.cff"
 HELP_WIDTH = "100"
 
 
@@ -126,11 +128,34 @@ def connectomes_table() -> str:
     return "\n".join(lines)
 
 
+def package_citation() -> str:
+    """A BibTeX entry for the package from ``CITATION.cff`` (title, authors, version, date)."""
+    import yaml  # a dependency of MkDocs
+
+    if not CITATION.is_file():
+        return "*This checkout has no `CITATION.cff` yet.*"
+    cff = yaml.safe_load(CITATION.read_text(encoding="utf-8"))
+    authors = " and ".join(
+        "{" + a["name"] + "}" if "name" in a else f"{a['family-names']}, {a['given-names']}"
+        for a in cff.get("authors", [])
+    )
+    fields = {
+        "title": "{" + cff["title"] + "}",
+        "author": authors,
+        "version": cff.get("version", ""),
+        "year": str(cff.get("date-released", ""))[:4],
+        "license": cff.get("license", ""),
+    }
+    body = ",\n".join(f"  {key:<7} = {{{value}}}" for key, value in fields.items() if value)
+    return f"```bibtex\n@software{{elegans_keras,\n{body}\n}}\n```"
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "published-models.md": models_table,
     "cli.md": cli_reference,
     "changelog.md": changelog,
     "connectomes.md": connectomes_table,
+    "cite.md": package_citation,
 }
 
 
