@@ -33,3 +33,7 @@ class WeightsError(ElegansKerasError):
 
 class DataDefectWarning(UserWarning):
     """A data set is known to be defective (kept for reproduction, never a default)."""
+
+
+class CellTableWarning(UserWarning):
+    """A C. elegans file's names, matched against the cell table: non-neurons or unknown names."""

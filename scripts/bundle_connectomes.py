@@ -24,11 +24,25 @@ Rules:
 - ``drosophila_larva``: neurons named by skeleton id; role from
   ``meta_data.csv``'s ``io`` (input S, inter I, output M); cell class its
   ``merge_class``.
+- ``cells.csv`` (the C. elegans cell table, both sexes): every cell of WormAtlas'
+  ``all_cell_info.csv`` and neuron of ``IndividualNeurons.csv`` (both from the
+  ``cect`` 0.3.5 package, MIT licence, which took them from WormAtlas). A cell
+  is a neuron if ``IndividualNeurons.csv`` lists it or its WormAtlas type
+  names a neuron; other cells get their kind from the type (:data:`CELL_KINDS`).
+  Neuron roles: the rule above for the 281 neurons of NeuronConnect.xls; for
+  the others (pharyngeal, CAN, male-specific) S if the type says sensory, else
+  M if the type or classification says motor or "innervates", else I. Other
+  spellings of the same cell get rows too (:func:`spellings`): Cook's and
+  Varshney's zero-padded cord neurons (``DA01``), Cook's body-wall muscles
+  (``dBWML1`` = ``MDL01``), split ``pm1`` and the edge list's ``intL`` / ``sph``
+  / ``anal``. Names are unique ignoring case (readers match them that way).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import re
 import sys
 from pathlib import Path
 
@@ -37,6 +51,7 @@ import pandas as pd
 
 from elegans_keras.connectome.adjacency import read_adjacency
 from elegans_keras.connectome.bundled import CITATIONS, PAPER_CONNECTOME, _load
+from elegans_keras.connectome.cells import CELL_TABLE, load_cell_table
 from elegans_keras.connectome.core import ATTRIBUTE_NAMES, Connectome
 from elegans_keras.connectome.graphml import read_graphml
 from elegans_keras.connectome.tables import (
@@ -108,7 +123,8 @@ def from_edge_rows(
 
 def cook2019(raw: Path, roles: dict[str, str]) -> Connectome:
     """Cook 2019 from the SI 5 adjacency matrices ("corrected July 2020"), somatic neurons."""
-    whole = read_adjacency(raw / "cook2019_herm_chem_adj.csv", raw / "cook2019_herm_elec_adj.csv")
+    whole = read_adjacency(raw / "cook2019_herm_chem_adj.csv", raw / "cook2019_herm_elec_adj.csv",
+                           cells=None)
     rows = synapse_table(whole)
     return from_edge_rows(rows, roles, "cook2019_herm", "cook2019_herm_*_adj.csv")
 
@@ -163,13 +179,115 @@ def build_all(raw: Path) -> list[Connectome]:
     return built + [drosophila_larva(raw)]
 
 
+# WormAtlas cell types -> kind, by lower-case word, first match (neurons are found before).
+CELL_KINDS = (
+    ("glia", ("sheath", "glr cell", "ray structural")),
+    ("muscle", ("muscle", "oblique", "erector", "retractor", "protractor")),
+    ("end_organ", ("gland", "excretory", "intestine", "hypodermis", "gonad", "proctodeum",
+                   "mesodermal")),
+    ("other", ("epithelium", "marginal cell", "basement membrane")),
+)
+CORD = re.compile(r"(AS|DA|DB|DD|VA|VB|VC|VD|CA|CP)(\d)")
+BODY_WALL = re.compile(r"M([DV])([LR])(\d\d)")
+EXTRA_SPELLINGS = {"int": ("intL", "intR", "intestine"), "mu_sph": ("sph",),
+                   "mu_anal": ("anal",), "pm1": ("pm1D", "pm1VL", "pm1VR")}
+
+
+def _atlas_cells(raw: Path) -> pd.DataFrame:
+    """name, type, classification of all_cell_info.csv and IndividualNeurons.csv (neuron flag)."""
+    with open(raw / "all_cell_info.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))[1:]
+    cells = pd.DataFrame({"name": [r[0].strip() for r in rows], "type": [r[1] for r in rows],
+                          "classification": [r[-1] for r in rows]})
+    listed = pd.read_csv(raw / "IndividualNeurons.csv", sep=";", comment="#", header=None,
+                         names=["name", "details", "lineage", "classification"], dtype=str)
+    listed["name"] = listed["name"].str.strip()
+    listed = listed[~listed["name"].str.contains("/")].drop_duplicates("name")
+    neurons = set(listed["name"].map(_padded))
+    extra = listed[~listed["name"].map(_padded).isin(set(cells["name"].map(_padded)))]
+    cells = pd.concat([cells, pd.DataFrame({"name": extra["name"], "type": "neuron",
+                                            "classification": extra["classification"]})])
+    cells["neuron"] = cells["name"].map(_padded).isin(neurons) | cells["type"].str.contains(
+        "neuron", case=False)
+    return cells.reset_index(drop=True)
+
+
+def _padded(name: str) -> str:
+    """Cord neurons as Cook and Varshney spell them: ``DA1`` -> ``DA01``."""
+    return CORD.sub(r"\g<1>0\2", name) if CORD.fullmatch(name) else name
+
+
+def _kind(cell: pd.Series) -> str:
+    if cell["neuron"]:
+        return "neuron"
+    text = cell["type"].lower()
+    kind = next((kind for kind, words in CELL_KINDS if any(w in text for w in words)), None)
+    if kind is None:
+        raise ValueError(f"all_cell_info.csv: cell {cell['name']!r}: type {cell['type']!r} "
+                         "has no kind in CELL_KINDS")
+    return kind
+
+
+def _role(cell: pd.Series, roles: dict[str, str]) -> str:
+    if _padded(cell["name"]) in roles:
+        return roles[_padded(cell["name"])]
+    text = f"{cell['type']} {cell['classification']}".lower()
+    if "sensory" in cell["type"].lower():
+        return "S"
+    return "M" if "motor" in text or "innervates" in text else "I"
+
+
+def spellings(name: str) -> list[str]:
+    """Every spelling of a WormAtlas cell name in the published connectome files.
+
+    Example:
+        >>> spellings("DA1"), spellings("MDL01"), spellings("ADAL")
+        (['DA01', 'DA1'], ['MDL01', 'dBWML1'], ['ADAL'])
+    """
+    if CORD.fullmatch(name):
+        return [_padded(name), name]
+    wall = BODY_WALL.fullmatch(name)
+    if wall:
+        return [name, f"{wall[1].lower()}BWM{wall[2]}{int(wall[3])}"]
+    return [name, *EXTRA_SPELLINGS.get(name, ())]
+
+
+def cell_table(raw: Path) -> pd.DataFrame:
+    """The C. elegans cell table: name, kind, role (neurons), WormAtlas name and type."""
+    _, roles = varshney_tables(raw)
+    cells = _atlas_cells(raw)
+    cells["kind"] = cells.apply(_kind, axis=1)
+    cells["role"] = [_role(c, roles) if c["neuron"] else "" for _, c in cells.iterrows()]
+    table = pd.DataFrame([
+        {"name": spelling, "kind": c["kind"], "role": c["role"], "wormatlas_name": c["name"],
+         "wormatlas_type": c["type"]}
+        for _, c in cells.iterrows() for spelling in spellings(c["name"])])
+    folded = table["name"].str.lower()
+    twice = table[folded.duplicated(keep=False)]
+    if not twice.empty:
+        raise ValueError(f"cell names equal ignoring case: {sorted(twice['name'])}")
+    missing = set(roles) - set(table["name"])
+    if missing:
+        raise ValueError(f"NeuronConnect.xls neurons missing from the cell table: {missing}")
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("raw", nargs="?", default=str(ROOT.parent / "shared/data"))
     parser.add_argument("--check", action="store_true",
                         help="compare with the committed tables instead of writing")
     args = parser.parse_args(argv)
-    failures = 0
+    cells = cell_table(Path(args.raw) / "connectome")
+    print(f"cells.csv        {len(cells)} names: "
+          + ", ".join(f"{k} {n}" for k, n in cells["kind"].value_counts().items()))
+    if args.check:
+        same = cells.equals(load_cell_table().reindex(columns=cells.columns).fillna(""))
+        print("  matches bundled table" if same else "  DIFFERS from bundled table")
+        failures = int(not same)
+    else:
+        cells.to_csv(OUT_DIR / CELL_TABLE, index=False)
+        failures = 0
     for connectome in build_all(Path(args.raw)):
         summary = connectome.summary()
         print(f"{connectome.name:16s} neurons={summary['neurons']} "

@@ -59,6 +59,7 @@ from elegans_keras import (
     write_graphml,
 )
 from elegans_keras.checks import MAX_FACTORY_SEED, MAX_SEED
+from elegans_keras.connectome.cells import load_cell_table
 from elegans_keras.connectome.metrics import adjacency_spectral_radius
 from elegans_keras.connectome.spectrum import spectral_radius
 from elegans_keras.errors import ConfigurationError, ElegansKerasError
@@ -150,15 +151,19 @@ def valid_label(label: str) -> bool:
 
 
 # --- connectome specs: neurons, roles and typed, counted synapses -----------------
+# C. elegans cell names (the readers look them up in the cell table: tests/test_cells.py).
+WORM_CELLS = frozenset(load_cell_table()["name"].str.lower())
 NAMES = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_",
-                min_size=1, max_size=12).filter(lambda s: s.lower() != "nan")
+                min_size=1, max_size=12).filter(
+    lambda s: s.lower() != "nan" and s.lower() not in WORM_CELLS)
 # Names any reader must keep as they are: no control / line / paragraph separator, no XML
-# non-character, no surrounding whitespace (readers strip it), not 'nan' (a missing value).
+# non-character, no surrounding whitespace (readers strip it), not 'nan' (a missing value),
+# not a C. elegans cell.
 UNICODE_NAMES = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"),
                   exclude_characters="\ufffe\uffff"),
     min_size=1, max_size=8,
-).filter(lambda s: s == s.strip() and s and s.lower() != "nan")
+).filter(lambda s: s == s.strip() and s and s.lower() != "nan" and s.lower() not in WORM_CELLS)
 ROLE_LABELS = st.sampled_from(["S", "I", "M", "NA", "s", " m ", "na"])
 TYPE_LABELS = st.sampled_from(["C", "E", "c", "e", "chemical", "Electrical", "GAP", "EJ"])
 COUNTS = st.one_of(st.integers(0, 10**6), st.floats(0, 1e6, allow_nan=False))
@@ -721,7 +726,8 @@ def check_csv_verdict(verdict: CsvVerdict, read: Callable[[], Connectome]) -> No
 
 
 def read_text_edgelist(text: str) -> Connectome:
-    return in_temporary_file(text.encode("utf-8"), ".csv", read_edgelist)
+    """``text`` read as an edge list, every name kept (Cook's real names: no cell table)."""
+    return in_temporary_file(text.encode("utf-8"), ".csv", partial(read_edgelist, cells=None))
 
 
 @fuzz("edgelist_stray_quote")

@@ -9,7 +9,7 @@ import pytest
 
 import elegans_keras as ek
 from elegans_keras.connectome import core
-from elegans_keras.errors import ConnectomeError
+from elegans_keras.errors import CellTableWarning, ConnectomeError
 
 
 def write(path, text: str):
@@ -21,7 +21,8 @@ def write(path, text: str):
 def test_cook_adjacency_reads_every_cell(raw_connectome_dir):
     chem = raw_connectome_dir / "cook2019_herm_chem_adj.csv"
     elec = raw_connectome_dir / "cook2019_herm_elec_adj.csv"
-    cook = ek.read_adjacency(chem, elec)
+    with pytest.warns(CellTableWarning, match="kept 171 cells that are not neurons"):
+        cook = ek.read_adjacency(chem, elec, cells="all")  # every cell, muscles too
     rows = list(csv.reader(chem.open(encoding="utf-8-sig")))
     assert (len(rows) - 1, len(rows[0]) - 1) == (300, 454)
     cells = {(r[0], rows[0][j]): float(v) for r in rows[1:] for j, v in enumerate(r) if j and v}
@@ -50,7 +51,7 @@ def test_male_sheet_layout_reads_the_same_way(tmp_path):
     elec = write(tmp_path / "male_gap.csv", "\ufeff,CA01,SPCL\nCA01,,4\nSPCL,4,\n")
     male = ek.read_adjacency(chem, elec, roles={"R1AL": "S"}, name="male")
     assert male.names == ("CA01", "R1AL", "HOA", "SPCL")
-    assert male.roles == ("I", "S", "I", "I")
+    assert male.roles == ("I", "S", "S", "S")  # HOA, SPCL: sensory, by the cell table
     assert male.num_synapses("chemical") == 13
     assert male.electrical[male.index("CA01"), male.index("SPCL")] == 4
     assert male.num_edges("electrical") == 1
@@ -107,7 +108,8 @@ def test_edge_list_errors_name_the_line(tmp_path):
 
 
 def test_cook_edge_list_reads_as_before(raw_connectome_dir):
-    cook = ek.read_edgelist(raw_connectome_dir / "herm_full_edgelist.csv")
+    with pytest.warns(CellTableWarning):
+        cook = ek.read_edgelist(raw_connectome_dir / "herm_full_edgelist.csv", cells="all")
     assert cook.num_edges("chemical") == 4681
 
 

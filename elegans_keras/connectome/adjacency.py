@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from elegans_keras.connectome.cells import Cells, keep_cells, roles_by_name
 from elegans_keras.connectome.core import MAX_NEURONS, Connectome
 from elegans_keras.connectome.edgelist import read_rows
 from elegans_keras.connectome.tables import build_connectome
@@ -72,6 +73,7 @@ def read_adjacency(
     default_role: str | None = "I",
     name: str | None = None,
     citation: str = "",
+    cells: Cells = "neurons",
 ) -> Connectome:
     """Read a connectome from adjacency-matrix CSVs: chemical (directed) and, optionally, electrical.
 
@@ -79,7 +81,11 @@ def read_adjacency(
     electrical sheet is symmetric (a junction listed from both sides counts
     once, the larger count). Neurons are the union of all names, in order of
     first appearance; ``roles`` maps names to S/I/M, others get
-    ``default_role`` (None makes a missing role an error).
+    ``default_role`` (None makes a missing role an error). C. elegans names are
+    looked up in the cell table (:mod:`~elegans_keras.connectome.cells`): known
+    neurons missing from ``roles`` get their own role, and cells that are not
+    neurons (muscles, glia, end organs) are left out with a warning unless
+    ``cells="all"``; ``cells=None`` skips the table.
 
     Example:
         >>> cook = read_adjacency("cook2019_herm_chem_adj.csv", "cook2019_herm_elec_adj.csv")  # doctest: +SKIP
@@ -95,12 +101,14 @@ def read_adjacency(
         order += [*pres, *posts]
     synapses = pd.concat(frames, ignore_index=True)
     names = list(dict.fromkeys(order))
-    roles = dict(roles or {})
+    roles = roles_by_name(names, roles, cells, "read_adjacency")
     missing = [label for label in names if label not in roles and default_role is None]
     if missing:
         raise ConnectomeError(f"adjacency matrix {str(chemical)!r}: neuron {missing[0]!r} has "
                               "no role (roles= lacks it)")
     neurons = pd.DataFrame({"name": names,
                             "role": [roles.get(label, default_role) for label in names]})
-    return build_connectome(neurons, synapses, f"adjacency matrix {str(chemical)!r}",
-                            name=name or Path(chemical).name.split(".")[0], citation=citation)
+    connectome = build_connectome(neurons, synapses, f"adjacency matrix {str(chemical)!r}",
+                                  name=name or Path(chemical).name.split(".")[0],
+                                  citation=citation)
+    return keep_cells(connectome, cells, f"adjacency matrix {str(chemical)!r}")

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from elegans_keras.connectome.cells import Cells, keep_cells, roles_by_name
 from elegans_keras.connectome.core import MAX_SYNAPSE_PAIRS, Connectome
 from elegans_keras.connectome.tables import build_connectome
 from elegans_keras.errors import ConnectomeError
@@ -131,6 +132,7 @@ def read_edgelist(
     sep: str = ",",
     name: str | None = None,
     citation: str = "",
+    cells: Cells = "neurons",
 ) -> Connectome:
     """Read a connectome from a CSV edge list.
 
@@ -140,7 +142,9 @@ def read_edgelist(
     C/E; chemical when absent). Names are stripped of surrounding spaces.
     Neurons are those named by ``roles`` and by the edges, in order of first
     appearance; a neuron without an entry in ``roles`` gets ``default_role``
-    (``None`` makes that an error). Errors name the line of the file.
+    (``None`` makes that an error). Errors name the line of the file. C. elegans
+    names are looked up in the cell table as :func:`read_adjacency` does
+    (``cells="neurons"``: non-neurons left out with a warning; ``"all"``; None).
 
     Example:
         >>> c = read_edgelist("herm_full_edgelist.csv", roles={"ADAL": "I"})  # doctest: +SKIP
@@ -165,15 +169,18 @@ def read_edgelist(
         if empty.any():
             raise ConnectomeError(f"{source}: line {lines[int(empty.argmax())]}: empty {end} "
                                   "neuron name")
-    roles = dict(roles or {})
-    order = pd.unique(pd.Series([*roles, *synapses["pre"], *synapses["post"]], dtype=object))
+    order = pd.unique(pd.Series([*(roles or {}), *synapses["pre"], *synapses["post"]],
+                                dtype=object))
+    roles = roles_by_name(order, roles, cells, "read_edgelist")
     assigned = [roles.get(label, default_role) for label in order]
     if default_role is None and any(role is None for role in assigned):
         label = order[[role is None for role in assigned].index(True)]
         raise ConnectomeError(f"{source}: neuron {label!r} has no role (roles= lacks it)")
     neurons = pd.DataFrame({"name": order, "role": assigned})
-    return build_connectome(neurons, synapses, source, name=name or path.name.split(".")[0],
-                            citation=citation, edge_label=lambda k: f"line {lines[k]}")
+    connectome = build_connectome(neurons, synapses, source,
+                                  name=name or path.name.split(".")[0], citation=citation,
+                                  edge_label=lambda k: f"line {lines[k]}")
+    return keep_cells(connectome, cells, source)
 
 
 def _find_columns(header: list[str], source: str) -> dict[str, str]:
