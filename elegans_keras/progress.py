@@ -101,6 +101,20 @@ def progress(items: Iterable[Item], desc: str = "", quiet: bool = False,
             out.flush()
 
 
+def keras_verbose(quiet: bool = False, stream: TextIO | None = None) -> int:
+    """Keras's ``verbose`` for ``fit``/``evaluate``: 0 when quiet, 1 (the redrawn bar) on a
+    terminal, 2 (one plain line per epoch, no escape codes) when ``stream`` (stdout) is not one.
+
+    Example:
+        >>> import io
+        >>> keras_verbose(), keras_verbose(quiet=True), keras_verbose(stream=io.StringIO())
+        (2, 0, 2)
+    """
+    if quiet:
+        return 0
+    return 1 if _is_terminal(sys.stdout if stream is None else stream) else 2
+
+
 def _is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()

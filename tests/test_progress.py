@@ -50,3 +50,12 @@ def test_quiet_and_empty_print_nothing():
     assert list(progress([1, 2], quiet=True, stream=out)) == [1, 2]
     assert list(progress([], stream=out)) == []
     assert out.getvalue() == ""
+
+
+def test_keras_fit_prints_plain_lines_when_redirected():
+    """verbose=2 (one line per epoch) unless stdout is a terminal; quiet is 0."""
+    from elegans_keras.progress import keras_verbose
+
+    assert keras_verbose(stream=io.StringIO()) == 2
+    assert keras_verbose(stream=Terminal()) == 1
+    assert keras_verbose(quiet=True, stream=Terminal()) == 0

@@ -23,6 +23,7 @@ from elegans_keras.errors import ConfigurationError
 from elegans_keras.models import FACTORIES, count_parameters
 from elegans_keras.options import TrainingOptions, command_line
 from elegans_keras.pretrained import check_writable, evaluate, publish
+from elegans_keras.progress import keras_verbose
 from elegans_keras.training import (
     machine_description,
     run_callbacks,
@@ -150,7 +151,7 @@ def _train_and_report(task: ImageTask, options: TrainingOptions, strategy: Any,
     schedule = task.callbacks(options)
     started = time.perf_counter()
     model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=options.epochs,
-              batch_size=batch_size, verbose=0 if options.quiet else 1,
+              batch_size=batch_size, verbose=keras_verbose(options.quiet),
               callbacks=run_callbacks(run_dir, extra=schedule) + extra_callbacks)
     wall_time = time.perf_counter() - started
     model.save_weights(run_dir / "final.weights.h5")
