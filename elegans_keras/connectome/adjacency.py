@@ -20,12 +20,14 @@ import pandas as pd
 
 from elegans_keras.connectome.cells import Cells, keep_cells, roles_by_name
 from elegans_keras.connectome.core import MAX_NEURONS, Connectome
-from elegans_keras.connectome.edgelist import read_rows
-from elegans_keras.connectome.tables import build_connectome
+from elegans_keras.connectome.edgelist import count_lines, read_header, read_rows
+from elegans_keras.connectome.tables import build_connectome, unreadable_counts
 from elegans_keras.errors import ConnectomeError
 
 # A sheet larger than this many cells is refused before it is read.
 MAX_CELLS = 100_000_000
+# A cell longer than this cannot be a synapse count (it is refused before it is parsed).
+MAX_COUNT_CHARS = 64
 
 
 def _sheet(path: Path, kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -33,11 +35,10 @@ def _sheet(path: Path, kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     source = f"adjacency matrix {str(path)!r}"
     if not path.is_file():
         raise ConnectomeError(f"{source}: no such file")
-    with path.open("rb") as handle:
-        width = handle.readline().count(b",") + 1
-        lines = 1 + sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    width = len(read_header(path, ",", source, ignore_case=False))
+    lines = count_lines(path)
     if width > MAX_NEURONS + 1 or width * lines > MAX_CELLS:
-        raise ConnectomeError(f"{source}: {lines} x {width} cells exceed the limit of "
+        raise ConnectomeError(f"{source}: {lines} lines x {width} columns exceed the limit of "
                               f"{MAX_CELLS} cells")
     table = read_rows(path, ",", source, ignore_case=False)
     posts = [str(name).strip() for name in table.columns[1:]]
@@ -50,17 +51,29 @@ def _sheet(path: Path, kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
         twice = next((label for label in names if label in seen or seen.add(label)), None)
         if twice is not None:
             raise ConnectomeError(f"{source}: {axis} name {twice!r} appears twice")
-    cells = table.iloc[:, 1:].to_numpy(dtype=object)
-    filled = np.char.strip(cells.astype(str)) != ""
-    rows, cols = np.nonzero(filled)
-    values = pd.to_numeric(pd.Series(cells[rows, cols]), errors="coerce").to_numpy()
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        k = int(bad.argmax())
+    cells = pd.Series(table.iloc[:, 1:].to_numpy(dtype=object).ravel()).str.strip()
+    filled = np.flatnonzero((cells != "").to_numpy())
+    rows, cols = np.divmod(filled, max(width - 1, 1))
+    text = cells.iloc[filled]
+
+    def refuse(k: int, problem: str = "") -> None:
+        shown = text.iloc[k]
+        shown = (f"{len(shown)} characters (more than {MAX_COUNT_CHARS})"
+                 if len(shown) > MAX_COUNT_CHARS else repr(shown))
         raise ConnectomeError(
             f"{source}: line {table.index[rows[k]]}, cell ({pres[rows[k]]} -> {posts[cols[k]]}) "
-            f"holds {cells[rows[k], cols[k]]!r}; expected a non-negative synapse count"
-        )
+            f"holds {shown}{problem}; expected a non-negative synapse count")
+
+    long = (text.str.len() > MAX_COUNT_CHARS).to_numpy()
+    if long.any():
+        refuse(int(long.argmax()))
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        refuse(int(bad.argmax()))
+    for wrong, problem in unreadable_counts(text, values):
+        if wrong.any():
+            refuse(int(wrong.argmax()), f", which {problem}")
     return pd.DataFrame({"pre": np.asarray(pres, dtype=object)[rows],
                          "post": np.asarray(posts, dtype=object)[cols],
                          "type": kind, "count": values}), pres, posts
@@ -75,7 +88,7 @@ def read_adjacency(
     citation: str = "",
     cells: Cells = "neurons",
 ) -> Connectome:
-    """Read a connectome from adjacency-matrix CSVs: chemical (directed) and, optionally, electrical.
+    """Read a connectome from adjacency-matrix CSVs: chemical (directed), electrical (optional).
 
     Rows are presynaptic, columns postsynaptic; empty cells are 0. The
     electrical sheet is symmetric (a junction listed from both sides counts
@@ -88,7 +101,8 @@ def read_adjacency(
     ``cells="all"``; ``cells=None`` skips the table.
 
     Example:
-        >>> cook = read_adjacency("cook2019_herm_chem_adj.csv", "cook2019_herm_elec_adj.csv")  # doctest: +SKIP
+        >>> cook = read_adjacency("cook2019_herm_chem_adj.csv",
+        ...                       "cook2019_herm_elec_adj.csv")  # doctest: +SKIP
         >>> cook.num_neurons  # doctest: +SKIP
         469
     """

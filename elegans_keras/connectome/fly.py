@@ -53,7 +53,7 @@ import pandas as pd
 from elegans_keras.connectome import core
 from elegans_keras.connectome.core import ROLE_ALIASES, Connectome, check_graph_size
 from elegans_keras.connectome.edgelist import read_header, read_rows
-from elegans_keras.connectome.tables import build_connectome
+from elegans_keras.connectome.tables import EXACT_COUNTS, build_connectome, unreadable_counts
 from elegans_keras.errors import ConnectomeError
 
 FLYWIRE_CITATION = (
@@ -70,6 +70,8 @@ NEUPRINT_CITATION = (
 # FlyWire's ``flow`` column (classification.csv) -> role.
 FLOW_ROLES = {"afferent": "S", "intrinsic": "I", "efferent": "M"}
 _GZIP_MAGIC = b"\x1f\x8b"
+# Tables with more columns than this skip the typed fast path (pandas works column by column).
+FAST_COLUMNS = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,19 +201,19 @@ def _read_fast(path: Path, gz: bool, header: list[str], positions: dict[str, int
                layout: _Layout, limit: int, source: str) -> dict | None:
     """Typed columns via pandas' C parser, or None when the file needs the strict reader."""
     width = len(header)
+    if width > FAST_COLUMNS:
+        return None  # pandas' cost per column: a wide table is read as text, in one block
     dtype: dict[int, object] = {k: "category" for k in range(width)}
     for name, k in positions.items():
-        if name in layout.ids:
+        if name in layout.ids or name in layout.counts:
             del dtype[k]  # inferred: int64 only when every field is a plain integer
-        elif name in layout.counts:
-            dtype[k] = "float64"
         elif layout.neurons:
             dtype[k] = str
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             table = pd.read_csv(
-                path, sep=",", header=None, skiprows=1, names=range(width), dtype=dtype,
+                path, sep=",", header=0, names=range(width), dtype=dtype,
                 keep_default_na=False, na_values={positions[c]: [""] for c in layout.counts},
                 skip_blank_lines=False, index_col=False, encoding="utf-8-sig",
                 compression="gzip" if gz else None, nrows=limit + 1)
@@ -230,6 +232,13 @@ def _read_fast(path: Path, gz: bool, header: list[str], positions: dict[str, int
             return None  # a quoted field spans lines: the strict reader names the line
     if any(table[positions[name]].dtype != np.int64 for name in layout.ids if name in positions):
         return None
+    for name in layout.counts:
+        column = table[positions[name]]
+        if column.dtype.kind not in "if":
+            return None
+        numbers = column.to_numpy(dtype=np.float64)
+        if ((numbers == 0) | (np.isfinite(numbers) & (numbers >= EXACT_COUNTS))).any():
+            return None  # 0 from "1e-400" or "-0", or a count beyond 2**53: judged on the text
     columns: dict = {name: table[k] for name, k in positions.items()}
     columns[None] = pd.Series(np.arange(len(table), dtype=np.int64) + 2)
     return columns
@@ -291,6 +300,11 @@ def _parse_numbers(text: pd.Series, lines: np.ndarray, column: str, source: str)
         k = int(bad.argmax())
         raise ConnectomeError(
             f"{source}: line {lines[k]}: {column} {text.iloc[k]!r} is not a number")
+    for rows, problem in unreadable_counts(stripped, numbers):
+        if rows.any():
+            k = int(rows.argmax())
+            raise ConnectomeError(f"{source}: line {lines[k]}: {column} {text.iloc[k]!r} "
+                                  f"{problem}; expected a non-negative synapse count")
     return numbers
 
 

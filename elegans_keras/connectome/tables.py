@@ -26,6 +26,9 @@ from elegans_keras.connectome.core import (
 )
 from elegans_keras.errors import ConnectomeError
 
+# Synapse counts are float64: from 2**53 on, not every whole number is held exactly.
+EXACT_COUNTS = 2**53
+_ZERO = r"\+?(?:0+(?:\.0*)?|\.0+)(?:[eE][+-]?[0-9]+)?"
 SYNAPSE_TYPES = {"C": "C", "CHEMICAL": "C", "E": "E", "ELECTRICAL": "E", "GAP": "E", "EJ": "E"}
 EdgeNames = Callable[[int], str]
 
@@ -50,8 +53,35 @@ def _edge_label(position: int) -> str:
 
 
 def _missing(column: pd.Series) -> np.ndarray:
-    text = column.astype(str).str.strip()
-    return (column.isna() | (text == "") | (text.str.lower() == "nan")).to_numpy()
+    """Missing (None, NaN) or blank values; the text "nan" is a name like any other."""
+    return (column.isna() | (column.astype(str).str.strip() == "")).to_numpy()
+
+
+def unreadable_counts(text: Any, numbers: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """(rows, problem) for counts that float64 would change from what ``text`` says.
+
+    A count of 2**53 or more (float64 holds whole numbers exactly only below
+    it), a text that is not zero but reads as 0 (``1e-400``) and a negative
+    zero (``-0``).
+
+    Example:
+        >>> text = ["1e-400", "-0", "0.0e3", "9007199254740993"]
+        >>> [np.flatnonzero(rows).tolist() for rows, _ in
+        ...  unreadable_counts(text, pd.to_numeric(pd.Series(text)).to_numpy(float))]
+        [[3], [1], [0]]
+    """
+    stripped = np.asarray([str(value).strip() for value in text], dtype=object)
+    zero = np.asarray(numbers) == 0
+    lost = np.zeros(len(stripped), dtype=bool)
+    if zero.any():
+        lost[zero] = ~pd.Series(stripped[zero]).str.fullmatch(_ZERO).to_numpy(dtype=bool)
+    negative = lost & pd.Series(stripped).str.startswith("-").to_numpy(dtype=bool)
+    numbers = np.asarray(numbers)
+    return [(np.isfinite(numbers) & (numbers >= EXACT_COUNTS),
+             f"is {EXACT_COUNTS} (2**53) or more, beyond the whole numbers a float64 holds "
+             "exactly"),
+            (negative, "is negative (it has a minus sign)"),
+            (lost & ~negative, "is too small for a float64 (it reads as 0)")]
 
 
 def _neurons(table: pd.DataFrame, source: str) -> tuple[pd.Index, tuple[str, ...], dict]:
@@ -74,7 +104,8 @@ def _neurons(table: pd.DataFrame, source: str) -> tuple[pd.Index, tuple[str, ...
             f"{source}: duplicated neuron name {names.iloc[int(np.flatnonzero(twice)[0])]!r}"
         )
     if "role" not in table.columns or table["role"].isna().any():
-        position = 0 if "role" not in table.columns else int(np.flatnonzero(table["role"].isna())[0])
+        position = (0 if "role" not in table.columns
+                    else int(np.flatnonzero(table["role"].isna())[0]))
         raise ConnectomeError(
             f"{source}: neuron {names.iloc[position]!r} is missing required attribute 'role'"
         )
@@ -192,6 +223,13 @@ def _counts(column: pd.Series, pre: pd.Series, post: pd.Series, source: str,
         (np.isinf(numbers), lambda raw, value: f"weight is {value}"),
         (numbers < 0, lambda raw, value: f"weight {value} is negative"),
     )
+    if column.dtype.kind in "OSUT" or isinstance(column.dtype, pd.StringDtype):
+        problems += tuple((rows, lambda raw, value, text=text: f"weight {raw!r} {text}")
+                          for rows, text in unreadable_counts(column, numbers))
+    else:
+        problems += ((numbers >= EXACT_COUNTS,
+                      lambda raw, value: f"weight {raw!r} is 2**53 or more, beyond the whole "
+                      "numbers a float64 holds exactly"),)
     for bad, problem in problems:
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
