@@ -135,7 +135,8 @@ def record_rows(out: str | os.PathLike, rows: list[dict[str, Any]]) -> None:
 
 @functools.lru_cache(maxsize=32)
 def _graph_statistics(graph: Connectome, references: int) -> dict[str, float]:
-    return {f"graph_{k}": v for k, v in graph_metrics(graph, seed=0, n_references=references).items()}
+    metrics = graph_metrics(graph, seed=0, n_references=references)
+    return {f"graph_{k}": v for k, v in metrics.items()}
 
 
 def limit_threads(threads: int) -> None:
@@ -216,8 +217,8 @@ def run_study(
         families = [f for f in NULL_FAMILIES if f not in spec.families_excluded]
     excluded = [f for f in families if f in spec.families_excluded]
     if excluded:
-        raise ConfigurationError(f"task {task!r} has no use for famil{'y' if len(excluded) == 1 else 'ies'} "
-                                 f"{excluded}")
+        noun = "family" if len(excluded) == 1 else "families"
+        raise ConfigurationError(f"task {task!r} has no use for {noun} {excluded}")
     base = resolve_connectome(connectome)
     plan = build_plan(families, seeds, p_values, ablations, weights)
     out = Path(out)
@@ -229,7 +230,7 @@ def run_study(
         print(f"{task}/{mode} ({budget.name} budget) on {base.name}: {len(plan)} runs, "
               f"{len(plan) - len(todo)} already in {out}, {len(todo)} to run on {where}")
     failures = []
-    for run, rows in progress(_execute(todo, base, task, mode, budget, strategy, executor,
+    for _run, rows in progress(_execute(todo, base, task, mode, budget, strategy, executor,
                                        threads, failures), quiet=quiet, total=len(todo)):
         if rows:
             record_rows(out, rows)
