@@ -1,7 +1,8 @@
 """elegans-keras: Keras 3 layers and models on the C. elegans connectome.
 
 Importing the package imports no deep-learning backend: the connectome
-(loaders, readers, writers, metrics, null models, spectrum) needs none.
+(loaders, readers, writers, metrics, null models, spectrum) needs none, and
+is itself imported when one of its names is first read.
 Layers, models, data sets, training and the rest import Keras the first time
 they are used (``elegans_keras.layers.ConnectomeDense`` works as it reads).
 The package's Keras classes are registered as soon as Keras is imported
@@ -27,20 +28,6 @@ if not _os.environ.get("ELEGANS_KERAS_VERBOSE"):
     _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from elegans_keras import registry as _registry  # noqa: E402
-from elegans_keras.connectome import (  # noqa: E402
-    Connectome,
-    from_networkx,
-    list_connectomes,
-    load_connectome,
-    read_adjacency,
-    read_edgelist,
-    read_flywire,
-    read_graphml,
-    read_neuprint,
-    resolve_connectome,
-    to_networkx,
-    write_graphml,
-)
 from elegans_keras.errors import (  # noqa: E402
     ConfigurationError,
     ConnectomeError,
@@ -50,11 +37,17 @@ from elegans_keras.errors import (  # noqa: E402
 )
 from elegans_keras.lazy import lazy_exports as _lazy_exports  # noqa: E402
 
-# Subpackages and modules read as attributes (``ek.layers``) are imported on first use.
-__getattr__, __dir__ = _lazy_exports(__name__, {}, (
-    "atomic", "checks", "cli", "datasets", "distribute", "experiments", "layers", "models",
-    "options", "plots", "pretrained", "progress", "runlogs", "study", "training",
-))
+_CONNECTOME_NAMES = (
+    "Connectome", "from_networkx", "list_connectomes", "load_connectome", "read_adjacency",
+    "read_edgelist", "read_flywire", "read_graphml", "read_neuprint", "resolve_connectome",
+    "to_networkx", "write_graphml",
+)
+# The connectome names (pandas, scipy) and the subpackages and modules read as attributes
+# (``ek.layers``: Keras) are imported on first use, so ``elegans-keras --help`` starts at once.
+__getattr__, __dir__ = _lazy_exports(
+    __name__, dict.fromkeys(_CONNECTOME_NAMES, "elegans_keras.connectome"),
+    ("atomic", "checks", "cli", "connectome", "datasets", "distribute", "experiments", "layers",
+     "models", "options", "plots", "pretrained", "progress", "runlogs", "study", "training"))
 _registry.install()
 
 __all__ = [

@@ -115,3 +115,12 @@ def test_lazy_attributes_are_listed_and_unknown_ones_fail():
         layers.Nope  # noqa: B018
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         elegans_keras.nope  # noqa: B018
+
+
+def test_package_import_and_help_need_no_pandas():
+    """`import elegans_keras` and `elegans-keras --help` read no table: pandas and scipy wait."""
+    code = ("import contextlib, sys, elegans_keras\nfrom elegans_keras.cli import main\n"
+            "with contextlib.suppress(SystemExit):\n    main(['--help'])\n"
+            "loaded = {m.split('.')[0] for m in sys.modules}\n"
+            "print(sorted(loaded & {'pandas', 'scipy', 'keras'}))\n")
+    assert fresh(code).stdout.splitlines()[-1] == "[]"
