@@ -70,13 +70,14 @@ def unreadable_counts(text: Any, numbers: np.ndarray) -> list[tuple[np.ndarray, 
         ...  unreadable_counts(text, pd.to_numeric(pd.Series(text)).to_numpy(float))]
         [[3], [1], [0]]
     """
-    stripped = np.asarray([str(value).strip() for value in text], dtype=object)
-    zero = np.asarray(numbers) == 0
-    lost = np.zeros(len(stripped), dtype=bool)
-    if zero.any():
-        lost[zero] = ~pd.Series(stripped[zero]).str.fullmatch(_ZERO).to_numpy(dtype=bool)
-    negative = lost & pd.Series(stripped).str.startswith("-").to_numpy(dtype=bool)
-    numbers = np.asarray(numbers)
+    numbers = np.asarray(numbers, dtype=np.float64)
+    lost = np.zeros(len(numbers), dtype=bool)
+    negative = np.zeros(len(numbers), dtype=bool)
+    zero = np.flatnonzero(numbers == 0)  # only a zero can hide a lost value: look at those
+    if zero.size:
+        written = pd.Series(np.asarray(text, dtype=object)[zero]).astype(str).str.strip()
+        lost[zero] = ~written.str.fullmatch(_ZERO).to_numpy(dtype=bool)
+        negative[zero] = lost[zero] & written.str.startswith("-").to_numpy(dtype=bool)
     return [(np.isfinite(numbers) & (numbers >= EXACT_COUNTS),
              f"is {EXACT_COUNTS} (2**53) or more, beyond the whole numbers a float64 holds "
              "exactly"),
