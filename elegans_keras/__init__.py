@@ -45,9 +45,11 @@ _CONNECTOME_NAMES = (
 # The connectome names (pandas, scipy) and the subpackages and modules read as attributes
 # (``ek.layers``: Keras) are imported on first use, so ``elegans-keras --help`` starts at once.
 __getattr__, __dir__ = _lazy_exports(
-    __name__, dict.fromkeys(_CONNECTOME_NAMES, "elegans_keras.connectome"),
+    __name__, {**dict.fromkeys(_CONNECTOME_NAMES, "elegans_keras.connectome"),
+               "load_model": "elegans_keras.saving"},
     ("atomic", "checks", "cli", "connectome", "datasets", "distribute", "experiments", "layers",
-     "models", "options", "plots", "pretrained", "progress", "runlogs", "study", "training"))
+     "models", "options", "plots", "pretrained", "progress", "runlogs", "saving", "study",
+     "training"))
 _registry.install()
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "from_networkx",
     "list_connectomes",
     "load_connectome",
+    "load_model",
     "read_adjacency",
     "read_edgelist",
     "read_flywire",
