@@ -27,6 +27,13 @@ forward pass's copy: one (batch, N, F) tensor less at the peak).
   (dense is faster on the 279-neuron worm, sparse on the 1,240-neuron larva:
   ``benchmarks/bench_crossover.py``).
 
+A dense ``W`` is refused (ConfigurationError, before anything is allocated)
+when its N_pre x N_post cells exceed :func:`dense_budget`: :data:`DENSE_MIN_CELLS`,
+or :data:`DENSE_CELLS_PER_ENTRY` per synapse entry when that is more. The
+budget grows with the wiring's size, not with the product of its dimensions,
+so a saved config of two synapses on 20,000 x 20,000 neurons cannot ask for
+gigabytes.
+
 Example:
     >>> syn = synapses_of(np.array([[0.0, 2.0], [1.0, 0.0]]))
     >>> y = propagate(np.ones((1, 2)), np.array([2.0, 1.0]), syn, "sparse")
@@ -45,6 +52,7 @@ import scipy.sparse as sp
 from keras import ops
 
 from elegans_keras.checks import check_choice
+from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers.synapses import Synapses
 
 IMPLEMENTATIONS = ("auto", "dense", "sparse")
@@ -54,6 +62,31 @@ CHUNK_ELEMENTS = 1 << 20
 CSR_MIN_COLUMNS = 8
 # the batch size assumed when a graph is traced with an unknown batch (chunk sizing only)
 TRACE_BATCH = 128
+# a dense W may have this many cells (4096 x 4096, 64 MiB of float32) or this many per entry
+DENSE_MIN_CELLS = 1 << 24
+DENSE_CELLS_PER_ENTRY = 1024
+
+
+def dense_budget(syn: Synapses) -> int:
+    """The most cells a dense ``W`` of ``syn`` may have (see the module docstring).
+
+    Example:
+        >>> dense_budget(synapses_of(np.eye(2, dtype=bool))) == DENSE_MIN_CELLS
+        True
+    """
+    return max(DENSE_MIN_CELLS, DENSE_CELLS_PER_ENTRY * syn.num_entries)
+
+
+def check_dense(syn: Synapses, where: str) -> None:
+    """Raise ConfigurationError when a dense ``W`` of ``syn`` would exceed :func:`dense_budget`."""
+    cells = syn.num_pre * syn.num_post
+    if cells > dense_budget(syn):
+        raise ConfigurationError(
+            f"{where}: a dense {syn.num_pre:,} x {syn.num_post:,} synaptic matrix "
+            f"({cells * 4 / 2**30:.1f} GiB of float32) for {syn.num_entries:,} synapse entries "
+            f"exceeds the dense budget of {dense_budget(syn):,} cells (the larger of "
+            f"{DENSE_MIN_CELLS:,} and {DENSE_CELLS_PER_ENTRY} per entry); use "
+            "implementation='sparse' or 'auto'")
 
 
 def choose(implementation: str, syn: Synapses, where: str) -> str:
@@ -64,6 +97,8 @@ def choose(implementation: str, syn: Synapses, where: str) -> str:
         'dense'
     """
     check_choice(implementation, "implementation", where, IMPLEMENTATIONS)
+    if implementation == "dense":
+        check_dense(syn, where)
     if implementation != "auto":
         return implementation
     return "dense" if max(syn.num_pre, syn.num_post) <= DENSE_MAX_NEURONS else "sparse"
@@ -77,10 +112,15 @@ def entry_values(values: Any, syn: Synapses) -> Any:
     return ops.segment_sum(contributions, syn.entry_index, num_segments=syn.num_entries)
 
 
-def dense_matrix(values: Any, syn: Synapses) -> Any:
-    """The dense (N_pre, N_post) synaptic matrix of the trainable values."""
+def dense_matrix(values: Any, syn: Synapses, where: str = "dense_matrix") -> Any:
+    """The dense (N_pre, N_post) synaptic matrix of the trainable values.
+
+    Refused (ConfigurationError) above :func:`dense_budget`.
+    """
+    check_dense(syn, where)
     flat = syn.pre.astype(np.int64) * syn.num_post + syn.post
-    cells = ops.segment_sum(entry_values(values, syn), flat, num_segments=syn.num_pre * syn.num_post)
+    cells = ops.segment_sum(entry_values(values, syn), flat,
+                            num_segments=syn.num_pre * syn.num_post)
     return ops.reshape(cells, (syn.num_pre, syn.num_post))
 
 
@@ -138,7 +178,7 @@ def _chunk(columns: int | None) -> int:
 # --- TensorFlow ------------------------------------------------------------------------
 @functools.lru_cache(maxsize=64)
 def _tensorflow_indices(syn: Synapses) -> dict[str, Any]:
-    """The synapses' index tensors, made once per graph outside any trace (captured, not rebuilt)."""
+    """The synapses' index tensors, made once per graph outside any trace (captured)."""
     import tensorflow as tf
 
     by_pre, by_post = np.lexsort((syn.post, syn.pre)), np.lexsort((syn.pre, syn.post))

@@ -12,6 +12,7 @@ model must not read other files unless the user allows it.
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -233,11 +234,13 @@ def _indices(values: Any, size: int, label: str, where: str) -> np.ndarray:
 
 
 def _matrix_from_config(config: Mapping, where: str) -> sp.csr_array:
-    try:
-        rows, cols = (int(d) for d in config["shape"])
-    except (TypeError, ValueError, OverflowError):
-        raise ConfigurationError(f"{where}: wiring config shape {config['shape']!r} is not two "
-                                 "integers") from None
+    shape = config["shape"]
+    if (not isinstance(shape, (list, tuple)) or len(shape) != 2
+            or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool)
+                       for d in shape)):
+        raise ConfigurationError(f"{where}: wiring config shape {shape!r} is not two "
+                                 "integers")
+    rows, cols = (int(d) for d in shape)
     if rows <= 0 or cols <= 0:
         raise ConfigurationError(f"{where}: wiring config shape {config['shape']} is empty")
     if max(rows, cols) > MAX_NEURONS:
