@@ -75,6 +75,50 @@ def test_decay_steps_take_the_learning_rate_along_a_cosine_to_zero(factory, digi
         factory(decay_steps=0)
 
 
+def _head_scale_and_stem_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray
+                                  ) -> tuple[float, float]:
+    """Std of the features entering the class layer, and the stem's gradient norm, at init."""
+    import tensorflow as tf
+
+    hidden = keras.Model(model.inputs, model.get_layer("classes").input)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(
+            keras.losses.sparse_categorical_crossentropy(y, model(x, training=True)))
+    stem = [w for w in model.trainable_weights if w.path.startswith("stem_conv")]
+    gradients = tape.gradient(loss, stem)
+    norm = float(np.sqrt(sum(float(tf.reduce_sum(g * g)) for g in gradients)))
+    return float(np.std(hidden(x, training=True))), norm
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="uses tf.GradientTape")
+def test_normalized_head_gives_the_connectome_model_its_twins_signal_and_gradient(digits):
+    """The measured cause of slow learning (issue 21): a readout 60x smaller than the twin's
+    hidden layer and a 30x smaller gradient at the stem; the normalised head removes both."""
+    x, y = digits[0][:128], digits[1][:128]
+    scale = {}
+    for normalized in (False, True):
+        for factory in (elegans_classifier, plain_classifier):
+            model = factory(normalized_head=normalized, seed=0)
+            scale[factory.__name__, normalized] = _head_scale_and_stem_gradient(model, x, y)
+    old_conn, old_twin = scale["elegans_classifier", False], scale["plain_classifier", False]
+    assert old_conn[0] < 0.05 * old_twin[0] and old_conn[1] < 0.1 * old_twin[1]
+    new_conn, new_twin = scale["elegans_classifier", True], scale["plain_classifier", True]
+    # 0.41 of the twin's (was 0.017): the head norm's epsilon (1e-3) still tempers it
+    assert 0.2 < new_conn[0] / new_twin[0] < 5.0
+    assert 0.2 < new_conn[1] / new_twin[1] < 5.0
+
+
+def test_default_classifier_learns_from_a_short_run():
+    """Issue 21: one epoch on 2,000 images (16 steps) left the default model at chance (0.11)."""
+    x, y = load_images("mnist", "train")
+    x_test, y_test = load_images("mnist", "test")
+    model = elegans_classifier(seed=0)
+    model.fit(x[:2000], y[:2000], batch_size=128, epochs=1, verbose=0)
+    accuracy = model.evaluate(x_test[:2000], y_test[:2000], verbose=0, return_dict=True)
+    assert accuracy["accuracy"] > 0.35
+    assert model.get_layer("stem_norm0a").momentum == 0.5
+
+
 def test_memory_scores_of_the_worm():
     scores = memory_scores(ek.load_connectome(), 0.9, length=600, washout=50, max_delay=10)
     assert 1.0 < scores["memory_capacity"] <= 10.0
@@ -149,6 +193,8 @@ def test_echo_state_transformer_classifier_sequences(digits):
         # found by the fuzz test: None reached ``num_heads * features`` before any layer checked it
         (elegans_classifier, {"num_heads": None}, "num_heads=None"),
         (elegans_classifier, {"features": None}, "features=None"),
+        (elegans_classifier, {"batch_norm_momentum": 1.0}, "batch_norm_momentum"),
+        (plain_classifier, {"batch_norm_momentum": -0.1}, "batch_norm_momentum"),
         (elegans_autoencoder, {"input_shape": (30, 30, 1)}, "divisible"),
         (echo_state_network, {"input_dim": 0}, "input_dim"),
         (echo_state_transformer_classifier, {"sequence": "columns"}, "sequence"),

