@@ -89,8 +89,9 @@ class TrainingOptions:
     epochs: int = help_field(10, "training epochs")
     batch_size: int = help_field(128, "examples per batch (per replica with a strategy)")
     seed: int = help_field(0, "seed of the split, the model and every random draw")
-    connectome: str | None = help_field(None, "bundled name or .graphml/.csv path "
-                                              "(default: celegans_herm)")
+    connectome: str | None = help_field(None, "bundled name, file, folder or "
+                                              "prefixed spec (flywire:DIR, neuprint:DIR, "
+                                              "adjacency:CHEM[,ELEC]...; default: celegans_herm)")
     mode: str = help_field("deep", "deep (train the synapses) or reservoir (freeze them)")
     learning_rate: float = help_field(1e-3, "Adam learning rate")
     schedule: str = help_field("plateau", "learning rate: plateau (x0.3 when the validation "
@@ -140,7 +141,8 @@ class TrainingOptions:
 class MemoryOptions:
     """The spectral-radius scan of reservoir memory."""
 
-    connectome: str | None = help_field(None, "bundled name or .graphml/.csv path")
+    connectome: str | None = help_field(None, "bundled name, file, folder or prefixed "
+                                              "spec (flywire:DIR, adjacency:CHEM[,ELEC]...)")
     radii: tuple[float, ...] = help_field((0.5, 0.7, 0.9, 0.99, 1.1), "spectral radii")
     seed: int = help_field(0, "seed of the signals and the reservoir")
     length: int = help_field(3000, "signal length")
@@ -276,7 +278,8 @@ class StudyOptions:
     quick: bool = help_field(False, "the small smoke-test budget")
     workers: int | None = help_field(None, "run on a local Dask cluster of N worker processes")
     scheduler: str | None = help_field(None, "run on an existing Dask scheduler (tcp://host:8786)")
-    connectome: str | None = help_field(None, "bundled name or file (default: celegans_herm)")
+    connectome: str | None = help_field(None, "bundled name, file, folder or prefixed "
+                                              "spec such as flywire:DIR (default: celegans_herm)")
     out: str | None = help_field(None, "the study CSV, resumed if it exists (default: "
                                        f"${HOME_VARIABLE}/results/topology.csv)")
     strategy: str = help_field("default", "distribution strategy of the MNIST task")

@@ -273,8 +273,8 @@ def neuprint_files(tmp_path, neuron_rows: list[str] | None = None,
         "5813105172,1640909284,MB(R),6", "5813105172,1640909284,SLP(R),2",
         "1640909284,5813105172,MB(R),11", "1640909284,987654321,CA(R),4",
     ]
-    return (write(tmp_path / "neurons.csv", header, neuron_rows),
-            write(tmp_path / "connections.csv", NP_CONNECTIONS, connection_rows))
+    return (write(tmp_path / "connections.csv", NP_CONNECTIONS, connection_rows),
+            write(tmp_path / "neurons.csv", header, neuron_rows))
 
 
 def test_neuprint_sums_rois_and_reads_types_and_transmitters(tmp_path):
@@ -310,7 +310,7 @@ def test_neuprint_with_a_pandas_index_column_and_gzip(tmp_path):
                           "roi": ["EB", "FB", "EB"], "weight": [3, 4, 5]})
     neurons.to_csv(tmp_path / "n.csv.gz")
     edges.to_csv(tmp_path / "e.csv.gz")
-    graph = ek.read_neuprint(tmp_path / "n.csv.gz", tmp_path / "e.csv.gz", name="cx")
+    graph = ek.read_neuprint(tmp_path / "e.csv.gz", tmp_path / "n.csv.gz", name="cx")
     assert graph.names == ("10", "20") and graph.name == "cx"
     assert graph.chemical[0, 1] == 7 and graph.chemical[1, 0] == 5
     assert graph.attributes["neurotransmitters"] == ("gaba", "dopamine")
@@ -341,7 +341,7 @@ def test_bad_neuprint_tables_are_refused(tmp_path, which, rows, header, message)
         files = neuprint_files(tmp_path, rows, connections, header=header)
     else:
         files = neuprint_files(tmp_path, neurons, header="bodyId,type,instance,status")
-        write(files[1], header, rows)
+        write(files[0], header, rows)
     with pytest.raises(ConnectomeError, match=message):
         ek.read_neuprint(*files)
 

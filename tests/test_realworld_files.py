@@ -171,7 +171,7 @@ HEADER = ',"A,",'  # an unnamed index column (pandas' to_csv), then a quoted nam
 def test_neuprint_roles_after_a_quoted_comma_header_are_read(tmp_path):
     neurons = _write(tmp_path / "n.csv", HEADER + "bodyId,role\n0,x,101,S\n1,y,202,M\n")
     connections = _write(tmp_path / "c.csv", "bodyId_pre,bodyId_post,weight\n101,202,6\n")
-    assert ek.read_neuprint(neurons, connections).roles == ("S", "M")
+    assert ek.read_neuprint(connections, neurons).roles == ("S", "M")
 
 
 def test_flywire_flow_after_a_quoted_comma_header_is_checked(tmp_path):

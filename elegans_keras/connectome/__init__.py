@@ -14,13 +14,13 @@ from elegans_keras.connectome.bundled import (
     PAPER_CONNECTOME,
     list_connectomes,
     load_connectome,
-    resolve_connectome,
 )
 from elegans_keras.connectome.core import ROLES, Connectome
 from elegans_keras.connectome.edgelist import read_edgelist
 from elegans_keras.connectome.fly import read_flywire, read_neuprint
 from elegans_keras.connectome.graphml import read_graphml, write_graphml
 from elegans_keras.connectome.nxgraph import from_networkx, to_networkx
+from elegans_keras.connectome.resolver import resolve_connectome
 
 __all__ = [
     "DEFAULT_CONNECTOME",

@@ -6,7 +6,6 @@ import functools
 import os
 import warnings
 from importlib import resources
-from pathlib import Path
 
 import pandas as pd
 
@@ -118,33 +117,14 @@ def _load(name: str) -> Connectome:
 def resolve_connectome(spec: Connectome | str | os.PathLike | None = None) -> Connectome:
     """Turn a user's connectome argument into a :class:`Connectome`.
 
-    Accepts a Connectome, a bundled name, a ``.graphml`` path or a ``.csv``
-    edge list path; ``None`` means the default bundled connectome.
+    The resolver of :mod:`~elegans_keras.connectome.resolver` (bundled names,
+    GraphML, edge lists, adjacency sheets, FlyWire and neuPrint exports),
+    importable from here as before.
 
     Example:
         >>> resolve_connectome("varshney2011").num_neurons
         279
     """
-    from elegans_keras.connectome.edgelist import read_edgelist
-    from elegans_keras.connectome.graphml import read_graphml
+    from elegans_keras.connectome.resolver import resolve_connectome as resolve
 
-    if spec is None:
-        return load_connectome()
-    if isinstance(spec, Connectome):
-        return spec
-    if isinstance(spec, str) and spec in CITATIONS:
-        return load_connectome(spec)
-    if not isinstance(spec, (str, os.PathLike)):
-        raise ConnectomeError(
-            f"cannot resolve connectome {spec!r}: expected a Connectome, a bundled name "
-            f"({', '.join(CITATIONS)}) or a .graphml / .csv path, got {type(spec).__name__}"
-        )
-    path = Path(spec)
-    if path.suffix.lower() in (".graphml", ".xml"):
-        return read_graphml(path, default_role="I")
-    if path.suffix.lower() in (".csv", ".tsv", ".txt"):
-        return read_edgelist(path, sep="\t" if path.suffix.lower() == ".tsv" else ",")
-    raise ConnectomeError(
-        f"cannot resolve connectome {str(spec)!r}: not a bundled name "
-        f"({', '.join(CITATIONS)}) nor a .graphml / .csv file"
-    )
+    return resolve(spec)

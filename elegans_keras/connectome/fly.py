@@ -510,14 +510,21 @@ def read_flywire(
 
 
 def read_neuprint(
-    neurons: str | os.PathLike,
     connections: str | os.PathLike,
+    neurons: str | os.PathLike | None = None,
     name: str | None = None,
     citation: str = NEUPRINT_CITATION,
 ) -> Connectome:
-    """Read a neuPrint export: a neuron table and a connection table saved as CSV (or gzip).
+    """Read a neuPrint export: a connection table and a neuron table saved as CSV (or gzip).
+
+    Connections come first, as in every reader. The old order
+    ``read_neuprint(neurons, connections)`` is recognised by the files' headers
+    and still read, with a ``DeprecationWarning`` (for one release).
 
     Args:
+        connections: e.g. ``fetch_adjacencies``' connection data frame:
+            ``bodyId_pre``, ``bodyId_post``, ``weight`` (required) and
+            ``roi`` (optional). Rows of one pair (one per ROI) are summed.
         neurons: e.g. neuprint-python's ``fetch_neurons`` data frame
             written with ``to_csv``: ``bodyId`` (required), ``type``,
             ``instance``, ``status``, ``predictedNt``/``consensusNt``... (an
@@ -530,15 +537,13 @@ def read_neuprint(
             efferent -> M, as in FlyWire); an empty value is I, any other
             value an error naming the line. Without either column every
             neuron is I. ``status`` is not used to filter neurons: filter the
-            table before saving it.
-        connections: e.g. ``fetch_adjacencies``' connection data frame:
-            ``bodyId_pre``, ``bodyId_post``, ``weight`` (required) and
-            ``roi`` (optional). Rows of one pair (one per ROI) are summed.
+            table before saving it. Optional: without it every neuron is I,
+            without attributes.
         name: the connectome's name (default ``"neuprint"``).
         citation: where the data comes from.
 
     Neurons are named by their body ids (decimal strings): the ``neurons``
-    rows in file order, then ids found only in ``connections`` (role I, no
+    rows in file order (if given), then ids found only in ``connections`` (role I, no
     attributes) in order of first appearance. All synapses are chemical.
     Column names are matched case-insensitively. Errors (missing column,
     non-integer id, negative or non-numeric weight, unknown role, a body
@@ -553,15 +558,24 @@ def read_neuprint(
         >>> _ = (folder / "connections.csv").write_text(
         ...     "bodyId_pre,bodyId_post,roi,weight\\n101,202,MB(R),6\\n101,202,SLP(R),1\\n"
         ...     "202,101,MB(R),9\\n")
-        >>> hemi = read_neuprint(folder / "neurons.csv", folder / "connections.csv")
+        >>> hemi = read_neuprint(folder / "connections.csv", folder / "neurons.csv")
         >>> hemi.names, hemi.roles, float(hemi.chemical[0, 1])
         (('101', '202'), ('I', 'I'), 7.0)
         >>> hemi.attributes["cell_class"], hemi.attributes["neurotransmitters"]
         (('KC', 'APL'), ('acetylcholine', 'gaba'))
     """
-    bodies = _read_table(neurons, _NEUPRINT_NEURONS)
+    if neurons is not None and _is_old_neuprint_order(connections, neurons):
+        warnings.warn("read_neuprint(neurons, connections) is deprecated: pass the connection "
+                      "table first, read_neuprint(connections, neurons)", DeprecationWarning,
+                      stacklevel=2)
+        connections, neurons = neurons, connections
     table = _read_table(connections, _NEUPRINT_CONNECTIONS)
     pre, post = table.ids("bodyid_pre"), table.ids("bodyid_post")
+    if neurons is None:
+        order = _neuron_order(pre, post, None, listed_first=True)
+        return _build(table.source, order, pre, post, table.columns["weight"].to_numpy(),
+                      np.full(len(order), "I", dtype=object), {}, name or "neuprint", citation)
+    bodies = _read_table(neurons, _NEUPRINT_NEURONS)
     body_ids = _unique_ids(bodies, "bodyid")
     order = _neuron_order(pre, post, body_ids, listed_first=True)
     check_graph_size(len(order), 0, table.source)
@@ -587,3 +601,19 @@ def read_neuprint(
                                                  None)
     return _build(table.source, order, pre, post, table.columns["weight"].to_numpy(),
                   roles, attributes, name or "neuprint", citation)
+
+
+def _is_old_neuprint_order(connections: str | os.PathLike, neurons: str | os.PathLike) -> bool:
+    """True when ``neurons``, not ``connections``, has the connection table's id columns."""
+    names = []
+    for path in (connections, neurons):
+        path = Path(path)
+        if not path.is_file():
+            return False
+        try:
+            header = _header(path, _is_gzip(path), f"neuPrint table {str(path)!r}")
+        except ConnectomeError:
+            return False
+        names.append({name.strip().lower() for name in header})
+    ends = {"bodyid_pre", "bodyid_post"}
+    return not ends <= names[0] and ends <= names[1]

@@ -1,0 +1,202 @@
+"""resolve_connectome and the CLI on every reader: prefixes, recognised layouts, one error."""
+
+from __future__ import annotations
+
+import gzip
+import warnings
+
+import pytest
+
+import elegans_keras as ek
+from elegans_keras.cli import main
+from elegans_keras.connectome.resolver import ACCEPTED_FORMS
+from elegans_keras.errors import ConnectomeError
+
+# Headers exactly as in the FlyWire Codex downloads (release 783) and neuPrint exports.
+CONNECTIONS = "pre_root_id,post_root_id,neuropil,syn_count,nt_type"
+CLASSIFICATION = ("root_id,flow,super_class,class,sub_class,cell_type,hemibrain_type,"
+                  "hemilineage,side,nerve")
+NEURONS = ("root_id,group,nt_type,nt_type_score,da_avg,ser_avg,gaba_avg,glut_avg,ach_avg,"
+           "oct_avg")
+NP_NEURONS = "bodyId,type,instance,status,statusLabel,cropped,predictedNt,consensusNt,roiInfo"
+NP_CONNECTIONS = "bodyId_pre,bodyId_post,roi,weight"
+A, B, C = 720575940627652358, 720575940630968335, 720575940614331472
+
+
+def write(path, header: str, rows: list[str]):
+    text = "\n".join([header, *rows]) + "\n"
+    if str(path).endswith(".gz"):
+        with gzip.open(path, "wt", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def codex(tmp_path):
+    """A folder of the three Codex downloads, gzipped as on the download page."""
+    folder = tmp_path / "flywire"
+    folder.mkdir()
+    return (write(folder / "connections.csv.gz", CONNECTIONS,
+                  [f"{A},{B},AL_L,3,ACH", f"{A},{B},AL_R,4,ACH", f"{B},{C},SMP_R,5,GABA"]),
+            write(folder / "classification.csv.gz", CLASSIFICATION,
+                  [f"{A},afferent,sensory,,,,,,left,AN", f"{C},efferent,motor,,,,,,right,"]),
+            write(folder / "neurons.csv.gz", NEURONS,
+                  [f"{A},{A},ACH,0.9,0,0,0,0,0.9,0", f"{B},{B},GABA,0.8,0,0,0.8,0,0,0"]))
+
+
+@pytest.fixture
+def neuprint(tmp_path):
+    """A folder with a neuPrint connection table and neuron table (to_csv(index=False))."""
+    folder = tmp_path / "hemibrain"
+    folder.mkdir()
+    return (write(folder / "connections.csv", NP_CONNECTIONS,
+                  ["5813105172,1640909284,MB(R),6", "5813105172,1640909284,SLP(R),2",
+                   "1640909284,987654321,CA(R),4"]),
+            write(folder / "neurons.csv", NP_NEURONS,
+                  ["5813105172,KCab,KCab(R),Traced,Traced,False,acetylcholine,,",
+                   "1640909284,APL,APL(R),Traced,Traced,False,glutamate,gaba,"]))
+
+
+@pytest.fixture
+def sheets(tmp_path):
+    """Cook et al. 2019 "SI 5" layout: BOM, empty first cell, post names across, pre down."""
+    chem = tmp_path / "chem_adj.csv"
+    chem.write_text("\ufeff,AVAL,AVBL,DA01\nAVAL,,2,5\nAVBL,1,,\n", encoding="utf-8")
+    elec = tmp_path / "elec_adj.csv"
+    elec.write_text("\ufeff,AVAL,AVBL\nAVAL,,3\nAVBL,3,\n", encoding="utf-8")
+    return chem, elec
+
+
+def same(a: ek.Connectome, b: ek.Connectome) -> bool:
+    return a == b and a.names == b.names and a.roles == b.roles and a.attributes == b.attributes
+
+
+# --- prefixes --------------------------------------------------------------------------
+def test_flywire_folder_and_files(codex):
+    expected = ek.read_flywire(*codex)
+    folder = codex[0].parent
+    assert same(ek.resolve_connectome(f"flywire:{folder}"), expected)
+    assert same(ek.resolve_connectome(str(folder)), expected)  # recognised: a Codex folder
+    assert same(ek.resolve_connectome(",".join(["flywire:" + str(codex[0]), str(codex[1]),
+                                                str(codex[2])])), expected)
+    partial = ek.resolve_connectome(f"flywire:{codex[0]},,{codex[2]}")  # no classification
+    assert same(partial, ek.read_flywire(codex[0], neurons=codex[2]))
+    assert same(ek.resolve_connectome(str(codex[0])), ek.read_flywire(codex[0]))
+
+
+def test_neuprint_folder_and_files(neuprint):
+    connections, neurons = neuprint
+    expected = ek.read_neuprint(connections, neurons)
+    assert expected.attributes["cell_class"][:2] == ("KCab", "APL")
+    assert same(ek.resolve_connectome(f"neuprint:{connections.parent}"), expected)
+    assert same(ek.resolve_connectome(connections.parent), expected)  # an os.PathLike folder
+    assert same(ek.resolve_connectome(f"neuprint:{connections},{neurons}"), expected)
+    alone = ek.resolve_connectome(str(connections))  # the connection table alone: all I
+    assert alone.names == ("5813105172", "1640909284", "987654321")
+    assert alone.roles == ("I",) * 3 and alone.chemical[0, 1] == 8
+
+
+def test_adjacency_sheets(sheets):
+    chem, elec = sheets
+    expected = ek.read_adjacency(chem, elec)
+    both = ek.resolve_connectome(f"adjacency:{chem},{elec}")
+    assert same(both, expected) and both.electrical[0, 1] == 3
+    assert same(ek.resolve_connectome(str(chem)), ek.read_adjacency(chem))  # recognised
+    assert same(ek.resolve_connectome(f"adjacency:{chem}"), ek.read_adjacency(chem))
+
+
+def test_graphml_edgelist_and_bundled_prefixes(tmp_path):
+    worm = ek.load_connectome("witvliet2021_1")
+    plain = ek.write_graphml(worm, tmp_path / "graph.graphml")
+    bare = tmp_path / "graph_without_suffix"
+    bare.write_bytes(plain.read_bytes())
+    assert ek.resolve_connectome(f"graphml:{plain}") == worm
+    assert ek.resolve_connectome(str(bare)) == worm  # recognised by its opening '<'
+    edges = tmp_path / "edges.tsv"
+    edges.write_text("pre\tpost\tcount\nA\tB\t2\n")
+    listed = ek.resolve_connectome(f"edgelist:{edges}")
+    assert listed.names == ("A", "B") and listed.chemical[0, 1] == 2
+    assert ek.resolve_connectome(str(edges)) == listed
+    assert ek.resolve_connectome("bundled:witvliet2021_1") == worm
+
+
+def test_a_path_with_a_comma_is_taken_whole(tmp_path):
+    path = tmp_path / "a,b.csv"
+    path.write_text("pre,post\nA,B\n")
+    assert ek.resolve_connectome(f"edgelist:{path}").names == ("A", "B")
+
+
+# --- one error for what cannot be read ----------------------------------------------------
+@pytest.mark.parametrize("make, problem", [
+    (lambda d: "nothing_like_this", "no such file or folder, and not a bundled name"),
+    (lambda d: "bundled:nothing", "unknown bundled connectome 'nothing'"),
+    (lambda d: "flywire:", "nothing after the prefix"),
+    (lambda d: f"adjacency:{d / 'missing.csv'}", "no such file or folder '.*missing.csv'"),
+    (lambda d: f"adjacency:{d / 'x.csv'},{d / 'x.csv'},{d / 'x.csv'}", "3 comma-separated paths"),
+    (lambda d: f"graphml:{d}", "is a folder, not a file"),
+    (lambda d: str(d / "x.csv"), r"not recognised \(its first line \['left', 'right'\]\)"),
+    (lambda d: str(d), "no FlyWire connections table"),
+    (lambda d: str(d / "edges.csv.gz"), "a gzip edge list is not read"),
+])
+def test_unreadable_forms_name_the_argument_and_the_accepted_forms(tmp_path, make, problem):
+    (tmp_path / "x.csv").write_text("left,right\nA,B\n")
+    with gzip.open(tmp_path / "edges.csv.gz", "wt") as handle:
+        handle.write("pre,post\nA,B\n")
+    spec = make(tmp_path)
+    with pytest.raises(ConnectomeError, match=problem) as info:
+        ek.resolve_connectome(spec)
+    message = str(info.value)
+    assert message.startswith(f"cannot resolve connectome {str(spec)!r}: ")
+    assert message.endswith(ACCEPTED_FORMS)
+
+
+def test_ambiguous_folders_are_refused(codex, neuprint):
+    folder = codex[0].parent
+    write(folder / "connections_no_threshold.csv.gz", CONNECTIONS, [f"{A},{B},AL_L,1,ACH"])
+    with pytest.raises(ConnectomeError, match="2 flywire connections tables "
+                       r"\(connections.csv.gz, connections_no_threshold.csv.gz\)"):
+        ek.resolve_connectome(str(folder))
+    (folder / "connections_no_threshold.csv.gz").unlink()
+    (folder / "bodies.csv").write_bytes(neuprint[0].read_bytes())
+    with pytest.raises(ConnectomeError, match="both FlyWire and neuPrint"):
+        ek.resolve_connectome(str(folder))
+    assert same(ek.resolve_connectome(f"flywire:{folder}"), ek.read_flywire(*codex))
+
+
+def test_a_reader_error_still_names_the_file_and_line(tmp_path):
+    path = write(tmp_path / "c.csv", CONNECTIONS, [f"{A},{B},AL_L,3,ACH", f"{A},x,AL_L,3,ACH"])
+    with pytest.raises(ConnectomeError, match=r"c.csv': line 3: post_root_id 'x'"):
+        ek.resolve_connectome(f"flywire:{path}")
+
+
+# --- neuPrint: connections first, the old order deprecated --------------------------------
+def test_read_neuprint_old_order_warns_and_reads_the_same(neuprint):
+    connections, neurons = neuprint
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        new = ek.read_neuprint(connections, neurons)
+    with pytest.warns(DeprecationWarning, match=r"read_neuprint\(connections, neurons\)"):
+        old = ek.read_neuprint(neurons, connections)
+    assert same(old, new)
+    assert same(ek.read_neuprint(neurons=neurons, connections=connections), new)
+
+
+# --- the command line -----------------------------------------------------------------
+def test_cli_info_reads_flywire_adjacency_and_neuprint(codex, neuprint, sheets, capsys):
+    assert main(["info", f"flywire:{codex[0].parent}"]) == 0
+    out = capsys.readouterr().out
+    assert "3 (sensory 1, inter 1, motor 1)" in out and "2 directed pairs" in out
+    assert main(["info", f"adjacency:{sheets[0]},{sheets[1]}"]) == 0
+    out = capsys.readouterr().out
+    assert "3 directed pairs, 8 synapses" in out and "1 pairs, 3 junctions" in out
+    assert main(["info", f"neuprint:{neuprint[0]},{neuprint[1]}"]) == 0
+    assert "connectome     neuprint" in capsys.readouterr().out
+    assert main(["info", "flywire:nowhere"]) == 2
+    assert "cannot resolve connectome 'flywire:nowhere'" in capsys.readouterr().err
+
+
+def test_cli_analyze_reads_a_flywire_folder(codex, capsys):
+    assert main(["-q", "analyze", f"flywire:{codex[0].parent}"]) == 0
+    assert "analysed 1 graph(s)" in capsys.readouterr().out
