@@ -36,18 +36,10 @@ FAMILY_WORDS = {"connectome": "connectome", "rewired": "rewire", "complete graph
 WEIGHT_WORDS = {"synapse counts": "count", "random values": "random",
                 "transmitter signs": "neurotransmitter"}
 
-# Where the README disagrees with the CSV today (reported to the lead, issue 25 item 9): cells
-# rounded twice (11.749 -> 11.75 -> 11.8) and a power sentence that leaves out the smallest
-# effect of the table (rewired p = 0.1: +1.05). (metric, row label, quantity): the README's fix.
-KNOWN_DRIFT = {
-    ("memory_capacity", "connectome, random values (counts ignored)", "mean"): "11.7 ± 0.7",
-    ("memory_capacity", "shuffled counts (`shuffle_weights`)", "mean"): "12.5 ± 1.0",
-    ("memory_capacity", POWER, "effects above are 1.3 to 9.5"): "1.0 to 9.5",
-    ("test_accuracy", "connectome, values from synapse counts (default)", "half-width"):
-        "0.9851 ± 0.0003",
-    ("test_accuracy", "connectome, counts + transmitter signs (Dale)", "half-width"):
-        "0.9851 ± 0.0009",
-}
+# Where the README may knowingly disagree with the CSV: (metric, row label, quantity) -> the fix.
+# Empty since the five cells found at first (rounded twice, a power sentence missing an effect)
+# were corrected in the README.
+KNOWN_DRIFT: dict[tuple[str, str, str], str] = {}
 
 
 @dataclass(frozen=True)
