@@ -52,6 +52,31 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
             os.remove(temporary)
 
 
+def check_writable(path: str | os.PathLike) -> Path:
+    """Raise ConfigurationError unless a file can be written at ``path``; check before the work.
+
+    Its folder is created if missing and a temporary file is made and removed
+    there (what :func:`atomic_path` will do), so a path under a regular file,
+    a read-only folder or a folder target fail at once, not after the results
+    they would hold have been computed.
+
+    Example:
+        >>> check_writable("/tmp/example.csv").name
+        'example.csv'
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigurationError(f"cannot write {str(target)!r}: it is a folder")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".check"):
+            pass
+    except OSError as err:
+        raise ConfigurationError(f"cannot write {str(target)!r}: {err}") from None
+    return target
+
+
 @contextlib.contextmanager
 def locked(lock_file: str | os.PathLike) -> Iterator[None]:
     """Hold an exclusive lock on ``lock_file`` (created if missing) for a read-modify-write.

@@ -57,6 +57,10 @@ def cmd_analyze(args: argparse.Namespace) -> str:
 
     check_int(args.seeds, "--seeds", "analyze")
     check_seed(args.seed, "analyze", "--seed")
+    if args.csv:  # before the metrics, not after them
+        from elegans_keras.atomic import check_writable
+
+        check_writable(args.csv)
     connectome = resolve_connectome(args.connectome)
     graphs = {connectome.name: connectome}
     params = {} if args.p is None else {"p": args.p}

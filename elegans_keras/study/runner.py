@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from elegans_keras.atomic import atomic_path, locked
+from elegans_keras.atomic import atomic_path, check_writable, locked
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.connectome.metrics import graph_metrics
 from elegans_keras.errors import ConfigurationError, ElegansKerasError
@@ -133,6 +133,22 @@ def record_rows(out: str | os.PathLike, rows: list[dict[str, Any]]) -> None:
             merged.to_csv(temporary, index=False)
 
 
+def check_output(out: str | os.PathLike) -> Path:
+    """Raise ConfigurationError unless the study CSV and its lock file can be written (first).
+
+    Example:
+        >>> check_output("/tmp/study-check.csv").name
+        'study-check.csv'
+    """
+    out = check_writable(out)
+    try:
+        with open(f"{out}.lock", "a+"):
+            pass
+    except OSError as err:
+        raise ConfigurationError(f"cannot write the lock file of {str(out)!r}: {err}") from None
+    return out
+
+
 @functools.lru_cache(maxsize=32)
 def _graph_statistics(graph: Connectome, references: int) -> dict[str, float]:
     metrics = graph_metrics(graph, seed=0, n_references=references)
@@ -219,9 +235,9 @@ def run_study(
     if excluded:
         noun = "family" if len(excluded) == 1 else "families"
         raise ConfigurationError(f"task {task!r} has no use for {noun} {excluded}")
+    out = check_output(out)
     base = resolve_connectome(connectome)
     plan = build_plan(families, seeds, p_values, ablations, weights)
-    out = Path(out)
     done = completed_keys(read_results(out), spec.radii(budget))
     keys = {run: run_key(task, mode, budget.name, base.name, run) for run in plan}
     todo = [run for run in plan if keys[run] not in done]
