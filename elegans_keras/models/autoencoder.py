@@ -103,7 +103,7 @@ def plain_autoencoder(
         (None, 28, 28, 1)
     """
     where = "plain_autoencoder"
-    common = {"input_shape": input_shape, "filters": filters,
+    common: dict[str, Any] = {"input_shape": input_shape, "filters": filters,
               "decoder_channels": decoder_channels, "decoder_filters": decoder_filters,
               "learning_rate": learning_rate, "seed": seed}
     if hidden is None:

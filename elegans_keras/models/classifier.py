@@ -136,14 +136,15 @@ def plain_classifier(
 
     Example:
         >>> plain = plain_classifier(mode="deep")
-        >>> gap = count_parameters(plain)["trainable"] - count_parameters(elegans_classifier())["trainable"]
+        >>> connectome = elegans_classifier()
+        >>> gap = count_parameters(plain)["trainable"] - count_parameters(connectome)["trainable"]
         >>> abs(gap) < 20  # of about 83,000
         True
     """
     shape, num_classes = _check_common("plain_classifier", input_shape, num_classes, filters,
                                        dropout, learning_rate, decay_steps, batch_norm_momentum,
                                        seed)
-    common = {"input_shape": shape, "num_classes": num_classes, "filters": filters,
+    common: dict[str, Any] = {"input_shape": shape, "num_classes": num_classes, "filters": filters,
               "dropout": dropout, "augment": augment, "learning_rate": learning_rate,
               "decay_steps": decay_steps, "normalized_head": normalized_head,
               "batch_norm_momentum": batch_norm_momentum, "seed": seed}
@@ -174,7 +175,9 @@ def matched_width(build: Callable[[int], keras.Model], target: int) -> int:
     (widths 1 and 2) give the slope.
 
     Example:
-        >>> matched_width(lambda w: keras.Sequential([keras.Input((3,)), keras.layers.Dense(w)]), 40)
+        >>> def dense(w):
+        ...     return keras.Sequential([keras.Input((3,)), keras.layers.Dense(w)])
+        >>> matched_width(dense, 40)
         10
     """
     one, two = trainable_count(build(1)), trainable_count(build(2))

@@ -25,7 +25,8 @@ def check_image_shape(input_shape: Any, where: str) -> tuple[int, int, int]:
             f"{where}: input_shape={input_shape!r} must be (height, width, channels) of "
             "positive ints"
         )
-    return tuple(int(d) for d in input_shape)
+    height, width, channels = (int(d) for d in input_shape)
+    return height, width, channels
 
 
 def conv_tokens(

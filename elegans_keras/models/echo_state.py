@@ -112,5 +112,7 @@ def _as_batch(array: np.ndarray, label: str) -> np.ndarray:
     if array.ndim == 2:
         array = array[None]
     if array.ndim != 3 or not np.all(np.isfinite(array)):
-        raise ConfigurationError(f"{label} must be a finite (time, dim) or (batch, time, dim) array")
+        raise ConfigurationError(
+            f"{label} must be a finite (time, dim) or (batch, time, dim) array"
+        )
     return array

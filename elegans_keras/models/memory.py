@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from elegans_keras.connectome import Connectome
 from elegans_keras.models.common import count_parameters
 from elegans_keras.models.echo_state import echo_state_network, fit_ridge
@@ -38,7 +40,7 @@ def memory_scores(
     )
 
     half = length // 2
-    reservoir = {"spectral_radius": spectral_radius, "leak_rate": leak_rate,
+    reservoir: dict[str, Any] = {"spectral_radius": spectral_radius, "leak_rate": leak_rate,
                  "input_neurons": "all", "weights": weights, "signs": signs, "seed": seed}
     scores: dict[str, float] = {}
     u, delayed = memory_capacity_task(length, max_delay=max_delay, seed=seed)
