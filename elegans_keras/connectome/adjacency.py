@@ -48,9 +48,10 @@ def _sheet(path: Path, kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
         if empty:
             raise ConnectomeError(f"{source}: {axis} #{empty[0] + 1} has no neuron name")
         seen: set[str] = set()
-        twice = next((label for label in names if label in seen or seen.add(label)), None)
-        if twice is not None:
-            raise ConnectomeError(f"{source}: {axis} name {twice!r} appears twice")
+        for label in names:
+            if label in seen:
+                raise ConnectomeError(f"{source}: {axis} name {label!r} appears twice")
+            seen.add(label)
     cells = pd.Series(table.iloc[:, 1:].to_numpy(dtype=object).ravel()).str.strip()
     filled = np.flatnonzero((cells != "").to_numpy())
     rows, cols = np.divmod(filled, max(width - 1, 1))

@@ -73,15 +73,15 @@ def cell_kinds(names: Iterable[str]) -> pd.DataFrame:
         {'name': ['ASHL', 'pm3D', 'hyp', 'X1'], 'kind': ['neuron', 'muscle', 'end_organ', ''], \
 'role': ['S', '', '', '']}
     """
-    names = pd.Series(list(names), dtype=object)
+    given = pd.Series(list(names), dtype=object)
     table = _table()
-    rows = table.index.get_indexer(names.astype(str).str.lower())
+    rows = table.index.get_indexer(given.astype(str).str.lower())
     known = rows >= 0
-    kind = pd.Series("", index=names.index, dtype=object)
+    kind = pd.Series("", index=given.index, dtype=object)
     role = kind.copy()
     kind[known] = table["kind"].to_numpy()[rows[known]]
     role[known] = table["role"].to_numpy()[rows[known]]
-    return pd.DataFrame({"name": names, "kind": kind, "role": role})
+    return pd.DataFrame({"name": given, "kind": kind, "role": role})
 
 
 def check_cells(cells: object, where: str) -> None:

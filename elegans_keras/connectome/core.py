@@ -7,7 +7,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,10 +46,10 @@ def check_graph_size(neurons: int, pairs: int, source: str) -> None:
     """Refuse graphs larger than :data:`MAX_NEURONS` neurons or :data:`MAX_SYNAPSE_PAIRS` pairs.
 
     Example:
-        >>> check_graph_size(10**6, 0, "big.graphml")
+        >>> check_graph_size(10**6, 0, "big.csv")
         Traceback (most recent call last):
         ...
-        elegans_keras.errors.ConnectomeError: big.graphml: 1000000 neurons exceed the limit of 500000
+        elegans_keras.errors.ConnectomeError: big.csv: 1000000 neurons exceed the limit of 500000
     """
     if neurons > MAX_NEURONS:
         raise ConnectomeError(f"{source}: {neurons} neurons exceed the limit of {MAX_NEURONS}")
@@ -172,7 +172,10 @@ class Connectome:
             check_name(label, source)
         if len(set(names)) != len(names):
             seen: set[str] = set()
-            twice = next(label for label in names if label in seen or seen.add(label))
+            for twice in names:  # the first name met a second time
+                if twice in seen:
+                    break
+                seen.add(twice)
             raise ConnectomeError(f"{source}: duplicated neuron name {twice!r}")
         if len(given_roles) != len(names):
             raise ConnectomeError(
@@ -261,7 +264,7 @@ class Connectome:
             return int(sp.triu(self.electrical).nnz)
         if kind == "chemical":
             return int(self.chemical.nnz)
-        return int(self.mask(kind, sparse=True).nnz)
+        return int(cast("sp.csr_array", self.mask(kind, sparse=True)).nnz)
 
     def num_synapses(self, synapses: str = "all") -> float:
         """Total synapse count; each gap junction counted once."""

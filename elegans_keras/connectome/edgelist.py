@@ -18,6 +18,7 @@ import re
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import IO, Protocol
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,12 @@ COLUMN_ALIASES = {
     "count": ("count", "weight", "synapses", "nbr", "number of connections"),
     "type": ("type", "synapse_type"),
 }
+
+
+class _TextOpener(Protocol):
+    """What :func:`read_header` reads: a ``Path``, or anything with its text ``open``."""
+
+    def open(self, *, newline: str | None = ..., encoding: str | None = ...) -> IO[str]: ...
 
 
 def count_lines(path: Path, gz: bool = False) -> int:
@@ -59,7 +66,7 @@ def count_lines(path: Path, gz: bool = False) -> int:
     return lines + (last not in (b"", b"\n", b"\r"))
 
 
-def read_header(path: Path, sep: str, source: str, ignore_case: bool = True) -> list[str]:
+def read_header(path: _TextOpener, sep: str, source: str, ignore_case: bool = True) -> list[str]:
     """The header row of a delimited file, checked for repeated names (ignoring case by default).
 
     Only the first line is read, at most :data:`MAX_HEADER_CHARS` characters

@@ -8,6 +8,8 @@ its 3 million synapses cost, never an N x N array.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -79,7 +81,7 @@ def first_claims(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     runs = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     claimed = np.zeros(items.size, dtype=bool)
     claimed[np.minimum.reduceat(order, runs)] = True
-    return claimed.reshape(-1, 2).all(axis=1)
+    return cast(np.ndarray, claimed.reshape(-1, 2).all(axis=1))
 
 
 def _first_occurrences(keys: np.ndarray) -> np.ndarray:
@@ -136,8 +138,9 @@ def redraw_endpoints(
     return result
 
 
-def _place_exactly(k: int, keep: np.ndarray, result: np.ndarray, present: np.ndarray, n: int,
-                   rng: np.random.Generator, directed: bool, allow_self_loops: bool) -> np.ndarray:
+def _place_exactly(k: int | np.integer, keep: np.ndarray, result: np.ndarray,
+                   present: np.ndarray, n: int, rng: np.random.Generator, directed: bool,
+                   allow_self_loops: bool) -> np.ndarray:
     """Place edge ``k`` by listing its kept neuron's free partners (rejection gave up)."""
     a = keep[k]
     partners = np.arange(n)

@@ -284,10 +284,10 @@ def _parse_ids(text: pd.Series, lines: np.ndarray, column: str, source: str) -> 
     values = pd.to_numeric(stripped) if len(stripped) else np.zeros(0, dtype=np.int64)
     if values.dtype != np.int64:
         low, high = np.iinfo(np.int64).min, np.iinfo(np.int64).max
-        k = next((k for k, v in enumerate(stripped) if not low <= int(v) <= high), None)
-        if k is not None:
-            raise ConnectomeError(f"{source}: line {lines[k]}: {column} {text.iloc[k]!r} does "
-                                  "not fit a 64-bit signed integer")
+        row = next((k for k, v in enumerate(stripped) if not low <= int(v) <= high), None)
+        if row is not None:
+            raise ConnectomeError(f"{source}: line {lines[row]}: {column} {text.iloc[row]!r} "
+                                  "does not fit a 64-bit signed integer")
         return np.asarray([int(v) for v in stripped], dtype=np.int64)
     return np.asarray(values, dtype=np.int64)
 
@@ -493,6 +493,7 @@ def read_flywire(
     roles = np.full(len(order), "I", dtype=object)
     attributes: dict[str, np.ndarray] = {}
     if classes is not None:
+        assert class_ids is not None  # read from classes just above
         roles = _place(index, class_ids, _roles(classes, "flow", FLOW_ROLES,
                                                 "afferent, intrinsic or efferent"), "I")
         if "super_class" in classes.columns:

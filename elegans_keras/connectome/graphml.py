@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
@@ -41,17 +41,19 @@ class _Stream:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.keys: dict[str, tuple[str, str, Any, Any]] = {}
+        # id -> (scope, attribute name, type, default); a <key> without an id is
+        # recorded under None, and one without a name either has the name None
+        self.keys: dict[str | None, tuple[str, str | None, Any, Any]] = {}
         self.graphs = 0
         self.directed = True
         self.unique_ids = False  # parse.edgeids="canonical": ids unique in the whole document
         self.node_ids: list[str] = []
-        self.node_data: list[dict[str, Any]] = []
+        self.node_data: list[dict[str | None, Any]] = []
         self.edge_ids: set[Any] = set()
         self.edges: dict[str, list[Any]] = {"source": [], "target": [], "type": [], "count": [],
                                             "directed": []}
 
-    def fail(self, problem: str) -> None:
+    def fail(self, problem: str) -> NoReturn:
         raise ConnectomeError(f"{self.source}: {problem}")
 
     def key(self, element: ElementTree.Element) -> None:
@@ -63,13 +65,13 @@ class _Stream:
                                         None if default is None else self._cast(cast, default,
                                                                                 "<key>", name))
 
-    def _cast(self, cast: Any, text: str, where: str, name: str) -> Any:
+    def _cast(self, cast: Any, text: str, where: str, name: str | None) -> Any:
         try:
             return cast(text)
         except ValueError:
             self.fail(f"{where}: {name}={text!r} is not of its declared type")
 
-    def data(self, element: ElementTree.Element, target: str) -> dict[str, Any]:
+    def data(self, element: ElementTree.Element, target: str) -> dict[str | None, Any]:
         """The attributes of a node or edge: declared defaults, then its ``<data>``."""
         values = {name: default for scope, name, _, default in self.keys.values()
                   if default is not None and scope in (target, "all")}
@@ -102,8 +104,8 @@ class _Stream:
         A graph declaring ``parse.edgeids="canonical"`` needs ids unique in the file.
         """
         edge_id = element.get("id")
-        directed = element.get("directed")
-        directed = self.directed if directed is None else directed.lower() == "true"
+        declared = element.get("directed")
+        directed = self.directed if declared is None else declared.lower() == "true"
         source, target = element.get("source"), element.get("target")
         if edge_id is not None:
             ends = (source, target) if directed or source is None or target is None else (

@@ -30,8 +30,9 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,16 +55,41 @@ def spectral_radius(matrix: np.ndarray | sp.sparray, seed: int = 0) -> float:
 
     Exact up to :data:`EXACT_LIMIT` rows; above, a sparse ARPACK estimate
     that passes the residual and power-growth checks of this module (relative
-    tolerance :data:`RELATIVE_TOLERANCE`), else a ConnectomeError.
+    tolerance :data:`RELATIVE_TOLERANCE`), else a ConnectomeError. Runs on one
+    BLAS thread (:func:`one_blas_thread`).
 
     Example:
         >>> spectral_radius(np.eye(3) * 2)
         2.0
     """
+    with one_blas_thread():
+        return _spectral_radius(matrix, seed)
+
+
+def one_blas_thread() -> Any:
+    """A context in which BLAS/OpenMP libraries use one thread.
+
+    ``numpy.linalg.eigvals`` with OpenBLAS's threads on cores other work keeps
+    busy spends most of its time spinning: at load 20 on 2 cores, 5 eigvals
+    of a 279 x 279 matrix took 7-8 s with 2 threads and 0.4-0.5 s with one,
+    a 3,000 x 3,000 one 168-221 s and 29-41 s (CPU 50-63 s and 11 s). One
+    thread also makes the result independent of the machine's thread count.
+    """
+    return _controller().limit(limits=1)
+
+
+@functools.cache
+def _controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _spectral_radius(matrix: np.ndarray | sp.sparray, seed: int) -> float:
     operator = _checked(matrix)
     n = operator.shape[0]
     if n <= EXACT_LIMIT:
-        dense = operator.toarray() if sp.issparse(operator) else operator
+        dense = cast("sp.csr_array", operator).toarray() if sp.issparse(operator) else operator
         return float(np.max(np.abs(np.linalg.eigvals(dense))))
     operator = sp.csr_array(operator)
     if operator.nnz == 0:
@@ -76,7 +102,7 @@ def spectral_radius(matrix: np.ndarray | sp.sparray, seed: int = 0) -> float:
             warnings.warn(
                 f"spectral_radius: the ARPACK estimate {estimate:.6g} of the {n} x {n} matrix is "
                 f"below its power-iteration growth {growth:.6g} by more than "
-                f"{RELATIVE_TOLERANCE:.1%} (a strongly non-normal matrix?)", stacklevel=2)
+                f"{RELATIVE_TOLERANCE:.1%} (a strongly non-normal matrix?)", stacklevel=3)
     return estimate
 
 

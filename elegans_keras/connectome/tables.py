@@ -218,7 +218,7 @@ def _counts(column: pd.Series, pre: pd.Series, post: pd.Series, source: str,
             label: EdgeNames) -> np.ndarray:
     numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
     missing = _missing_numbers(column)
-    problems = (
+    problems: tuple[tuple[np.ndarray, Callable[..., str]], ...] = (
         (np.isnan(numbers) & ~missing, lambda raw, value: f"weight {raw!r} is not a number"),
         (np.isnan(numbers), lambda raw, value: "weight is nan"),
         (np.isinf(numbers), lambda raw, value: f"weight is {value}"),
@@ -265,11 +265,11 @@ def connectome_from_records(
         >>> float(c.chemical[0, 1])
         3.0
     """
-    nodes = pd.DataFrame(list(nodes))
-    edges = pd.DataFrame(list(edges), columns=None)
-    if len(edges) and "count" not in edges.columns:
-        edges["count"] = 1.0
-    return build_connectome(nodes, edges, source, name, citation)
+    node_table = pd.DataFrame(list(nodes))
+    edge_table = pd.DataFrame(list(edges), columns=None)
+    if len(edge_table) and "count" not in edge_table.columns:
+        edge_table["count"] = 1.0
+    return build_connectome(node_table, edge_table, source, name, citation)
 
 
 def neuron_table(connectome: Connectome) -> pd.DataFrame:
