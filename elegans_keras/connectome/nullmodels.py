@@ -1,6 +1,8 @@
 """Null models: seeded random connectomes with the same neurons and roles.
 
-Every generator takes a :class:`Connectome` and an integer ``seed`` and
+Every generator is called ``f(connectome, *, seed, ...)``: a :class:`Connectome`,
+then keywords, the integer ``seed`` first (last release's positional calls,
+such as ``rewire(c, p, seed)``, still work with a ``DeprecationWarning``). It
 returns a new connectome with the same names, order, roles and attributes;
 the result is deterministic for the seed. Chemical edges are directed
 (pre, post) pairs, electrical edges unordered pairs, and a synapse count
@@ -36,6 +38,7 @@ from elegans_keras.connectome.edges import (
     sample_pairs,
     swap_edges,
 )
+from elegans_keras.connectome.keywords import legacy_positional
 from elegans_keras.errors import ConfigurationError
 
 # Generators whose construction is quadratic in N refuse larger graphs.
@@ -138,7 +141,9 @@ def _assign_types(
 
 
 # --- the null models ------------------------------------------------------
-def rewire(c: Connectome, p: float, seed: int, allow_self_loops: bool = False) -> Connectome:
+@legacy_positional(("p", "seed", "allow_self_loops"), renamed={"c": "connectome"})
+def rewire(connectome: Connectome, *, seed: int, p: float,
+           allow_self_loops: bool = False) -> Connectome:
     """Random endpoint rewiring, as igraph's ``rewire_edges(p, loops, multiple=False)``.
 
     Each chemical edge keeps its pre neuron and, with probability ``p``, gets
@@ -155,7 +160,7 @@ def rewire(c: Connectome, p: float, seed: int, allow_self_loops: bool = False) -
         'celegans_herm/rewire(p=0.2,seed=3)'
     """
     where = "rewire"
-    check_connectome(c, where)
+    c = check_connectome(connectome, where)
     p = check_probability(p, "p", where)
     rng = make_rng(seed, where)
     n = c.num_neurons
@@ -174,7 +179,9 @@ def rewire(c: Connectome, p: float, seed: int, allow_self_loops: bool = False) -
     )
 
 
-def degree_preserving(c: Connectome, seed: int, swaps: int | None = None) -> Connectome:
+@legacy_positional(("seed", "swaps"), renamed={"c": "connectome"})
+def degree_preserving(connectome: Connectome, *, seed: int,
+                      swaps: int | None = None) -> Connectome:
     """Maslov-Sneppen double-edge swaps that keep every neuron's degrees.
 
     Chemical edges get directed swaps (a->b, c->d) -> (a->d, c->b), which keep
@@ -190,7 +197,7 @@ def degree_preserving(c: Connectome, seed: int, swaps: int | None = None) -> Con
         True
     """
     where = "degree_preserving"
-    check_connectome(c, where)
+    c = check_connectome(connectome, where)
     if swaps is not None:
         check_int(swaps, "swaps", where)
     rng = make_rng(seed, where)
@@ -215,7 +222,8 @@ def degree_preserving(c: Connectome, seed: int, swaps: int | None = None) -> Con
     )
 
 
-def erdos_renyi(c: Connectome, seed: int) -> Connectome:
+@legacy_positional(("seed",), renamed={"c": "connectome"})
+def erdos_renyi(connectome: Connectome, *, seed: int) -> Connectome:
     """Erdos-Renyi G(n, m) per synapse type, without self-loops.
 
     Chemical: as many directed pairs as the original's chemical pairs, drawn
@@ -229,7 +237,7 @@ def erdos_renyi(c: Connectome, seed: int) -> Connectome:
         517
     """
     where = "erdos_renyi"
-    check_connectome(c, where)
+    c = check_connectome(connectome, where)
     rng = make_rng(seed, where)
     n = c.num_neurons
     chemical_counts = c.edges("chemical")[2]
@@ -243,7 +251,8 @@ def erdos_renyi(c: Connectome, seed: int) -> Connectome:
     )
 
 
-def watts_strogatz(c: Connectome, seed: int, p: float = 0.1) -> Connectome:
+@legacy_positional(("seed", "p"), renamed={"c": "connectome"})
+def watts_strogatz(connectome: Connectome, *, seed: int, p: float = 0.1) -> Connectome:
     """Watts-Strogatz small world with the original's edge counts per type.
 
     A ring lattice with exactly m = chemical pairs + electrical pairs edges
@@ -261,7 +270,7 @@ def watts_strogatz(c: Connectome, seed: int, p: float = 0.1) -> Connectome:
         2194
     """
     where = "watts_strogatz"
-    check_connectome(c, where)
+    c = check_connectome(connectome, where)
     _check_growth_size(c, where)
     p = check_probability(p, "p", where)
     rng = make_rng(seed, where)
@@ -281,7 +290,8 @@ def watts_strogatz(c: Connectome, seed: int, p: float = 0.1) -> Connectome:
     )
 
 
-def barabasi_albert(c: Connectome, seed: int) -> Connectome:
+@legacy_positional(("seed",), renamed={"c": "connectome"})
+def barabasi_albert(connectome: Connectome, *, seed: int) -> Connectome:
     """Barabasi-Albert preferential attachment with the original's edge counts per type.
 
     Growth from a star adds m (for a seeded subset of neurons m + 1) edges
@@ -297,7 +307,7 @@ def barabasi_albert(c: Connectome, seed: int) -> Connectome:
         517
     """
     where = "barabasi_albert"
-    check_connectome(c, where)
+    c = check_connectome(connectome, where)
     _check_growth_size(c, where)
     rng = make_rng(seed, where)
     total = c.num_edges("chemical") + c.num_edges("electrical")
@@ -308,7 +318,8 @@ def barabasi_albert(c: Connectome, seed: int) -> Connectome:
     )
 
 
-def shuffle_weights(c: Connectome, seed: int) -> Connectome:
+@legacy_positional(("seed",), renamed={"c": "connectome"})
+def shuffle_weights(connectome: Connectome, *, seed: int) -> Connectome:
     """Same masks; synapse counts permuted among the edges of each type.
 
     Electrical counts are permuted among unordered pairs, so the matrix stays
@@ -319,7 +330,7 @@ def shuffle_weights(c: Connectome, seed: int) -> Connectome:
         True
     """
     where = "shuffle_weights"
-    check_connectome(c, where)
+    c = check_connectome(connectome, where)
     rng = make_rng(seed, where)
     n = c.num_neurons
     pre, post, counts = c.edges("chemical")
@@ -341,7 +352,9 @@ NULL_MODELS: dict[str, Callable[..., Connectome]] = {
 }
 
 
-def make_null_model(c: Connectome, family: str, seed: int, **params: Any) -> Connectome:
+@legacy_positional(("seed",), renamed={"c": "connectome"})
+def make_null_model(connectome: Connectome, family: str, *, seed: int,
+                    **params: Any) -> Connectome:
     """Call a null model by name (a key of :data:`NULL_MODELS`).
 
     Example:
@@ -354,10 +367,11 @@ def make_null_model(c: Connectome, family: str, seed: int, **params: Any) -> Con
         )
     generator = NULL_MODELS[family]
     try:
-        inspect.signature(generator).bind(c, seed=seed, **params)
+        inspect.signature(generator).bind(connectome, seed=seed, **params)
     except TypeError as err:
-        accepted = [k for k in inspect.signature(generator).parameters if k not in ("c", "seed")]
+        accepted = [k for k in inspect.signature(generator).parameters
+                    if k not in ("connectome", "seed")]
         raise ConfigurationError(
             f"null model {family!r}: {err}; its parameters are {accepted or 'none'}"
         ) from None
-    return generator(c, seed=seed, **params)
+    return generator(connectome, seed=seed, **params)

@@ -1,0 +1,86 @@
+"""Keyword-only parameters that still accept last release's positional calls, with a warning.
+
+The connectome functions follow one vocabulary: ``f(connectome, *, seed,
+...)``. :func:`legacy_positional` lets a function declared that way still be
+called the old way for one release: extra positional arguments are mapped
+onto the old parameter order, and renamed keywords onto their new names, each
+with a :class:`DeprecationWarning` naming the new form.
+
+Example:
+    >>> import warnings
+    >>> @legacy_positional(("p", "seed"), renamed={"c": "connectome"})
+    ... def rewire_demo(connectome, *, seed, p):
+    ...     return connectome, seed, p
+    >>> rewire_demo("worm", seed=1, p=0.5)
+    ('worm', 1, 0.5)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     rewire_demo("worm", 0.5, 1)
+    ('worm', 1, 0.5)
+    >>> print(caught[0].message)
+    rewire_demo(connectome, p, seed) is deprecated: pass them by keyword,
+    rewire_demo(connectome, seed=..., p=...)
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def legacy_positional(old_order: Sequence[str], renamed: Mapping[str, str] | None = None,
+                      ) -> Callable[[F], F]:
+    """Map positional arguments beyond the new signature's onto ``old_order``, with a warning.
+
+    Args:
+        old_order: the names the extra positional arguments had, in last
+            release's order (after the parameters that are still positional).
+        renamed: old keyword -> new keyword (e.g. ``{"c": "connectome"}``).
+
+    Returns:
+        A decorator; :func:`inspect.signature` of the result is the new one.
+    """
+    renamed = dict(renamed or {})
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func)
+        positional = [p.name for p in signature.parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        keyword = [p.name for p in signature.parameters.values() if p.kind == p.KEYWORD_ONLY]
+        new_form = ", ".join([*positional, *(f"{k}=..." for k in keyword if k in old_order)])
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renamed.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{func.__name__}() got both {old}= and {new}=")
+                    warnings.warn(f"{func.__name__}({old}=...) is deprecated: pass {new}=...",
+                                  DeprecationWarning, stacklevel=2)
+                    kwargs[new] = kwargs.pop(old)
+            extra = args[len(positional):]
+            if extra:
+                if len(extra) > len(old_order):
+                    raise TypeError(f"{func.__name__}() takes {len(positional)} positional "
+                                    f"argument(s) and {len(old_order)} deprecated ones, got "
+                                    f"{len(args)}")
+                names = old_order[:len(extra)]
+                twice = [name for name in names if name in kwargs]
+                if twice:
+                    raise TypeError(f"{func.__name__}() got multiple values for {twice[0]!r}")
+                old_form = ", ".join([*positional, *names])
+                warnings.warn(f"{func.__name__}({old_form}) is deprecated: pass them by "
+                              f"keyword, {func.__name__}({new_form})", DeprecationWarning,
+                              stacklevel=2)
+                kwargs.update(zip(names, extra))
+                args = args[:len(positional)]
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,175 @@
+"""One vocabulary for metrics and null models: a Connectome, a name or a matrix; (c, *, seed, ...).
+
+Old positional calls keep working for one release, with a DeprecationWarning naming the new form.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+
+from elegans_keras.connectome import metrics, nullmodels
+from elegans_keras.connectome.metrics import (
+    adjacency_spectral_radius,
+    characteristic_path_length,
+    clustering,
+    compare,
+    dyad_census,
+    graph_metrics,
+    role_mixing,
+    small_world,
+    spectral_radius,
+    two_hop_paths,
+)
+from elegans_keras.connectome.nullmodels import NULL_MODELS, make_null_model, rewire
+from elegans_keras.connectome.spectrum import spectral_radius as matrix_spectral_radius
+from elegans_keras.errors import ConfigurationError
+
+QUICK = {"n_references": 1, "lattice_niter": 3, "niter": 2}
+
+
+@pytest.fixture
+def strict():
+    """New-style calls must not warn."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        yield
+
+
+# --- metrics: a Connectome, a bundled name or a matrix ------------------------------------
+def test_spectral_radius_takes_a_connectome_a_name_or_a_matrix(worm, strict):
+    expected = adjacency_spectral_radius(worm)
+    assert spectral_radius(worm) == expected == spectral_radius("celegans_herm")
+    weights = worm.adjacency("all").astype(float)
+    assert spectral_radius(weights) == pytest.approx(expected, rel=1e-12)
+    signed = np.array([[0.0, -2.0], [0.5, 0.0]])
+    assert spectral_radius(signed) == matrix_spectral_radius(signed)  # a matrix as is
+    assert spectral_radius(signed.tolist()) == matrix_spectral_radius(signed)
+
+
+def test_structural_metrics_on_a_matrix_equal_those_on_the_connectome(worm, strict):
+    mask = worm.mask("all")
+    assert clustering(mask) == clustering(worm)
+    assert characteristic_path_length(mask) == characteristic_path_length(worm)
+    assert dyad_census(worm.mask("chemical")) == dyad_census(worm)
+    assert adjacency_spectral_radius(worm.adjacency("chemical"), weighted=False) == \
+        pytest.approx(adjacency_spectral_radius(worm, "chemical", weighted=False), rel=1e-12)
+    assert small_world(mask.astype(float), seed=2, **QUICK) == small_world(worm, seed=2, **QUICK)
+
+
+def test_metrics_take_a_bundled_name_as_layers_do(worm, strict):
+    assert clustering("celegans_herm") == clustering(worm)
+    assert role_mixing("celegans_herm").equals(role_mixing(worm))
+    assert two_hop_paths("celegans_herm").equals(two_hop_paths(worm))
+
+
+@pytest.mark.parametrize("function", [role_mixing, two_hop_paths, graph_metrics,
+                                      metrics.homophily, metrics.role_assortativity,
+                                      metrics.role_homophily])
+def test_metrics_that_need_roles_refuse_a_matrix_by_name(worm, function):
+    with pytest.raises(ConfigurationError, match=f"{function.__name__}: needs the neurons' "
+                       "roles: expected a Connectome or a connectome name or path, got a matrix"):
+        function(worm.mask("all"))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (42, "expected a Connectome, a connectome name or path, or a square matrix, got int"),
+    (np.zeros((2, 3)), r"matrix of shape \(2, 3\) is not square"),
+    ([["a", "b"], ["c", "d"]], "expected a numeric square matrix, got list"),
+    (np.array([[np.inf]]), "the matrix has non-finite entries"),
+])
+def test_bad_graphs_are_configuration_errors(bad, message):
+    for function in (spectral_radius, clustering, dyad_census):
+        with pytest.raises(ConfigurationError, match=f"{function.__name__}: {message}"):
+            function(bad)
+
+
+# --- seeds and options are keywords -------------------------------------------------------
+SEEDED_METRICS = [small_world, graph_metrics, compare, characteristic_path_length]
+
+
+@pytest.mark.parametrize("function", [*NULL_MODELS.values(), make_null_model, *SEEDED_METRICS])
+def test_seed_is_a_keyword(function):
+    parameters = inspect.signature(function).parameters.values()
+    keywords = [p.name for p in parameters if p.kind == p.KEYWORD_ONLY]
+    assert "seed" in keywords
+    if function in (*NULL_MODELS.values(), make_null_model):
+        assert keywords[0] == "seed"
+        assert next(iter(parameters)).name == "connectome"
+
+
+def test_small_world_seed_defaults_like_graph_metrics(strict):
+    graph = np.eye(12, k=1) + np.eye(12, k=2) + np.eye(12, k=11)
+    assert small_world(graph, **QUICK) == small_world(graph, seed=0, **QUICK)
+
+
+def test_old_positional_metric_calls_warn_and_give_the_same(worm, strict):
+    graph = worm.mask("all")
+    with pytest.warns(DeprecationWarning, match=r"small_world\(c, seed, n_references\) is "
+                      r"deprecated: pass them by keyword, small_world\(c, seed=\.\.\."):
+        old = small_world(graph, 3, 1, lattice_niter=3, niter=2)
+    assert old == small_world(graph, seed=3, **QUICK)
+    with pytest.warns(DeprecationWarning, match="characteristic_path_length"):
+        old = characteristic_path_length(worm, "all", 20, 4)
+    assert old == characteristic_path_length(worm, sources=20, seed=4)
+
+
+def test_old_positional_graph_metrics_warns(worm, monkeypatch):
+    calls = []
+    monkeypatch.setattr(metrics, "small_world", lambda c, **kw: calls.append(kw) or dict.fromkeys(
+        ("sigma", "omega", "clustering", "transitivity", "path_length"), 0.0))
+    with pytest.warns(DeprecationWarning, match=r"graph_metrics\(c, seed, n_references\)"):
+        graph_metrics(worm, 5, 2)
+    with pytest.warns(DeprecationWarning, match=r"compare\(connectomes, seed\)"):
+        compare({"worm": worm}, 6)
+    assert calls == [{"seed": 5, "n_references": 2}, {"seed": 6, "n_references": 10}]
+
+
+# --- null models: (connectome, *, seed, ...) --------------------------------------------------
+OLD_CALLS = {
+    "rewire": ((0.2, 3), {"seed": 3, "p": 0.2}),
+    "degree_preserving": ((4, 500), {"seed": 4, "swaps": 500}),
+    "erdos_renyi": ((5,), {"seed": 5}),
+    "watts_strogatz": ((6, 0.3), {"seed": 6, "p": 0.3}),
+    "barabasi_albert": ((7,), {"seed": 7}),
+    "shuffle_weights": ((8,), {"seed": 8}),
+}
+
+
+@pytest.mark.parametrize("family", sorted(OLD_CALLS))
+def test_old_positional_null_model_calls_warn_and_give_the_same(worm, family):
+    old_args, new_kwargs = OLD_CALLS[family]
+    generator = NULL_MODELS[family]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        new = generator(worm, **new_kwargs)
+    with pytest.warns(DeprecationWarning, match=rf"{family}\(connectome, .*\) is deprecated: "
+                      rf"pass them by keyword, {family}\(connectome, seed=\.\.\."):
+        old = generator(worm, *old_args)
+    assert old == new and old.name == new.name
+
+
+def test_null_model_names_are_unchanged(worm, strict):
+    assert rewire(worm, seed=3, p=0.2).name == "celegans_herm/rewire(p=0.2,seed=3)"
+    assert make_null_model(worm, "watts_strogatz", seed=1, p=0.2).name == \
+        "celegans_herm/watts_strogatz(p=0.2,seed=1)"
+
+
+def test_old_keyword_c_and_positional_make_null_model_warn(worm):
+    with pytest.warns(DeprecationWarning, match=r"rewire\(c=\.\.\.\) is deprecated: pass "
+                      r"connectome=\.\.\."):
+        renamed = rewire(c=worm, seed=1, p=0.1)
+    assert renamed == rewire(worm, seed=1, p=0.1)
+    with pytest.warns(DeprecationWarning, match=r"make_null_model\(connectome, family, seed\)"):
+        old = make_null_model(worm, "erdos_renyi", 2)
+    assert old == make_null_model(worm, "erdos_renyi", seed=2)
+
+
+def test_too_many_or_repeated_arguments_are_type_errors(worm):
+    with pytest.raises(TypeError, match="takes 1 positional argument"):
+        nullmodels.erdos_renyi(worm, 1, 2)
+    with pytest.raises(TypeError, match="multiple values for 'seed'"):
+        nullmodels.erdos_renyi(worm, 1, seed=2)
