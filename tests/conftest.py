@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis_profiles import load_profile
 
 import elegans_keras as ek
 from elegans_keras.connectome import Connectome
-
-from hypothesis_profiles import load_profile
 
 load_profile()
 

@@ -13,7 +13,6 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import elegans_keras as ek

@@ -39,7 +39,8 @@ def edge(source, target, kind="C", weight="1.0"):
 
 
 def test_valid_tiny_graphml_reads(tmp_path):
-    path = graphml(tmp_path, node("a") + node("b", "NA") + edge("a", "b") + edge("a", "b", "E", "2"))
+    path = graphml(tmp_path,
+                   node("a") + node("b", "NA") + edge("a", "b") + edge("a", "b", "E", "2"))
     c = ek.read_graphml(path)
     assert c.roles == ("S", "I")
     assert c.chemical.toarray()[0, 1] == 1 and c.electrical.toarray()[1, 0] == 2
@@ -76,7 +77,8 @@ def test_non_numeric_weight(tmp_path):
         ek.read_graphml(path)
 
 
-@pytest.mark.parametrize("content", [b"this is not xml", b"<html><body/></html>", b"\xff\xfe\x00bad"])
+@pytest.mark.parametrize("content",
+                         [b"this is not xml", b"<html><body/></html>", b"\xff\xfe\x00bad"])
 def test_not_graphml(tmp_path, content):
     path = tmp_path / "nope.graphml"
     path.write_bytes(content)
@@ -110,7 +112,8 @@ def test_edgelist_reads_cook_style_columns(tmp_path):
     path = write_csv(tmp_path, "Source,Target,Weight,Type\n A , B ,3,chemical\nB,A,2,electrical\n")
     c = ek.read_edgelist(path, roles={"A": "S"})
     assert c.names == ("A", "B") and c.roles == ("S", "I")
-    assert c.chemical.toarray()[0, 1] == 3 and c.electrical.toarray()[0, 1] == c.electrical.toarray()[1, 0] == 2
+    assert c.chemical.toarray()[0, 1] == 3
+    assert c.electrical.toarray()[0, 1] == c.electrical.toarray()[1, 0] == 2
 
 
 @pytest.mark.parametrize(

@@ -154,7 +154,8 @@ def test_cifar_python2_opcode_layout_loads(tmp_path):
     np.testing.assert_array_equal(images, flat)
     # The same bytes through numpy itself (the reference unpickler) give the same array.
     reference = pickle.loads(path.read_bytes(), encoding="bytes")
-    np.testing.assert_array_equal(reference[b"data"], np.frombuffer(pixels, np.uint8).reshape(2, -1))
+    np.testing.assert_array_equal(reference[b"data"],
+                                  np.frombuffer(pixels, np.uint8).reshape(2, -1))
 
 
 # ----------------------------------------------------------------- CIFAR: hostile pickles

@@ -24,7 +24,8 @@ def inputs(seed: int = 0, query_shape=(2, 6), tokens_shape=(2, 9, 5)):
 
 @pytest.mark.parametrize(
     ("query_shape", "output_dim", "expected"),
-    [((2, 6), None, (2, 6)), ((2, 6), 3, (2, 3)), ((2, 4, 6), 3, (2, 3)), ((2, 4, 6), None, (2, 6))],
+    [((2, 6), None, (2, 6)), ((2, 6), 3, (2, 3)), ((2, 4, 6), 3, (2, 3)),
+     ((2, 4, 6), None, (2, 6))],
 )
 def test_output_is_one_pooled_vector(query_shape, output_dim, expected):
     readout = MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=output_dim, seed=0)

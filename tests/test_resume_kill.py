@@ -1,4 +1,6 @@
-"""Trustworthy runs: SIGKILL an experiment mid-epoch and resume; checkpoints and publishing survive crashes.
+"""Trustworthy runs: SIGKILL an experiment mid-epoch and resume.
+
+Checkpoints and publishing survive crashes.
 
 The kill test runs the real experiment (``python -m elegans_keras.experiments.mnist_classify``,
 with its learning-rate schedule and early stopping) three times: an
@@ -107,7 +109,8 @@ def test_a_checkpoint_torn_by_a_crash_is_never_resumed_from(tmp_path, monkeypatc
     run_dir = start_run("demo", {"seed": 1}, root=tmp_path, run_id="torn")
     x, y = np.ones((8, 4), "float32"), np.zeros((8, 2), "float32")
     started: list[int] = []
-    marker = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: started.append(epoch))
+    marker = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: started.append(epoch))
 
     def fit() -> None:
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])

@@ -156,7 +156,8 @@ class ConnectomeDense(keras.layers.Layer):
             constraint=keras.constraints.NonNeg() if self.sign_constraint else None,
         )
         self.synapse_values.assign(self.initial_values)
-        self.feature_kernel = None
+        # a keras Variable for rank-3 inputs (only then read), None for rank-2 ones
+        self.feature_kernel: Any = None
         if rank == 3:
             if input_shape[-1] is None:
                 raise ConfigurationError(f"{where}: the feature axis of the input must be known")
