@@ -26,8 +26,13 @@ the dense implementation (where ``"auto"`` switches is measured by
 ``bench_crossover.py``). Times are the best of ``--repeats``; the three reservoir loops
 run in turn within each repeat, so machine noise falls on all three alike.
 
+``--beside-load BUSY`` measures only the reservoir build (``ReservoirCell``
+construction, spectral scaling included), idle and beside BUSY CPU-bound
+processes in turn, wall and CPU time.
+
 Usage:
     python benchmarks/bench_scale.py [--sizes 279 3000 30000 140000 larva] [--repeats 3] [--write]
+    python benchmarks/bench_scale.py --beside-load 2 --sizes 279 3000 30000 --repeats 3
 """
 
 from __future__ import annotations
@@ -141,6 +146,70 @@ def best(repeats: int, function, *args) -> tuple[float, object]:
 PARTS = ("connectome_dense", "reservoir_block_graph")
 
 
+def read_graph(size: str, row: dict):
+    """The worm, the larva or a seeded fly-like graph of ``size`` neurons (read from a CSV)."""
+    import elegans_keras as ek
+
+    if size == "larva":
+        return ek.load_connectome("drosophila_larva")
+    if size == "279":
+        return ek.load_connectome()
+    n = int(size)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "edges.csv"
+        write_edge_list(path, n, SYNAPSES[n])
+        rng = np.random.default_rng(1)
+        roles = {f"n{i}": r for i, r in enumerate(rng.choice(["S", "I", "M"], size=n,
+                                                              p=[0.05, 0.9, 0.05]))}
+        started = time.perf_counter()
+        connectome = ek.read_edgelist(path, roles=roles, name=f"fly-like-{n}")
+        row["read_csv_s"] = time.perf_counter() - started
+    return connectome
+
+
+def build_beside_load(size: str, repeats: int, busy: int) -> dict:
+    """``ReservoirCell`` construction idle and beside ``busy`` CPU-bound processes, in turn.
+
+    Each repeat builds once idle and once with the burners running (started
+    before, killed after the build); wall and CPU (``time.process_time``, this
+    process's threads) of each, best of ``repeats``.
+    """
+    from elegans_keras.layers import ReservoirCell
+
+    connectome = read_graph(size, {})
+    times: dict[str, list[tuple[float, float]]] = {"idle": [], "loaded": []}
+    for _ in range(repeats):
+        for condition in times:
+            burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                       for _ in range(busy if condition == "loaded" else 0)]
+            try:
+                time.sleep(0.5 if burners else 0.0)
+                wall, cpu = time.perf_counter(), time.process_time()
+                ReservoirCell(connectome, spectral_radius=0.9, leak_rate=0.3, input_neurons="S",
+                              implementation="sparse", seed=0)
+                times[condition].append((time.perf_counter() - wall, time.process_time() - cpu))
+            finally:
+                for burner in burners:
+                    burner.kill()
+                    burner.wait()
+    row = {"size": size, "neurons": connectome.num_neurons, "busy": busy}
+    for condition, pairs in times.items():
+        row[f"{condition}_wall_s"] = min(w for w, _ in pairs)
+        row[f"{condition}_cpu_s"] = min(c for _, c in pairs)
+    return row
+
+
+def load_table(rows: list[dict]) -> str:
+    """Markdown: the build idle and beside the burners, wall and CPU, and their ratios."""
+    lines = ["| graph | neurons | busy processes | idle wall / CPU (s) | loaded wall / CPU (s) "
+             "| wall ratio |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['size']} | {r['neurons']:,} | {r['busy']} | {r['idle_wall_s']:.3f} / "
+                     f"{r['idle_cpu_s']:.3f} | {r['loaded_wall_s']:.3f} / {r['loaded_cpu_s']:.3f} "
+                     f"| {r['loaded_wall_s'] / r['idle_wall_s']:.2f}x |")
+    return "\n".join(lines)
+
+
 def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
     """One part of one size, in its own process, so each part's memory starts from the graph.
 
@@ -152,7 +221,6 @@ def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
     import keras
     import scipy.sparse as sp
 
-    import elegans_keras as ek
     from elegans_keras.connectome import nullmodels
     from elegans_keras.connectome.spectrum import spectral_radius
     from elegans_keras.layers import (
@@ -164,21 +232,7 @@ def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
 
     row: dict = {"size": size}
     _stage_start["gb"] = reset_peak()
-    if size == "larva":
-        connectome = ek.load_connectome("drosophila_larva")
-    elif size == "279":
-        connectome = ek.load_connectome()
-    else:
-        n = int(size)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "edges.csv"
-            write_edge_list(path, n, SYNAPSES[n])
-            rng = np.random.default_rng(1)
-            roles = {f"n{i}": r for i, r in enumerate(rng.choice(["S", "I", "M"], size=n,
-                                                                  p=[0.05, 0.9, 0.05]))}
-            started = time.perf_counter()
-            connectome = ek.read_edgelist(path, roles=roles, name=f"fly-like-{n}")
-            row["read_csv_s"] = time.perf_counter() - started
+    connectome = read_graph(size, row)
     n, synapses = connectome.num_neurons, connectome.num_edges("all")
     row.update(neurons=n, synapses=synapses)
     stage(row, "read")
@@ -360,8 +414,19 @@ def main() -> None:
     parser.add_argument("--part", default=PARTS[1], choices=PARTS, help=argparse.SUPPRESS)
     parser.add_argument("--graph-only", action="store_true",
                         help="only reading, spectral radius and null models (no layers)")
+    parser.add_argument("--beside-load", type=int, default=None, metavar="BUSY",
+                        help="only the reservoir build, idle and beside BUSY CPU-bound processes")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
+    if args.beside_load is not None:
+        print(machine(), load(), flush=True)
+        rows = []
+        for size in args.sizes:
+            rows.append(build_beside_load(size, args.repeats, args.beside_load))
+            print(rows[-1], flush=True)
+        print(load_table(rows))
+        print(f"load at the end: {load()}")
+        return
     if args.one:
         print(json.dumps(measure(args.one, args.repeats, args.part, layers=not args.graph_only)))
         return
