@@ -200,3 +200,53 @@ def test_cli_info_reads_flywire_adjacency_and_neuprint(codex, neuprint, sheets, 
 def test_cli_analyze_reads_a_flywire_folder(codex, capsys):
     assert main(["-q", "analyze", f"flywire:{codex[0].parent}"]) == 0
     assert "analysed 1 graph(s)" in capsys.readouterr().out
+
+
+# --- fly readers: (paths, *, roles=None, default_role="I", name=None) ------------------------
+@pytest.mark.parametrize("reader", [ek.read_flywire, ek.read_neuprint])
+def test_fly_readers_share_the_keyword_vocabulary(reader):
+    import inspect
+
+    parameters = inspect.signature(reader).parameters
+    assert list(parameters)[0] == "connections"
+    for keyword, default in (("roles", None), ("default_role", "I"), ("name", None)):
+        assert parameters[keyword].kind == inspect.Parameter.KEYWORD_ONLY
+        assert parameters[keyword].default == default
+
+
+def test_flywire_roles_and_default_role(codex, strict_warnings):
+    connections, classification, _ = codex
+    plain = ek.read_flywire(connections, classification)
+    assert plain.roles == ("S", "I", "M")  # B has no classification row: default I
+    assert ek.read_flywire(connections, classification, default_role="S").roles == ("S", "S", "M")
+    assert ek.read_flywire(connections, classification, roles={str(B): "M", str(A): "I"}
+                           ).roles == ("I", "M", "M")
+    with pytest.raises(ConnectomeError, match=rf"connections.csv.gz': neuron {B} has no role"):
+        ek.read_flywire(connections, classification, default_role=None)
+    with pytest.raises(ConnectomeError, match="roles= names neuron '12', which the tables"):
+        ek.read_flywire(connections, roles={"12": "S"})
+
+
+def test_neuprint_roles_and_default_role(neuprint, strict_warnings):
+    connections, neurons = neuprint
+    assert ek.read_neuprint(connections, neurons).roles == ("I", "I", "I")
+    assert ek.read_neuprint(connections, default_role="M", roles={"987654321": "S"}
+                            ).roles == ("M", "M", "S")
+    with pytest.raises(ConnectomeError, match="neuron 5813105172 has no role"):
+        ek.read_neuprint(connections, neurons, default_role=None)
+
+
+def test_fly_readers_old_positional_name_warns(codex, neuprint):
+    with pytest.warns(DeprecationWarning, match=r"read_flywire\(connections, classification, "
+                      r"neurons, name\) is deprecated: pass them by keyword"):
+        fly = ek.read_flywire(codex[0], None, None, "fw")
+    assert fly.name == "fw" and fly == ek.read_flywire(codex[0])
+    with pytest.warns(DeprecationWarning, match=r"read_neuprint\(connections, neurons, name\)"):
+        assert ek.read_neuprint(*neuprint, "cx").name == "cx"
+
+
+@pytest.fixture
+def strict_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        yield

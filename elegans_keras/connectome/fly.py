@@ -45,6 +45,7 @@ import shutil
 import tempfile
 import warnings
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,7 @@ import pandas as pd
 from elegans_keras.connectome import core
 from elegans_keras.connectome.core import ROLE_ALIASES, Connectome, check_graph_size
 from elegans_keras.connectome.edgelist import read_header, read_rows
+from elegans_keras.connectome.keywords import legacy_positional
 from elegans_keras.connectome.tables import EXACT_COUNTS, build_connectome, unreadable_counts
 from elegans_keras.errors import ConnectomeError
 
@@ -368,7 +370,7 @@ def _text_or_none(values: np.ndarray) -> np.ndarray:
 def _roles(table: _Table, column: str, mapping: dict[str, str], expected: str) -> np.ndarray:
     """Roles S/I/M from a text column; empty is I, an unknown value an error naming the line."""
     values = table.strings(column)
-    roles = np.asarray([mapping.get(v.lower(), mapping.get(v.upper())) if v else "I"
+    roles = np.asarray([mapping.get(v.lower(), mapping.get(v.upper())) if v else ""
                         for v in values], dtype=object)
     unknown = np.asarray([r is None for r in roles], dtype=bool)
     if unknown.any():
@@ -376,7 +378,29 @@ def _roles(table: _Table, column: str, mapping: dict[str, str], expected: str) -
         raise ConnectomeError(
             f"{table.source}: line {table.lines[k]}: unknown {table.header[column]} "
             f"{values[k]!r}; expected {expected}")
+    roles[roles == ""] = None  # no role given: default_role decides
     return roles
+
+
+def _final_roles(order: np.ndarray, found: np.ndarray, roles: Mapping[str, str] | None,
+                 default_role: str | None, source: str) -> np.ndarray:
+    """The tables' roles (None: not given), overridden by ``roles``, else ``default_role``."""
+    out = found.astype(object).copy()
+    if roles:
+        names = pd.Index(order.astype(str))
+        positions = names.get_indexer([str(key) for key in roles])
+        absent = [key for key, k in zip(roles, positions) if k < 0]
+        if absent:
+            raise ConnectomeError(f"{source}: roles= names neuron {absent[0]!r}, which the "
+                                  "tables do not list")
+        out[positions] = list(roles.values())
+    unknown = np.asarray([role is None for role in out], dtype=bool)
+    if unknown.any():
+        if default_role is None:
+            raise ConnectomeError(f"{source}: neuron {order[int(unknown.argmax())]} has no role "
+                                  "(roles= lacks it and default_role is None)")
+        out[unknown] = default_role
+    return out
 
 
 def _majority_transmitter(index: pd.Index, pre: np.ndarray, nt: pd.Series) -> np.ndarray:
@@ -425,10 +449,14 @@ def _build(source: str, order: np.ndarray, pre: np.ndarray, post: np.ndarray,
 
 
 # --- the readers ------------------------------------------------------------------------
+@legacy_positional(("name", "citation"))
 def read_flywire(
     connections: str | os.PathLike,
     classification: str | os.PathLike | None = None,
     neurons: str | os.PathLike | None = None,
+    *,
+    roles: Mapping[str, str] | None = None,
+    default_role: str | None = "I",
     name: str | None = None,
     citation: str = FLYWIRE_CITATION,
 ) -> Connectome:
@@ -443,9 +471,9 @@ def read_flywire(
         classification: optional ``classification.csv[.gz]``: ``root_id`` and
             ``flow`` (required), ``super_class``... ``flow`` gives the role:
             ``afferent`` -> S, ``intrinsic`` -> I, ``efferent`` -> M (an empty
-            flow, or a neuron without a classification row, is I; any other
-            value is an error naming the line). ``super_class`` becomes the
-            ``cell_class`` attribute.
+            flow, or a neuron without a classification row, gets
+            ``default_role``; any other value is an error naming the line).
+            ``super_class`` becomes the ``cell_class`` attribute.
         neurons: optional ``neurons.csv[.gz]``: ``root_id`` and ``nt_type``
             (required); ``nt_type`` becomes the ``neurotransmitters``
             attribute, as given (ACH, GABA, GLUT, DA, SER, OCT; empty: None).
@@ -453,6 +481,9 @@ def read_flywire(
             non-empty ``nt_type`` of its outgoing rows in ``connections``
             (rows counted, not synapses; ties go to the alphabetically first
             transmitter; None for neurons without outgoing rows).
+        roles: root id (decimal string) -> S/I/M, overriding the flow.
+        default_role: the role of a neuron whose flow is empty or missing
+            and that ``roles`` does not name (None: an error).
         name: the connectome's name (default ``"flywire"``).
         citation: where the data comes from.
 
@@ -490,12 +521,12 @@ def read_flywire(
     order = _neuron_order(pre, post, class_ids, listed_first=False)
     check_graph_size(len(order), 0, table.source)
     index = pd.Index(order)
-    roles = np.full(len(order), "I", dtype=object)
+    found = np.full(len(order), None, dtype=object)
     attributes: dict[str, np.ndarray] = {}
     if classes is not None:
         assert class_ids is not None  # read from classes just above
-        roles = _place(index, class_ids, _roles(classes, "flow", FLOW_ROLES,
-                                                "afferent, intrinsic or efferent"), "I")
+        found = _place(index, class_ids, _roles(classes, "flow", FLOW_ROLES,
+                                                "afferent, intrinsic or efferent"), None)
         if "super_class" in classes.columns:
             attributes["cell_class"] = _place(
                 index, class_ids, _text_or_none(classes.strings("super_class")), None)
@@ -507,12 +538,17 @@ def read_flywire(
         attributes["neurotransmitters"] = _majority_transmitter(index, pre,
                                                                 table.columns["nt_type"])
     return _build(table.source, order, pre, post, table.columns["syn_count"].to_numpy(),
-                  roles, attributes, name or "flywire", citation)
+                  _final_roles(order, found, roles, default_role, table.source), attributes,
+                  name or "flywire", citation)
 
 
+@legacy_positional(("name", "citation"))
 def read_neuprint(
     connections: str | os.PathLike,
     neurons: str | os.PathLike | None = None,
+    *,
+    roles: Mapping[str, str] | None = None,
+    default_role: str | None = "I",
     name: str | None = None,
     citation: str = NEUPRINT_CITATION,
 ) -> Connectome:
@@ -538,8 +574,12 @@ def read_neuprint(
             efferent -> M, as in FlyWire); an empty value is I, any other
             value an error naming the line. Without either column every
             neuron is I. ``status`` is not used to filter neurons: filter the
-            table before saving it. Optional: without it every neuron is I,
-            without attributes.
+            table before saving it. Optional: without it every neuron gets
+            ``default_role``, without attributes.
+        roles: body id (decimal string) -> S/I/M, overriding the table's.
+        default_role: the role of a neuron without one in the tables (an
+            empty value, no role/flow column, only in ``connections``) and
+            not named by ``roles`` (None: an error).
         name: the connectome's name (default ``"neuprint"``).
         citation: where the data comes from.
 
@@ -574,19 +614,21 @@ def read_neuprint(
     pre, post = table.ids("bodyid_pre"), table.ids("bodyid_post")
     if neurons is None:
         order = _neuron_order(pre, post, None, listed_first=True)
+        found = np.full(len(order), None, dtype=object)
         return _build(table.source, order, pre, post, table.columns["weight"].to_numpy(),
-                      np.full(len(order), "I", dtype=object), {}, name or "neuprint", citation)
+                      _final_roles(order, found, roles, default_role, table.source), {},
+                      name or "neuprint", citation)
     bodies = _read_table(neurons, _NEUPRINT_NEURONS)
     body_ids = _unique_ids(bodies, "bodyid")
     order = _neuron_order(pre, post, body_ids, listed_first=True)
     check_graph_size(len(order), 0, table.source)
     index = pd.Index(order)
-    roles = np.full(len(order), "I", dtype=object)
+    found = np.full(len(order), None, dtype=object)
     for column, expected in (("role", "S, I, M or NA"),
                              ("flow", "afferent, intrinsic or efferent")):
         if column in bodies.columns:
             mapping = ROLE_ALIASES if column == "role" else FLOW_ROLES
-            roles = _place(index, body_ids, _roles(bodies, column, mapping, expected), "I")
+            found = _place(index, body_ids, _roles(bodies, column, mapping, expected), None)
             break
     attributes: dict[str, np.ndarray] = {}
     if "type" in bodies.columns:
@@ -601,7 +643,8 @@ def read_neuprint(
         attributes["neurotransmitters"] = _place(index, body_ids, _text_or_none(transmitter),
                                                  None)
     return _build(table.source, order, pre, post, table.columns["weight"].to_numpy(),
-                  roles, attributes, name or "neuprint", citation)
+                  _final_roles(order, found, roles, default_role, table.source), attributes,
+                  name or "neuprint", citation)
 
 
 def _is_old_neuprint_order(connections: str | os.PathLike, neurons: str | os.PathLike) -> bool:
