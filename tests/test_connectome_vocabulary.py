@@ -26,7 +26,7 @@ from elegans_keras.connectome.metrics import (
 )
 from elegans_keras.connectome.nullmodels import NULL_MODELS, make_null_model, rewire
 from elegans_keras.connectome.spectrum import spectral_radius as matrix_spectral_radius
-from elegans_keras.errors import ConfigurationError
+from elegans_keras.errors import ConfigurationError, ConnectomeError
 
 QUICK = {"n_references": 1, "lattice_niter": 3, "niter": 2}
 
@@ -173,3 +173,63 @@ def test_too_many_or_repeated_arguments_are_type_errors(worm):
         nullmodels.erdos_renyi(worm, 1, 2)
     with pytest.raises(TypeError, match="multiple values for 'seed'"):
         nullmodels.erdos_renyi(worm, 1, seed=2)
+
+
+# --- readers: (path(s), *, roles=None, default_role="I", name=None) ------------------------
+# read_adjacency and read_edgelist are left as they are (the cells helper's work; see the report)
+READERS = ["read_graphml", "read_flywire", "read_neuprint"]
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_readers_take_roles_default_role_and_name_by_keyword(reader):
+    import elegans_keras.connectome as room
+
+    parameters = inspect.signature(getattr(room, reader)).parameters
+    for keyword in ("roles", "default_role", "name", "citation"):
+        assert parameters[keyword].kind == inspect.Parameter.KEYWORD_ONLY, keyword
+    assert parameters["roles"].default is None and parameters["name"].default is None
+    # read_graphml alone keeps default_role=None (a node without a role is an error)
+    assert parameters["default_role"].default == (None if reader == "read_graphml" else "I")
+
+
+def test_old_positional_read_graphml_warns_and_reads_the_same(tmp_path):
+    import elegans_keras as ek
+
+    edges = tmp_path / "edges.csv"
+    edges.write_text("pre,post,count\nA,B,2\nB,C,1\n")
+    plain = tmp_path / "plain.graphml"
+    ek.write_graphml(ek.read_edgelist(edges), plain)
+    with pytest.warns(DeprecationWarning, match=r"read_graphml\(path, default_role, name\)") as got:
+        old = ek.read_graphml(plain, "I", "g")
+    assert got[0].filename == __file__  # the warning points at the caller
+    assert old.name == "g" and old == ek.read_graphml(plain, default_role="I", name="g")
+
+
+def test_warnings_inside_wrapped_functions_point_at_the_caller(tmp_path, monkeypatch):
+    import elegans_keras as ek
+
+    connections = tmp_path / "c.csv"
+    connections.write_text("bodyId_pre,bodyId_post,weight\n1,2,3\n2,3,1\n")
+    neurons = tmp_path / "n.csv"
+    neurons.write_text("bodyId,type\n1,A\n2,B\n")
+    with pytest.warns(DeprecationWarning, match="read_neuprint") as got:
+        ek.read_neuprint(neurons, connections)
+    assert got[0].filename == __file__
+    monkeypatch.setattr(metrics, "MAX_PATH_NEURONS", 2)
+    graph = ek.read_neuprint(connections, neurons)
+    with pytest.warns(UserWarning, match="path length, sigma and omega are left NaN") as got:
+        graph_metrics(graph)
+    assert got[0].filename == __file__
+
+
+def test_read_graphml_roles_override_the_file(tmp_path):
+    import elegans_keras as ek
+
+    worm = ek.load_connectome("witvliet2021_1")
+    path = ek.write_graphml(worm, tmp_path / "w.graphml")
+    first = worm.names[0]
+    other = next(role for role in "SIM" if role != worm.roles[0])
+    read = ek.read_graphml(path, roles={first: other})
+    assert read.roles[0] == other and read.roles[1:] == worm.roles[1:]
+    with pytest.raises(ConnectomeError, match="roles= names neuron 'XYZ', which the file"):
+        ek.read_graphml(path, roles={"XYZ": "S"})

@@ -608,7 +608,7 @@ def read_neuprint(
     if neurons is not None and _is_old_neuprint_order(connections, neurons):
         warnings.warn("read_neuprint(neurons, connections) is deprecated: pass the connection "
                       "table first, read_neuprint(connections, neurons)", DeprecationWarning,
-                      stacklevel=2)
+                      stacklevel=3)  # 3: past the legacy_positional wrapper
         connections, neurons = neurons, connections
     table = _read_table(connections, _NEUPRINT_CONNECTIONS)
     pre, post = table.ids("bodyid_pre"), table.ids("bodyid_post")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 from xml.sax.saxutils import escape, quoteattr
@@ -24,6 +25,7 @@ from elegans_keras.connectome.core import (
     MAX_SYNAPSE_PAIRS,
     Connectome,
 )
+from elegans_keras.connectome.keywords import legacy_positional
 from elegans_keras.connectome.tables import build_connectome
 from elegans_keras.errors import ConnectomeError
 
@@ -162,8 +164,11 @@ def _parse(path: Path, source: str) -> _Stream:
     return stream
 
 
+@legacy_positional(("default_role", "name", "citation"))
 def read_graphml(
     path: str | os.PathLike,
+    *,
+    roles: Mapping[str, str] | None = None,
     default_role: str | None = None,
     name: str | None = None,
     citation: str = "",
@@ -173,8 +178,10 @@ def read_graphml(
     Neurodata schema: node ``role`` S/M/NA; the neuron's name is ``cell_name``
     when present, else ``name``, else the node id; edge ``synapse_type`` C/E
     and ``weight`` (synapse count). Parallel C and E edges between the same
-    pair are both kept. For plain GraphML, pass ``default_role`` for nodes
-    without a role; edges without ``synapse_type`` are chemical, without
+    pair are both kept. ``roles`` maps neuron names to S/I/M, overriding the
+    file's. For plain GraphML, pass ``default_role`` for nodes without a role
+    (unlike the other readers it defaults to None: a node without a role is
+    an error); edges without ``synapse_type`` are chemical, without
     ``weight`` count 1. Files written by networkx (edge ids ``0``, ``1``... per
     node pair), igraph and :func:`write_graphml` read as written. Refused,
     naming the element: a second ``<graph>``, nested graphs, hyperedges,
@@ -201,7 +208,7 @@ def read_graphml(
     records = []
     for node_id, data in zip(stream.node_ids, stream.node_data):
         label = data.get("cell_name") or data.get("name") or node_id
-        role = data.get("role", default_role)
+        role = (roles or {}).get(str(label), data.get("role", default_role))
         if role is None:
             raise ConnectomeError(
                 f"{source}: node {node_id!r} ({label}) is missing required attribute 'role' "
@@ -210,6 +217,10 @@ def read_graphml(
         record = {"name": str(label), "role": role}
         record.update({k: data[k] for k in ATTRIBUTE_NAMES if k in data})
         records.append(record)
+    absent = set(roles or {}) - {record["name"] for record in records}
+    if absent:
+        raise ConnectomeError(f"{source}: roles= names neuron {sorted(absent)[0]!r}, which the "
+                              "file does not list")
     neurons = pd.DataFrame(records)
     edges = pd.DataFrame(stream.edges)
     names = neurons["name"].astype(str).str.strip().to_numpy()

@@ -656,7 +656,8 @@ def graph_metrics(c: GraphLike, *, seed: int = 0, n_references: int = 10) -> dic
     else:
         if n > MAX_PATH_NEURONS:
             warnings.warn(f"graph_metrics: {c.name!r} has {n} neurons (> {MAX_PATH_NEURONS}); "
-                          "path length, sigma and omega are left NaN", stacklevel=2)
+                          "path length, sigma and omega are left NaN",
+                          stacklevel=3)  # 3: past the legacy_positional wrapper
         simple = _undirected(c, "all", "graph_metrics")
         world = dict.fromkeys(("sigma", "omega"), float("nan"))
         world.update(clustering=_average_clustering(simple), transitivity=_transitivity(simple),
