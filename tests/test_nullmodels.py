@@ -173,7 +173,7 @@ def test_barabasi_albert_has_hubs(worm, nulls):
 def test_make_null_model_matches_direct_calls(worm):
     assert make_null_model(worm, "erdos_renyi", seed=9) == erdos_renyi(worm, seed=9)
     assert make_null_model(worm, "barabasi_albert", seed=9) == barabasi_albert(worm, seed=9)
-    assert make_null_model(worm, "rewire", seed=9, p=0.3) == rewire(worm, 0.3, seed=9)
+    assert make_null_model(worm, "rewire", seed=9, p=0.3) == rewire(worm, seed=9, p=0.3)
 
 
 def test_make_null_model_rejects_unknown_names_and_parameters(worm):
