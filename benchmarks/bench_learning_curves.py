@@ -110,6 +110,12 @@ def _later(times: list[float]) -> float:
     return float(np.median(times[1:] or times))
 
 
+def _epoch_time(runs: list[dict], clock: str) -> float:
+    """Median over seeds of each seed's median epoch time after the first (longest rows)."""
+    longest = max(len(r[clock]) for r in runs)
+    return float(np.median([_later(r[clock]) for r in runs if len(r[clock]) == longest]))
+
+
 def _key(row: dict) -> tuple:
     return (row.get("label", "defaults"), row["dataset"], row["mode"], row["size"], row["epoch"])
 
@@ -126,9 +132,12 @@ def table(rows: list[dict]) -> str:
         if not all(group.values()):
             continue
         acc = {name: np.array([r["test_accuracy"] for r in group[name]]) for name in MODELS}
-        last = {name: max(group[name], key=lambda r: len(r["epoch_cpu"])) for name in MODELS}
-        cpu = _later(last["connectome"]["epoch_cpu"]) / _later(last["plain twin"]["epoch_cpu"])
-        wall = _later(last["connectome"]["epoch_wall"]) / _later(last["plain twin"]["epoch_wall"])
+        # epoch times from the longest run of this size (every seed's last row): the median of
+        # the epochs after the first, which includes tracing
+        runs = {name: [r for r in rows if _key(r)[:4] == key[:4] and r["model"] == name]
+                for name in MODELS}
+        cpu, wall = (_epoch_time(runs["connectome"], clock) / _epoch_time(runs["plain twin"], clock)
+                     for clock in ("epoch_cpu", "epoch_wall"))
         cells = [f"{a.mean():.4f} ± {a.std(ddof=1) if len(a) > 1 else 0:.4f}"
                  for a in acc.values()]
         diff = 100 * (acc["connectome"].mean() - acc["plain twin"].mean())
