@@ -21,7 +21,7 @@ Usage:
     python benchmarks/bench_learning_curves.py [--datasets mnist fashion_mnist]
         [--data-dir DIR] [--modes deep reservoir] [--sizes 2000 5000 20000 all]
         [--epochs 1 2 5] [--seeds 3] [--batch-size 128] [--rows FILE] [--write]
-        [--factory-args KEY=VALUE ... --label NAME]
+        [--factory-args KEY=VALUE ... --label NAME] [--report-only]
 
 ``--factory-args`` passes the same extra arguments to both factories (values
 read as JSON, e.g. ``normalized_head=false batch_norm_momentum=0.9``: the
@@ -195,6 +195,8 @@ def main() -> None:
                         help="extra arguments for both factories (JSON values)")
     parser.add_argument("--label", default=None,
                         help="name of the setting (default: defaults, or the arguments)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="train nothing: table (and --write) from the rows file")
     parser.add_argument("--write", action="store_true",
                         help="update benchmarks/RESULTS.md and learning_curves.png")
     args = parser.parse_args()
@@ -209,8 +211,9 @@ def main() -> None:
         for mode in args.modes:
             for size in [FULL if s == "all" else int(s) for s in args.sizes]:
                 for seed in range(args.seeds):
-                    if any((r.get("label", "defaults"), r["dataset"], r["mode"], r["size"],
-                            r["seed"]) == (label, dataset, mode, size, seed) for r in done):
+                    if args.report_only or any(
+                            (r.get("label", "defaults"), r["dataset"], r["mode"], r["size"],
+                             r["seed"]) == (label, dataset, mode, size, seed) for r in done):
                         continue
                     rows = run(dataset, args.data_dir, mode, size, seed, args.epochs,
                                args.batch_size, label, factory_args)
