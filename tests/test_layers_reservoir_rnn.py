@@ -1,5 +1,7 @@
-"""ReservoirRNN: the same states and gradients as keras.layers.RNN over the same cell, the fused
-recurrence taken on CPU TensorFlow (and not with fused=False or a mask), training, saving, checks."""
+"""ReservoirRNN: the same states and gradients as keras.layers.RNN over the same cell.
+
+The fused recurrence is taken on CPU TensorFlow (and not with fused=False or a mask);
+training, saving, checks."""
 
 from __future__ import annotations
 

@@ -69,7 +69,8 @@ def test_values_set_to_counts_rebuild_the_count_matrix(worm):
     matrix = syn.matrix(syn.counts).toarray()
     np.testing.assert_array_equal(matrix, worm.adjacency("all"))
     chemical = synapses_of(worm, "chemical")
-    np.testing.assert_array_equal(chemical.matrix(chemical.counts).toarray(), worm.chemical.toarray())
+    np.testing.assert_array_equal(chemical.matrix(chemical.counts).toarray(),
+                                  worm.chemical.toarray())
     presynaptic_is_pre = chemical.presynaptic == chemical.pre
     assert presynaptic_is_pre.all()
 

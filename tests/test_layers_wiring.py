@@ -1,4 +1,5 @@
-"""layers.wiring: wiring arguments, their JSON form, checked indices, safe mode, neuron selection."""
+"""layers.wiring: wiring arguments, their JSON form, checked indices, safe mode, neuron
+selection."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""ReservoirRNN: ``keras.layers.RNN`` for a ReservoirCell, its whole recurrence in one call where it can."""
+"""ReservoirRNN: ``keras.layers.RNN`` for a ReservoirCell, its whole recurrence in one call
+where it can."""
 
 from __future__ import annotations
 

@@ -109,7 +109,8 @@ def _merge(shape: tuple[int, int], pre: np.ndarray, post: np.ndarray, value_inde
         num_pre=shape[0], num_post=shape[1],
         pre=(unique // shape[1]).astype(np.int32), post=(unique % shape[1]).astype(np.int32),
         value_index=value_index.astype(np.int32), entry_index=entry_index.astype(np.int32),
-        counts=counts.astype(np.float64), chemical=chemical, presynaptic=presynaptic.astype(np.int32),
+        counts=counts.astype(np.float64), chemical=chemical,
+        presynaptic=presynaptic.astype(np.int32),
     )
 
 

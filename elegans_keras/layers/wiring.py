@@ -15,7 +15,7 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,8 +25,10 @@ from elegans_keras.connectome.bundled import CITATIONS
 from elegans_keras.connectome.core import MAX_NEURONS, ROLES
 from elegans_keras.errors import ConfigurationError, ElegansKerasError
 
-Wiring = Connectome | sp.csr_array
-WiringSpec = Connectome | str | os.PathLike | np.ndarray | sp.sparray | Sequence | Mapping
+Wiring: TypeAlias = Connectome | sp.csr_array
+WiringSpec: TypeAlias = (
+    Connectome | str | os.PathLike | np.ndarray | sp.sparray | Sequence | Mapping
+)
 NeuronSpec = str | Sequence[int] | np.ndarray
 
 
@@ -49,8 +51,8 @@ def resolve_wiring(spec: WiringSpec, where: str) -> Wiring:
     if isinstance(spec, Mapping):
         return _wiring_from_dict(spec, where)
     if sp.issparse(spec):
-        raw = spec
-        values = spec.data
+        raw = cast("sp.sparray", spec)  # or a scipy.sparse matrix: the same attributes here
+        values = raw.data
     else:
         try:
             raw = np.asarray(spec)
@@ -96,7 +98,7 @@ def wiring_from_config(spec: Any, where: str) -> Wiring:
     return resolve_wiring(spec, where)
 
 
-def layer_from_config(cls: type, config: dict[str, Any], key: str) -> Any:
+def layer_from_config(cls: type[Any], config: dict[str, Any], key: str) -> Any:
     """Rebuild a connectome layer from its config, with the package's errors.
 
     The wiring under ``key`` goes through :func:`wiring_from_config`; Keras's
