@@ -44,6 +44,7 @@ import pandas as pd
 
 from elegans_keras.atomic import atomic_path, locked, write_json
 from elegans_keras.errors import ConfigurationError, WeightsError
+from elegans_keras.progress import keras_verbose
 
 MANIFEST = "manifest.json"
 LOCK = ".manifest.lock"
@@ -177,7 +178,7 @@ def _largest_integer(value: Any) -> int | None:
     """The largest integer in a config value (a number or a flat list of them), if any."""
     values = value if isinstance(value, (list, tuple)) else [value]
     integers = [v for v in values if isinstance(v, numbers.Integral) and not isinstance(v, bool)]
-    return max(integers) if integers else None
+    return int(max(integers)) if integers else None
 
 
 def stored_values(path: str | os.PathLike, name: str) -> int:
@@ -284,7 +285,7 @@ def evaluate_published(name: str, weights_dir: str | os.PathLike | None = None,
     model = load_pretrained(name, weights_dir)
     entry = read_manifest(weights_dir)[name]
     x_test, y_test = load_task_data(entry["test_data"], "test", data_dir)
-    scores = evaluate(model, x_test, y_test, verbose=0 if quiet else 1)
+    scores = evaluate(model, x_test, y_test, verbose=keras_verbose(quiet))
     return {k: (v, entry["test_metrics"].get(k, float("nan"))) for k, v in scores.items()}
 
 
