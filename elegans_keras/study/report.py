@@ -17,6 +17,7 @@ import pandas as pd
 from elegans_keras.atomic import atomic_path
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.plots.figures import save_figure
+from elegans_keras.study.arms import read_arms, write_arms_report
 from elegans_keras.study.figures import (
     condition_label,
     plot_ablations,
@@ -203,7 +204,9 @@ def write_report(csv_path: str | os.PathLike = "results/topology.csv",
     """Write ``out_dir/topology.md`` and its PNGs (in ``out_dir/figures``) from the study CSV.
 
     ``discussion``: an optional Markdown file whose text is placed under
-    "Discussion" (the human reading of the numbers).
+    "Discussion" (the human reading of the numbers). When memory-arm CSVs
+    (:data:`~elegans_keras.study.arms.ARMS`) lie next to ``csv_path``, their
+    report ``out_dir/topology_memory_arms.md`` is written too and linked.
 
     Example:
         >>> write_report("results/topology.csv", "results", "results/topology_discussion.md")  # doctest: +SKIP
@@ -248,6 +251,11 @@ def write_report(csv_path: str | os.PathLike = "results/topology.csv",
             pd.concat(tests, ignore_index=True).to_csv(temporary, index=False)
         lines += [("All comparisons with Welch's t and permutation p-values: "
                    "[`topology_tests.csv`](topology_tests.csv)."), ""]
+    if read_arms(Path(csv_path).parent):
+        arms = write_arms_report(Path(csv_path).parent, out_dir / "topology_memory_arms.md",
+                                 extra_tests=out_dir / "topology_tests.csv")
+        lines += [("The memory arms (development, species and sources, synapse ablations) and "
+                   f"the structure-performance analysis: [`{arms.name}`]({arms.name})."), ""]
     report = out_dir / "topology.md"
     with atomic_path(report) as temporary:
         Path(temporary).write_text("\n".join(lines), encoding="utf-8")

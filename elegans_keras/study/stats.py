@@ -98,6 +98,26 @@ def summarize(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def difference_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Welch interval of mean(a) - mean(b) (unequal variances; NaN with fewer than 2 per side).
+
+    Example:
+        >>> low, high = difference_interval(np.array([4.0, 5, 6]), np.array([1.0, 2, 3]))
+        >>> round(low, 3), round(high, 3)
+        (0.733, 5.267)
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.size < 2 or b.size < 2:
+        return float("nan"), float("nan")
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    difference = a.mean() - b.mean()
+    if va + vb == 0:
+        return float(difference), float(difference)
+    dof = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
+    half = stats.t.ppf(0.5 + level / 2, dof) * np.sqrt(va + vb)
+    return float(difference - half), float(difference + half)
+
+
 def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
     """Bias-corrected standardised mean difference (a - b) / pooled sd.
 
@@ -156,7 +176,9 @@ def versus_connectome(table: pd.DataFrame, metric: str, higher_is_better: bool =
     The reference is the connectome with the default (count) synaptic values;
     its other weight variants are conditions like the other graphs.
     Columns: the context and condition, ``n``, ``mean``, ``connectome_mean``,
-    ``difference`` (condition - connectome), ``hedges_g``, ``welch_p``,
+    ``difference`` (condition - connectome) with its 95 % Welch interval
+    (``difference_low``, ``difference_high``), ``hedges_g``, ``connectome_n``
+    and ``pooled_sd`` (the connectome's runs and the pooled standard deviation), ``welch_p``,
     ``permutation_p``, ``q_value`` (Benjamini-Hochberg over all rows of the
     result, on the permutation p), ``detectable`` (the smallest difference
     this comparison detects at 80 % power, from the pooled sd) and
@@ -180,7 +202,11 @@ def versus_connectome(table: pd.DataFrame, metric: str, higher_is_better: bool =
             rows.append({**dict(zip(CONTEXT, context)), **dict(zip(CONDITION, condition)),
                          "metric": metric, "n": values.size, "mean": values.mean(),
                          "connectome_mean": reference.mean(), "difference": difference,
+                         **dict(zip(("difference_low", "difference_high"),
+                                    difference_interval(values, reference))),
                          "hedges_g": hedges_g(values, reference),
+                         "connectome_n": reference.size,
+                         "pooled_sd": _pooled_sd(values, reference),
                          **two_sample_tests(values, reference, seed),
                          "detectable": detectable_difference(
                              _pooled_sd(values, reference), reference.size, values.size),

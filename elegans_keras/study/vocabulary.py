@@ -3,6 +3,8 @@
 Example:
     >>> CONNECTOME in FAMILIES and NO_GRAPH in FAMILIES
     True
+    >>> len(STUDY_ABLATIONS), ABLATION_LABELS["electrical"]
+    (11, 'chemical only')
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ FAMILIES = (CONNECTOME, *BASELINE_FAMILIES, *NULL_MODELS, *ABLATION_FAMILIES)
 NULL_FAMILIES = (CONNECTOME, NO_GRAPH, COMPLETE, REWIRE, "degree_preserving", "shuffle_weights",
                  "erdos_renyi", "watts_strogatz", "barabasi_albert")
 P_VALUES = (0.1, 0.2, 0.4, 0.6, 0.8, 1.0)
-STUDY_ABLATIONS = ("S->I", "I->M", "I->I", "S->S", "I->S", "M->M", "chemical", "electrical")
+# Every synapse class of ablation.ABLATIONS: the nine role-to-role classes and the two types.
+STUDY_ABLATIONS = ("S->I", "I->M", "I->I", "S->S", "I->S", "M->M", "S->M", "M->I", "M->S",
+                   "chemical", "electrical")
+# What remains after removing a whole synapse type: the network the ablation leaves.
+ABLATION_LABELS = {"chemical": "electrical only", "electrical": "chemical only"}
 
 # Initial synaptic values: "count" (log(1 + count) magnitudes, random signs: the
 # default and the reference), "random" (counts ignored), "neurotransmitter"
