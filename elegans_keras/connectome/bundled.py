@@ -25,7 +25,8 @@ _WITVLIET = (
     "maturation, Nature 596: 257-261"
 )
 _WITVLIET_STAGES = ("L1", "L1", "L1", "L1", "L2", "L3", "adult", "adult")
-_ELEGANS_AI = "Bardozzo, Terlizzi, Simoncini, Lio & Tagliaferri (2024), Elegans-AI, Neurocomputing 584"
+_ELEGANS_AI = ("Bardozzo, Terlizzi, Simoncini, Lio & Tagliaferri (2024), Elegans-AI, "
+               "Neurocomputing 584")
 
 CITATIONS: dict[str, str] = {
     "celegans_herm": (
@@ -99,7 +100,7 @@ def load_connectome(name: str = DEFAULT_CONNECTOME) -> Connectome:
     return _load(name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(name: str) -> Connectome:
     folder = resources.files("elegans_keras.connectome") / "data"
     read = functools.partial(pd.read_csv, keep_default_na=False, na_values=[""])
