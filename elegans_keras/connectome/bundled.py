@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import warnings
 from importlib import resources
 
@@ -113,19 +112,3 @@ def _load(name: str) -> Connectome:
         neurons, synapses, source=f"bundled connectome {name!r}", name=name,
         citation=CITATIONS[name],
     )
-
-
-def resolve_connectome(spec: Connectome | str | os.PathLike | None = None) -> Connectome:
-    """Turn a user's connectome argument into a :class:`Connectome`.
-
-    The resolver of :mod:`~elegans_keras.connectome.resolver` (bundled names,
-    GraphML, edge lists, adjacency sheets, FlyWire and neuPrint exports),
-    importable from here as before.
-
-    Example:
-        >>> resolve_connectome("varshney2011").num_neurons
-        279
-    """
-    from elegans_keras.connectome.resolver import resolve_connectome as resolve
-
-    return resolve(spec)
