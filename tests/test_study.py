@@ -143,7 +143,8 @@ def study_table(shift: float = 1.0, seeds: int = 5) -> pd.DataFrame:
 def test_summary_is_the_t_interval_of_every_seed():
     table = study_table()
     summary = study_stats.summarize(table, "memory_capacity")
-    row = summary[(summary["family"] == "erdos_renyi") & (summary["spectral_radius"] == 0.9)].iloc[0]
+    row = summary[(summary["family"] == "erdos_renyi")
+                  & (summary["spectral_radius"] == 0.9)].iloc[0]
     values = table.query("family == 'erdos_renyi' and spectral_radius == 0.9")["memory_capacity"]
     low, high = stats.t.interval(0.95, len(values) - 1, values.mean(), stats.sem(values))
     assert row["n"] == 5 and row["mean"] == pytest.approx(values.mean())
@@ -175,8 +176,8 @@ def test_versus_connectome_finds_the_real_difference_only():
 
 def test_weight_variants_are_tested_against_the_count_connectome():
     table = study_table()
-    variant = table[table["family"] == "connectome"].assign(weights="random",
-                                                            memory_capacity=lambda t: t.memory_capacity - 1)
+    variant = table[table["family"] == "connectome"].assign(
+        weights="random", memory_capacity=lambda t: t.memory_capacity - 1)
     tests = study_stats.versus_connectome(pd.concat([table, variant]), "memory_capacity")
     random = tests[(tests["family"] == "connectome") & (tests["weights"] == "random")]
     assert len(random) == 2 and (random["difference"] < -0.8).all()

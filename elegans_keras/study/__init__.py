@@ -1,4 +1,5 @@
-"""The topology study: does the real wiring beat no wiring, all-to-all, rewired and synthetic graphs?
+"""The topology study: does the real wiring beat no wiring, all-to-all, rewired and synthetic
+graphs?
 
 ``run_study`` trains one task on the connectome, its baselines, null models
 and ablations with the same budget and seeds (serially or on Dask) and writes

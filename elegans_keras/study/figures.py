@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,7 +87,8 @@ def confidence_band(table: pd.DataFrame, metric: str, by: str = "p") -> pd.DataF
     The interval is NaN where a group has a single run.
 
     Example:
-        >>> confidence_band(pd.DataFrame({"p": [0.1, 0.1], "acc": [0.9, 0.8]}), "acc")["count"].tolist()
+        >>> band = confidence_band(pd.DataFrame({"p": [0.1, 0.1], "acc": [0.9, 0.8]}), "acc")
+        >>> band["count"].tolist()
         [2]
     """
     groups = table.groupby(by)[metric].agg(["mean", "std", "count"])
@@ -154,7 +156,9 @@ def _family_panel(axes: Axes, table: pd.DataFrame, metric: str) -> None:
         else:
             axes.scatter(k + offsets, rows[metric], s=12, color="black", alpha=0.7, zorder=3)
     tilt = len(families) > 4
-    style = {"rotation": 25, "ha": "right", "rotation_mode": "anchor"} if tilt else {}
+    style: dict[str, Any] = (
+        {"rotation": 25, "ha": "right", "rotation_mode": "anchor"} if tilt else {}
+    )
     separator = " " if tilt else "\n"
     axes.set_xticks(np.arange(len(families)),
                     [f"{f}{separator}(n={len(v)})" for f, v in zip(families, values)], **style)
@@ -222,7 +226,8 @@ def plot_topology(csv_path: str | os.PathLike, out: str | os.PathLike, metric: s
     gets its own column of panels.
 
     Example:
-        >>> plot_topology("results/topology.csv", "figures/topology.png", metric="test_accuracy")  # doctest: +SKIP
+        >>> plot_topology("results/topology.csv", "figures/topology.png",  # doctest: +SKIP
+        ...               metric="test_accuracy")
         PosixPath('figures/topology.png')
     """
     check_output(out)
@@ -252,7 +257,8 @@ def label_weights(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with non-default weight variants folded into the family (``connectome [random]``).
 
     Example:
-        >>> label_weights(pd.DataFrame({"family": ["connectome"], "weights": ["random"]}))["family"][0]
+        >>> frame = pd.DataFrame({"family": ["connectome"], "weights": ["random"]})
+        >>> label_weights(frame)["family"][0]
         'connectome [random]'
     """
     if "weights" not in table.columns:
@@ -271,7 +277,8 @@ def plot_statistic_scatter(table: pd.DataFrame, metric: str, statistics: Sequenc
     gives Spearman's rho and its p-value across all runs.
 
     Example:
-        >>> plot_statistic_scatter(table, "memory_capacity", ["graph_sigma"], "scatter.png")  # doctest: +SKIP
+        >>> plot_statistic_scatter(table, "memory_capacity", ["graph_sigma"],  # doctest: +SKIP
+        ...                        "scatter.png")
         PosixPath('scatter.png')
     """
     table = label_weights(table)
@@ -373,7 +380,8 @@ def plot_ablations(effects: pd.DataFrame, out: str | os.PathLike, title: str = "
     one panel per (metric, spectral radius).
 
     Example:
-        >>> plot_ablations(ablation_effects(table, "memory_capacity"), "ablations.png")  # doctest: +SKIP
+        >>> plot_ablations(ablation_effects(table, "memory_capacity"),  # doctest: +SKIP
+        ...                "ablations.png")
         PosixPath('ablations.png')
     """
     groups = list(effects.groupby(["metric", "spectral_radius"], sort=False))

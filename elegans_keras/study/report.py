@@ -209,7 +209,8 @@ def write_report(csv_path: str | os.PathLike = "results/topology.csv",
     report ``out_dir/topology_memory_arms.md`` is written too and linked.
 
     Example:
-        >>> write_report("results/topology.csv", "results", "results/topology_discussion.md")  # doctest: +SKIP
+        >>> write_report("results/topology.csv", "results",  # doctest: +SKIP
+        ...              "results/topology_discussion.md")
         PosixPath('results/topology.md')
     """
     table = read_results(csv_path)
@@ -241,7 +242,8 @@ def write_report(csv_path: str | os.PathLike = "results/topology.csv",
                 tests.append(comparison)
                 lines += _metric_section(group, comparison, task, mode, metric, direction,
                                          figures, stem)
-        if any(c.startswith("mc_delay_") for c in group.columns) and group["mc_delay_1"].notna().any():
+        if (any(c.startswith("mc_delay_") for c in group.columns)
+                and group["mc_delay_1"].notna().any()):
             path = plot_memory_curves(group, figures / f"{stem}_memory_curves.png")
             lines += ["#### Memory capacity per delay", "",
                       f"![memory capacity curves]({path.parent.name}/{path.name})", ""]

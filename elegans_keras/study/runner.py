@@ -100,7 +100,7 @@ def row_keys(table: pd.DataFrame) -> list[Key]:
     """The run key of every row, read by column name."""
     keys = []
     for row in table[list(KEY_COLUMNS)].to_dict("records"):
-        values = {k: (None if pd.isna(v) else v) for k, v in row.items()}
+        values: dict[str, Any] = {k: (None if pd.isna(v) else v) for k, v in row.items()}
         values["p"] = None if values["p"] is None else float(values["p"])
         values["seed"] = int(values["seed"])
         keys.append(tuple(values[k] for k in KEY_COLUMNS))
@@ -245,7 +245,7 @@ def run_study(
         where = "this process" if executor is None else type(executor).__name__
         print(f"{task}/{mode} ({budget.name} budget) on {base.name}: {len(plan)} runs, "
               f"{len(plan) - len(todo)} already in {out}, {len(todo)} to run on {where}")
-    failures = []
+    failures: list[tuple[Run, str]] = []
     for _run, rows in progress(_execute(todo, base, task, mode, budget, strategy, executor,
                                        threads, failures), quiet=quiet, total=len(todo)):
         if rows:

@@ -6,7 +6,8 @@ family, rewiring probability and ablation within it.
 
 Example:
     >>> table = read_results("results/topology.csv")  # doctest: +SKIP
-    >>> versus_connectome(table, "memory_capacity")[["family", "p", "hedges_g", "q_value"]]  # doctest: +SKIP
+    >>> versus_connectome(table, "memory_capacity")[  # doctest: +SKIP
+    ...     ["family", "p", "hedges_g", "q_value"]]
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ ALPHA = 0.05
 
 
 def is_reference(table: pd.DataFrame) -> pd.Series:
-    """The connectome's own runs with the default synaptic values: what everything is tested against."""
+    """The connectome's own runs with the default synaptic values.
+
+    What everything is tested against.
+    """
     weights = table["weights"] if "weights" in table.columns else DEFAULT_WEIGHTS
     return (table["family"] == CONNECTOME) & (weights == DEFAULT_WEIGHTS)
 
@@ -84,7 +88,8 @@ def summarize(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Per context and condition: runs, mean, standard deviation and 95 % interval of ``metric``.
 
     Example:
-        >>> summarize(table, "test_accuracy")[["family", "n", "mean", "ci_low", "ci_high"]]  # doctest: +SKIP
+        >>> summarize(table, "test_accuracy")[  # doctest: +SKIP
+        ...     ["family", "n", "mean", "ci_low", "ci_high"]]
     """
     table = _check_metric(table, metric)
     rows = []
@@ -228,7 +233,8 @@ def ablation_effects(table: pd.DataFrame, metric: str, seed: int = 0) -> pd.Data
     Benjamini-Hochberg).
 
     Example:
-        >>> ablation_effects(table, "memory_capacity")[["ablation", "specific_change", "q_value"]]  # doctest: +SKIP
+        >>> ablation_effects(table, "memory_capacity")[  # doctest: +SKIP
+        ...     ["ablation", "specific_change", "q_value"]]
     """
     table = _check_metric(table, metric)
     rows = []
