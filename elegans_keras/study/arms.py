@@ -50,6 +50,7 @@ from elegans_keras.atomic import atomic_path
 from elegans_keras.checks import check_int
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.plots.figures import new_figure, save_figure
+from elegans_keras.study.markdown import markdown_table
 from elegans_keras.study.runner import read_results
 from elegans_keras.study.stats import (
     ALPHA,
@@ -486,13 +487,6 @@ def _number(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.3g}"
 
 
-def _markdown(frame: pd.DataFrame) -> str:
-    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *body])
-
-
 def _arm_table(tests: pd.DataFrame, means: pd.DataFrame) -> str:
     """Rows: conditions (connectome first); columns: radii; cells: mean or difference and q."""
     cells = tests.apply(lambda r: f"{r['difference']:+.3g} [{r['difference_low']:+.3g}, "
@@ -505,7 +499,7 @@ def _arm_table(tests: pd.DataFrame, means: pd.DataFrame) -> str:
                                   aggfunc="first", sort=False)
     wide = pd.concat([reference, wide])
     wide.columns = [f"ρ={float(r):g}" for r in wide.columns]
-    return _markdown(wide.fillna("–").reset_index())
+    return markdown_table(wide.fillna("–").reset_index())
 
 
 def _connectome_means(table: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -652,12 +646,12 @@ def write_arms_report(results_dir: str | os.PathLike = "results",
             index="statistic", columns="scope", values="cell", aggfunc="first", sort=False)
         counts = correlation.groupby("scope", sort=False)["n_graphs"].max()
         wide.columns = [f"{c} (n={counts[c]})" for c in wide.columns]
-        lines += [_markdown(wide.fillna("–").reset_index()), ""]
+        lines += [markdown_table(wide.fillna("–").reset_index()), ""]
     if not regression.empty:
         lines += [(f"Rank regression of memory capacity on the graphs' structure (all "
                    f"{int(regression['n_graphs'].iloc[0])} distinct graphs, standardised ranks, "
                    f"R² = {regression['r_squared'].iloc[0]:.2f}; bootstrap 95 % intervals):"),
-                  "", _markdown(regression.assign(
+                  "", markdown_table(regression.assign(
                       coefficient=regression["coefficient"].map("{:+.2f}".format),
                       interval=regression.apply(
                           lambda r: f"[{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]", axis=1))[

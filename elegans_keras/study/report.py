@@ -25,6 +25,7 @@ from elegans_keras.study.figures import (
     plot_statistic_scatter,
     topology_figure,
 )
+from elegans_keras.study.markdown import markdown_table
 from elegans_keras.study.runner import read_results
 from elegans_keras.study.stats import (
     ablation_effects,
@@ -43,13 +44,6 @@ WHOLE_TYPE_NOTE = ("For `chemical` and `electrical` the control is the same grap
 
 def _number(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.4g}"
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *body])
 
 
 def _by_condition(frame: pd.DataFrame, cell: pd.Series) -> pd.DataFrame:
@@ -112,7 +106,7 @@ def _metric_section(group: pd.DataFrame, comparison: pd.DataFrame, task: str, mo
     cells = summary.apply(lambda r: f"{_number(r['mean'])} ± {r['mean'] - r['ci_low']:.2g}"
                           f" (n={r['n']})", axis=1)
     lines += ["Mean ± half-width of the 95 % t-interval over seeds:", "",
-              _markdown(_by_condition(summary, cells)), ""]
+              markdown_table(_by_condition(summary, cells)), ""]
     if not comparison.empty:
         cells = comparison.apply(
             lambda r: f"{r['difference']:+.3g} (g={_number(r['hedges_g'])}, "
@@ -120,7 +114,7 @@ def _metric_section(group: pd.DataFrame, comparison: pd.DataFrame, task: str, mo
         lines += [("Against the connectome: difference of means (alternative − connectome), "
                    "Hedges' g, two-sided permutation p (exact) and Benjamini–Hochberg q over "
                    "this table (Welch p in the CSV of tests):"), "",
-                  _markdown(_by_condition(comparison, cells)), "",
+                  markdown_table(_by_condition(comparison, cells)), "",
                   *_power_lines(summary, comparison, metric),
                   "In plain words:", "", *_plain_words(comparison, metric, direction), ""]
     figure = topology_figure(nulls, metric, f"{task}/{mode}: {metric}")
@@ -143,7 +137,7 @@ def _metric_section(group: pd.DataFrame, comparison: pd.DataFrame, task: str, mo
                    "Benjamini–Hochberg q against the intact connectome, the change after "
                    "removing as many chemical and gap-junction pairs at random, and the "
                    "class − random difference with its Hedges' g, permutation p and q:"), "",
-                  _markdown(table[["ablation", "ρ", "class removed", "q vs intact",
+                  markdown_table(table[["ablation", "ρ", "class removed", "q vs intact",
                                    "random removal", "class − random", "g", "p", "q"]]), "",
                   *(WHOLE_TYPE_NOTE if {"chemical", "electrical"} & set(effects["ablation"])
                     and effects["random_change"].notna().any() else ()),
@@ -169,7 +163,7 @@ def _correlation_section(group: pd.DataFrame, task: str, mode: str, metric: str,
                                   title=f"{task}/{mode}: {metric} at spectral radius {radius:g}")
     return [(f"Spearman correlation across all {int(correlation['n'].max())} runs per radius "
              "(every graph, ablations included) between the metric and graph statistics:"),
-            "", _markdown(wide.reset_index()), "",
+            "", markdown_table(wide.reset_index()), "",
             f"![{metric} against graph statistics]({path.parent.name}/{path.name})", ""]
 
 
