@@ -7,20 +7,22 @@ import warnings
 
 import pytest
 
+# the real export headers and root ids, written once beside the reader tests
+from test_fly_formats import (
+    CLASSIFICATION,
+    CONNECTIONS,
+    NEURONS,
+    NP_CONNECTIONS,
+    NP_NEURONS,
+    A,
+    B,
+    C,
+)
+
 import elegans_keras as ek
 from elegans_keras.cli import main
 from elegans_keras.connectome.resolver import ACCEPTED_FORMS
 from elegans_keras.errors import ConnectomeError
-
-# Headers exactly as in the FlyWire Codex downloads (release 783) and neuPrint exports.
-CONNECTIONS = "pre_root_id,post_root_id,neuropil,syn_count,nt_type"
-CLASSIFICATION = ("root_id,flow,super_class,class,sub_class,cell_type,hemibrain_type,"
-                  "hemilineage,side,nerve")
-NEURONS = ("root_id,group,nt_type,nt_type_score,da_avg,ser_avg,gaba_avg,glut_avg,ach_avg,"
-           "oct_avg")
-NP_NEURONS = "bodyId,type,instance,status,statusLabel,cropped,predictedNt,consensusNt,roiInfo"
-NP_CONNECTIONS = "bodyId_pre,bodyId_post,roi,weight"
-A, B, C = 720575940627652358, 720575940630968335, 720575940614331472
 
 
 def write(path, header: str, rows: list[str]):
