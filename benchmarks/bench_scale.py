@@ -51,6 +51,8 @@ import numpy as np
 from machine import load, machine, stamp, write_section
 
 TITLE = "Fly scale: sparse synapses from 279 to 140,000 neurons (`bench_scale.py`)"
+LOOPS_TITLE = ("Reservoir loops: ReservoirRNN beside scipy and reservoirpy, CPU time "
+               "(`bench_scale.py --loops-only`)")
 SYNAPSES = {3000: 64_000, 30000: 1_000_000, 140000: 3_000_000}
 COLUMNS = ("read_csv_s", "reservoir_build_s", "reservoir_keras_s", "reservoir_rnn_loop_s",
            "reservoir_scipy_s",
@@ -73,11 +75,26 @@ def fly_like_edges(n: int, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     return keys // n, keys % n, counts
 
 
-def write_edge_list(path: Path, n: int, m: int) -> None:
-    """A CSV edge list (pre, post, count, type) with 5 % sensory and 5 % motor neurons."""
+def zipf_edges(n: int, exponent: float = 1.8,
+               seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hub-heavy out-degrees: each neuron's out-degree ~ Zipf(``exponent``), capped at ``n - 1``.
+
+    Targets are uniform; self-loops and repeated pairs are dropped (at 140,000
+    neurons: about 3.8 million pairs, the largest out-degree about 89,000).
+    """
+    rng = np.random.default_rng(seed)
+    degrees = np.minimum(rng.zipf(exponent, n), n - 1)
+    pre = np.repeat(np.arange(n), degrees)
+    post = rng.integers(0, n, pre.size)
+    keys = np.unique((pre * n + post)[pre != post])
+    return keys // n, keys % n, rng.geometric(0.3, size=keys.size)
+
+
+def write_edge_list(path: Path, n: int, m: int, shape: str = "fly") -> None:
+    """A CSV edge list (pre, post, count, type): ``fly_like_edges`` or ``zipf_edges``."""
     import pandas as pd
 
-    pre, post, counts = fly_like_edges(n, m)
+    pre, post, counts = zipf_edges(n) if shape == "zipf" else fly_like_edges(n, m)
     pd.DataFrame({"pre": [f"n{i}" for i in pre], "post": [f"n{i}" for i in post],
                   "count": counts, "type": "chemical"}).to_csv(path, index=False)
 
@@ -144,27 +161,90 @@ def best(repeats: int, function, *args) -> tuple[float, object]:
 
 
 PARTS = ("connectome_dense", "reservoir_block_graph")
+LOOPS_PART = "reservoir_loops"  # --loops-only: the reservoir's 1,000 steps and their baselines
 
 
 def read_graph(size: str, row: dict):
-    """The worm, the larva or a seeded fly-like graph of ``size`` neurons (read from a CSV)."""
+    """The worm, the larva or a seeded graph of ``size`` neurons (read from a CSV).
+
+    ``"30000"``: fly-like (``fly_like_edges``); ``"zipf140000"``: hub-heavy (``zipf_edges``).
+    """
     import elegans_keras as ek
 
     if size == "larva":
         return ek.load_connectome("drosophila_larva")
     if size == "279":
         return ek.load_connectome()
-    n = int(size)
+    shape = "zipf" if size.startswith("zipf") else "fly"
+    n = int(size.removeprefix("zipf"))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "edges.csv"
-        write_edge_list(path, n, SYNAPSES[n])
+        write_edge_list(path, n, SYNAPSES.get(n, 0), shape)
         rng = np.random.default_rng(1)
         roles = {f"n{i}": r for i, r in enumerate(rng.choice(["S", "I", "M"], size=n,
                                                               p=[0.05, 0.9, 0.05]))}
         started = time.perf_counter()
-        connectome = ek.read_edgelist(path, roles=roles, name=f"fly-like-{n}")
+        connectome = ek.read_edgelist(path, roles=roles, name=f"{shape}-like-{n}")
         row["read_csv_s"] = time.perf_counter() - started
     return connectome
+
+
+def compare_loops(model, cell, signal: np.ndarray, repeats: int) -> dict:
+    """``model`` (a ``ReservoirRNN``) beside the baseline loops, in turn, wall and CPU seconds.
+
+    The baselines run in a process of their own (``reservoir_baselines.py``,
+    numpy and scipy only: a loop timed inside a TensorFlow process is slowed by
+    its allocator and thread pools). Each round runs every loop once, after
+    half a second idle; a loop's time is its fastest round, and
+    ``reservoir_cpu_ratio_median`` is the median over rounds of ReservoirRNN's
+    CPU time over the scipy loop's in the same round. The keras CPU time is
+    this process's (TensorFlow's threads included).
+    """
+    import keras
+    import scipy.sparse as sp
+
+    transposed = sp.csr_array(cell.syn.matrix(cell.initial_recurrent).astype(np.float32).T)
+    row: dict = {}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "reservoir.npz"
+        np.savez(path, n=cell.syn.num_pre, leak=cell.leak_rate, data=transposed.data,
+                 indices=transposed.indices, indptr=transposed.indptr, signal=signal[0],
+                 w_in=keras.ops.convert_to_numpy(cell.input_kernel).astype(np.float32),
+                 bias=keras.ops.convert_to_numpy(cell.bias).astype(np.float32))
+        del transposed
+        worker = subprocess.Popen([sys.executable, str(Path(__file__).with_name(
+            "reservoir_baselines.py")), str(path)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True)
+        names = json.loads(worker.stdout.readline())["loops"]
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in ["keras", *names]}
+        try:
+            for _ in range(repeats):
+                for name in times:
+                    time.sleep(0.5)  # TensorFlow's thread pools and the worker go idle
+                    if name == "keras":
+                        states = None
+                        wall, cpu = time.perf_counter(), time.process_time()
+                        states = model.predict_on_batch(signal)
+                        times[name].append((time.perf_counter() - wall,
+                                            time.process_time() - cpu))
+                    else:
+                        worker.stdin.write(name + "\n")
+                        worker.stdin.flush()
+                        answer = json.loads(worker.stdout.readline())
+                        times[name].append((answer["wall_s"], answer["cpu_s"]))
+        finally:
+            worker.stdin.close()
+            worker.wait()
+        for name, pairs in times.items():
+            row[f"reservoir_{name}_s"] = min(wall for wall, _ in pairs)
+            row[f"reservoir_{name}_cpu_s"] = min(cpu for _, cpu in pairs)
+        row["reservoir_cpu_ratio_median"] = float(np.median(
+            [k[1] / s[1] for k, s in zip(times["keras"], times["scipy"])]))
+        states = np.asarray(states)[0]
+        for name in names:
+            reference = np.load(Path(folder) / f"{name}.npy", mmap_mode="r")
+            row[f"reservoir_max_diff_{name}"] = float(np.abs(states - reference).max())
+    return row
 
 
 def build_beside_load(size: str, repeats: int, busy: int) -> dict:
@@ -219,7 +299,6 @@ def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
     a stage run after another would be charged for it.)
     """
     import keras
-    import scipy.sparse as sp
 
     from elegans_keras.connectome import nullmodels
     from elegans_keras.connectome.spectrum import spectral_radius
@@ -269,39 +348,10 @@ def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
         model.predict_on_batch(signal[:, :10])
         row["reservoir_keras_s"], states = best(1, model.predict_on_batch, signal)
         stage(row, "reservoir")  # build and 1,000 steps
-        weights = cell.syn.matrix(cell.initial_recurrent).astype(np.float32)
-        w_in = keras.ops.convert_to_numpy(cell.input_kernel).astype(np.float32)
-        bias = keras.ops.convert_to_numpy(cell.bias).astype(np.float32)
-        transposed = sp.csr_array(weights.T)
-
-        def scipy_loop() -> np.ndarray:
-            state, out = np.zeros(n, np.float32), np.empty((steps, n), np.float32)
-            drive_in = signal[0] @ w_in + bias
-            for t in range(steps):
-                state = 0.7 * state + 0.3 * np.tanh(drive_in[t] + transposed @ state)
-                out[t] = state
-            return out
-
-        runs = {"keras": lambda: model.predict_on_batch(signal), "scipy": scipy_loop}
-        try:
-            from reservoirpy.nodes import Reservoir
-
-            def reservoirpy_run() -> np.ndarray:
-                node = Reservoir(W=sp.csr_matrix(transposed), Win=w_in.T.astype(np.float64),
-                                 bias=bias.astype(np.float64), lr=0.3)
-                return node.run(signal[0].astype(np.float64))
-
-            runs["rpy"] = reservoirpy_run
-        except ImportError:
-            row["reservoir_rpy_s"] = float("nan")
-        del states
-        times, results = alternating(repeats, runs)
-        row["reservoir_keras_s"] = min(row["reservoir_keras_s"], times.pop("keras"))
-        row.update({f"reservoir_{name}_s": value for name, value in times.items()})
-        states, reference = results.pop("keras"), results.pop("scipy")
-        row["reservoir_max_diff_scipy"] = float(np.abs(np.asarray(states)[0] - reference).max())
-        if "rpy" in results:
-            row["reservoir_max_diff_rpy"] = float(np.abs(results.pop("rpy") - reference).max())
+        row.update(compare_loops(model, cell, signal, repeats))
+        if part == "reservoir_loops":
+            return row
+        states = model.predict_on_batch(signal)
         loop = keras.Sequential([keras.Input((steps, 1)),
                                  keras.layers.RNN(cell, return_sequences=True)])
         loop.predict_on_batch(signal[:, :10])
@@ -310,7 +360,7 @@ def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
         del loop, looped
 
         stage(row, "reservoir_baselines")
-        del model, states, reference, signal  # the reservoir's arrays before the next stage
+        del model, states, signal  # the reservoir's arrays before the next stage
         gc.collect()
         _stage_start["gb"] = reset_peak()
 
@@ -372,6 +422,32 @@ def _forward_backward(layer, x) -> None:
         (layer(tensor) ** 2).sum().backward()
 
 
+def loops_table(rows: list[dict]) -> str:
+    """Markdown: 1,000 reservoir steps, wall / CPU seconds of each loop, and the CPU ratios."""
+    lines = ["| graph | neurons | synapse entries | ReservoirRNN | scipy loop "
+             "| scipy loop, in place | reservoirpy "
+             "| ReservoirRNN ÷ scipy loop, CPU: fastest / median round "
+             "| ÷ in-place loop, CPU | largest state difference |", "|" + "---|" * 10]
+    for row in rows:
+        if "failed" in row:
+            lines.append(f"| {row['size']} | failed: {row['failed']} |" + " |" * 8)
+            continue
+        r = {"reservoir_rpy_s": float("nan"), "reservoir_rpy_cpu_s": float("nan")} | row
+        cells = [f"{r[f'reservoir_{name}_s']:.3g} / {r[f'reservoir_{name}_cpu_s']:.3g}"
+                 for name in ("keras", "scipy", "scipy_in_place", "rpy")]
+        difference = max(value for key, value in r.items()
+                         if key.startswith("reservoir_max_diff_"))
+        lines.append(f"| {r['size']} | {r['neurons']:,} | {r['synapses']:,} | "
+                     + " | ".join(cells)
+                     + f" | {r['reservoir_keras_cpu_s'] / r['reservoir_scipy_cpu_s']:.2f}x / "
+                     f"{r['reservoir_cpu_ratio_median']:.2f}x | "
+                     f"{r['reservoir_keras_cpu_s'] / r['reservoir_scipy_in_place_cpu_s']:.2f}x | "
+                     f"{difference:.1e} |")
+    lines.append("\nEach cell: wall / CPU seconds, the fastest of the rounds; the baselines run "
+                 "in their own process (`reservoir_baselines.py`).")
+    return "\n".join(lines)
+
+
 def table(rows: list[dict]) -> str:
     header = ("| graph | neurons | synapse entries | read CSV (s) | ReservoirCell build (s) | "
               "1,000 steps: ReservoirRNN / keras.layers.RNN / scipy / reservoirpy (s) | "
@@ -411,7 +487,11 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["279", "3000", "30000", "140000", "larva"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--part", default=PARTS[1], choices=PARTS, help=argparse.SUPPRESS)
+    parser.add_argument("--part", default=PARTS[1], choices=(*PARTS, LOOPS_PART),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--loops-only", action="store_true",
+                        help="only ReservoirRNN's 1,000 steps beside the scipy loops and "
+                             "reservoirpy (wall and CPU), e.g. --sizes 140000 zipf140000")
     parser.add_argument("--graph-only", action="store_true",
                         help="only reading, spectral radius and null models (no layers)")
     parser.add_argument("--beside-load", type=int, default=None, metavar="BUSY",
@@ -435,7 +515,8 @@ def main() -> None:
     rows = []
     for size in args.sizes:
         row: dict = {}
-        for part in PARTS[1:] if args.graph_only else PARTS:
+        parts = (LOOPS_PART,) if args.loops_only else PARTS[1:] if args.graph_only else PARTS
+        for part in parts:
             done = subprocess.run([sys.executable, __file__, "--one", size, "--part", part,
                                    "--repeats", str(args.repeats),
                                    *(["--graph-only"] if args.graph_only else [])],
@@ -450,13 +531,14 @@ def main() -> None:
             row.update(measured, peak_gb=peak)
         rows.append(row)
         print(rows[-1], flush=True)
-    result = table(rows)
+    result = loops_table(rows) if args.loops_only else table(rows)
     print(result)
     if args.write:
+        title = LOOPS_TITLE if args.loops_only else TITLE
         body = (f"Date: {started} to {stamp()}; {machine()}; {before} at the start, {load()} at "
                 f"the end.\n\nCommand: `python benchmarks/bench_scale.py "
                 f"{' '.join(sys.argv[1:]).replace(' --write', '')}`\n\n{result}")
-        write_section(TITLE, body)
+        write_section(title, body)
 
 
 if __name__ == "__main__":

@@ -71,9 +71,15 @@ def host_recurrence(inputs: Any, input_kernel: Any, bias: Any, entries: Any, ini
         for start in range(0, u.shape[1], block):
             drive = u[:, start:start + block] @ w_in + b
             for k in range(drive.shape[1]):
-                state = (1.0 - leak_rate) * state + leak_rate * np.tanh(
-                    drive[:, k] + _rows_product(w_t, state))
-                states[:, start + k] = state
+                # (1 - a) h + a tanh(drive + h W), written in place: no temporary but the product
+                activation = drive[:, k]
+                activation += _rows_product(w_t, state)
+                np.tanh(activation, out=activation)
+                activation *= leak_rate
+                state_now = states[:, start + k]
+                np.multiply(state, 1.0 - leak_rate, out=state_now)
+                state_now += activation
+                state = state_now
         return states
 
     def backward(up: np.ndarray, states: np.ndarray, values: np.ndarray,
