@@ -19,8 +19,17 @@ def _doctest_names(doctest_namespace: dict) -> None:
     from elegans_keras.layers.synapses import synapses_of
     from elegans_keras.models import count_parameters, elegans_classifier
 
-    doctest_namespace.update(np=np, pd=pd, nx=nx, keras=keras, ops=ops, ek=ek,
-                             load_connectome=load_connectome, worm=load_connectome(),
-                             erdos_renyi=erdos_renyi, synapses_of=synapses_of,
-                             count_parameters=count_parameters,
-                             elegans_classifier=elegans_classifier)
+    doctest_namespace.update(
+        np=np,
+        pd=pd,
+        nx=nx,
+        keras=keras,
+        ops=ops,
+        ek=ek,
+        load_connectome=load_connectome,
+        worm=load_connectome(),
+        erdos_renyi=erdos_renyi,
+        synapses_of=synapses_of,
+        count_parameters=count_parameters,
+        elegans_classifier=elegans_classifier,
+    )

@@ -42,10 +42,17 @@ def measure(name: str, implementation: str, repeats: int) -> tuple[float, float]
 
     connectome = ek.load_connectome(name)
     signal = np.random.default_rng(0).uniform(-1, 1, (1, 1000, 1)).astype("float32")
-    cell = ReservoirCell(connectome, spectral_radius=0.9, leak_rate=0.3, input_neurons="S",
-                         implementation=implementation, seed=0)
-    model = keras.Sequential([keras.Input((1000, 1)), keras.layers.RNN(cell,
-                                                                       return_sequences=True)])
+    cell = ReservoirCell(
+        connectome,
+        spectral_radius=0.9,
+        leak_rate=0.3,
+        input_neurons="S",
+        implementation=implementation,
+        seed=0,
+    )
+    model = keras.Sequential(
+        [keras.Input((1000, 1)), keras.layers.RNN(cell, return_sequences=True)]
+    )
     model.predict(signal[:, :10], verbose=0)
     reservoir = best(repeats, lambda: model.predict(signal, verbose=0))
     block = ConnectomicBlock(connectome, features=16, implementation=implementation, seed=0)
@@ -70,22 +77,29 @@ def main() -> None:
     from elegans_keras.layers import kernels
 
     started, before = stamp(), load()
-    header = ("| graph | neurons | reservoir 1,000 steps: dense / sparse (s) | ConnectomicBlock "
-              "f+b: dense / sparse (s) | `auto` picks |")
+    header = (
+        "| graph | neurons | reservoir 1,000 steps: dense / sparse (s) | ConnectomicBlock "
+        "f+b: dense / sparse (s) | `auto` picks |"
+    )
     lines = [header, "|---|---|---|---|---|"]
     for name in GRAPHS:
         n = ek.load_connectome(name).num_neurons
         dense, sparse = (measure(name, impl, args.repeats) for impl in ("dense", "sparse"))
         picks = "dense" if n <= kernels.DENSE_MAX_NEURONS else "sparse"
-        lines.append(f"| {name} | {n:,} | {dense[0]:.3f} / {sparse[0]:.3f} | "
-                     f"{dense[1]:.3f} / {sparse[1]:.3f} | {picks} |")
+        lines.append(
+            f"| {name} | {n:,} | {dense[0]:.3f} / {sparse[0]:.3f} | "
+            f"{dense[1]:.3f} / {sparse[1]:.3f} | {picks} |"
+        )
         print(lines[-1], flush=True)
     table = "\n".join(lines)
     print(table)
     if args.write:
-        write_section(TITLE, f"Date: {started} to {stamp()}; {machine()}; {before} at the start, "
-                             f"{load()} at the end.\n\nCommand: `python benchmarks/"
-                             f"bench_crossover.py --repeats {args.repeats}`\n\n{table}")
+        write_section(
+            TITLE,
+            f"Date: {started} to {stamp()}; {machine()}; {before} at the start, "
+            f"{load()} at the end.\n\nCommand: `python benchmarks/"
+            f"bench_crossover.py --repeats {args.repeats}`\n\n{table}",
+        )
 
 
 if __name__ == "__main__":

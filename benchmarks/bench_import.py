@@ -26,8 +26,11 @@ import time
 from machine import machine, stamp, write_section
 
 TITLE = "Start-up time (`bench_import.py`)"
-TARGETS = {"import + load_connectome()": 1.0, "elegans-keras --help": 1.5,
-           "elegans-keras info": 1.5}
+TARGETS = {
+    "import + load_connectome()": 1.0,
+    "elegans-keras --help": 1.5,
+    "elegans-keras info": 1.5,
+}
 
 
 def commands() -> dict[str, list[str]]:
@@ -36,7 +39,10 @@ def commands() -> dict[str, list[str]]:
     cli = [script] if script else [sys.executable, "-m", "elegans_keras.cli"]
     return {
         "import + load_connectome()": [
-            sys.executable, "-c", "import elegans_keras as ek; ek.load_connectome()"],
+            sys.executable,
+            "-c",
+            "import elegans_keras as ek; ek.load_connectome()",
+        ],
         "elegans-keras --help": [*cli, "--help"],
         "elegans-keras info": [*cli, "info"],
     }
@@ -46,8 +52,13 @@ def timed(argv: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds (user + system) of one run of ``argv`` in a child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={k: v for k, v in os.environ.items() if k != "ELEGANS_KERAS_VERBOSE"})
+    subprocess.run(
+        argv,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k != "ELEGANS_KERAS_VERBOSE"},
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -69,15 +80,17 @@ def main() -> None:
         verdict = "met" if wall < TARGETS[name] else "missed"
         rows.append(f"| {name} | {wall:.2f} | {cpu:.2f} | < {TARGETS[name]} s ({verdict}) |")
     after = os.getloadavg()
-    body = "\n".join([
-        f"{machine()}",
-        f"{stamp()}; load before {' '.join(f'{x:.2f}' for x in before)}, "
-        f"after {' '.join(f'{x:.2f}' for x in after)}; median of {args.repeats}",
-        "",
-        "| command | wall s | CPU s | target (wall, idle machine) |",
-        "|---|---|---|---|",
-        *rows,
-    ])
+    body = "\n".join(
+        [
+            f"{machine()}",
+            f"{stamp()}; load before {' '.join(f'{x:.2f}' for x in before)}, "
+            f"after {' '.join(f'{x:.2f}' for x in after)}; median of {args.repeats}",
+            "",
+            "| command | wall s | CPU s | target (wall, idle machine) |",
+            "|---|---|---|---|",
+            *rows,
+        ]
+    )
     print(body)
     if args.write:
         print(f"wrote {write_section(TITLE, body)}")

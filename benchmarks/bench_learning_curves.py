@@ -78,30 +78,54 @@ def subset(dataset: str, data_dir: str | None, size: int) -> tuple[np.ndarray, n
     return x[order], y[order]
 
 
-def run(dataset: str, data_dir: str | None, mode: str, size: int, seed: int,
-        epochs: list[int], batch: int, label: str = "defaults",
-        factory_args: dict | None = None) -> list[dict]:
+def run(
+    dataset: str,
+    data_dir: str | None,
+    mode: str,
+    size: int,
+    seed: int,
+    epochs: list[int],
+    batch: int,
+    label: str = "defaults",
+    factory_args: dict | None = None,
+) -> list[dict]:
     """Rows (one per model and scored epoch) of one size and seed."""
     x, y = subset(dataset, data_dir, size)
     x_test, y_test = load_images(dataset, "test", data_dir=data_dir)
     set_seed(seed)
-    models = {name: factory(mode=mode, seed=seed, **(factory_args or {}))
-              for name, factory in MODELS.items()}
+    models = {
+        name: factory(mode=mode, seed=seed, **(factory_args or {}))
+        for name, factory in MODELS.items()
+    }
     clocks = {name: EpochClock() for name in models}
     rows = []
     for epoch in range(max(epochs)):
         for name, model in models.items():
-            model.fit(x, y, batch_size=batch, initial_epoch=epoch, epochs=epoch + 1,
-                      callbacks=[clocks[name]], verbose=0)
+            model.fit(
+                x,
+                y,
+                batch_size=batch,
+                initial_epoch=epoch,
+                epochs=epoch + 1,
+                callbacks=[clocks[name]],
+                verbose=0,
+            )
             if epoch + 1 in epochs:
-                test = model.evaluate(x_test, y_test, batch_size=500, verbose=0,
-                                      return_dict=True)
-                rows.append({"label": label, "dataset": dataset, "mode": mode, "size": len(x),
-                             "seed": seed,
-                             "epoch": epoch + 1, "model": name,
-                             "test_accuracy": round(float(test["accuracy"]), 4),
-                             "epoch_cpu": [round(t, 2) for t in clocks[name].cpu],
-                             "epoch_wall": [round(t, 2) for t in clocks[name].wall]})
+                test = model.evaluate(x_test, y_test, batch_size=500, verbose=0, return_dict=True)
+                rows.append(
+                    {
+                        "label": label,
+                        "dataset": dataset,
+                        "mode": mode,
+                        "size": len(x),
+                        "seed": seed,
+                        "epoch": epoch + 1,
+                        "model": name,
+                        "test_accuracy": round(float(test["accuracy"]), 4),
+                        "epoch_cpu": [round(t, 2) for t in clocks[name].cpu],
+                        "epoch_wall": [round(t, 2) for t in clocks[name].wall],
+                    }
+                )
                 print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -122,28 +146,36 @@ def _key(row: dict) -> tuple:
 
 def table(rows: list[dict]) -> str:
     """One line per setting, dataset, mode, size and epoch: both models side by side."""
-    header = ("| setting | dataset | mode | images | epochs | connectome | plain twin | "
-              "difference | seeds | epoch time ratio, CPU (wall) |")
+    header = (
+        "| setting | dataset | mode | images | epochs | connectome | plain twin | "
+        "difference | seeds | epoch time ratio, CPU (wall) |"
+    )
     lines = [header, "|---|---|---|---:|---:|---|---|---:|---:|---|"]
     for key in sorted({_key(r) for r in rows}):
         label, dataset, mode, size, epoch = key
-        group = {name: [r for r in rows if _key(r) == key and r["model"] == name]
-                 for name in MODELS}
+        group = {
+            name: [r for r in rows if _key(r) == key and r["model"] == name] for name in MODELS
+        }
         if not all(group.values()):
             continue
         acc = {name: np.array([r["test_accuracy"] for r in group[name]]) for name in MODELS}
         # epoch times from the longest run of this size (every seed's last row): the median of
         # the epochs after the first, which includes tracing
-        runs = {name: [r for r in rows if _key(r)[:4] == key[:4] and r["model"] == name]
-                for name in MODELS}
-        cpu, wall = (_epoch_time(runs["connectome"], clock) / _epoch_time(runs["plain twin"], clock)
-                     for clock in ("epoch_cpu", "epoch_wall"))
-        cells = [f"{a.mean():.4f} ± {a.std(ddof=1) if len(a) > 1 else 0:.4f}"
-                 for a in acc.values()]
+        runs = {
+            name: [r for r in rows if _key(r)[:4] == key[:4] and r["model"] == name]
+            for name in MODELS
+        }
+        cpu, wall = (
+            _epoch_time(runs["connectome"], clock) / _epoch_time(runs["plain twin"], clock)
+            for clock in ("epoch_cpu", "epoch_wall")
+        )
+        cells = [f"{a.mean():.4f} ± {a.std(ddof=1) if len(a) > 1 else 0:.4f}" for a in acc.values()]
         diff = 100 * (acc["connectome"].mean() - acc["plain twin"].mean())
-        lines.append(f"| {label} | {dataset} | {mode} | {size:,} | {epoch} | {cells[0]} | "
-                     f"{cells[1]} | "
-                     f"{diff:+.2f} points | {len(acc['connectome'])} | {cpu:.2f} ({wall:.2f}) |")
+        lines.append(
+            f"| {label} | {dataset} | {mode} | {size:,} | {epoch} | {cells[0]} | "
+            f"{cells[1]} | "
+            f"{diff:+.2f} points | {len(acc['connectome'])} | {cpu:.2f} ({wall:.2f}) |"
+        )
     return "\n".join(lines)
 
 
@@ -159,17 +191,26 @@ def figure(rows: list[dict], path: Path) -> Path:
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
     for ax, (dataset, mode) in zip(axes[0], panels):
         for name, colour in zip(MODELS, ("tab:red", "tab:blue")):
-            mine = [r for r in rows if (r["dataset"], r["mode"], r["model"]) == (dataset, mode,
-                                                                                 name)]
+            mine = [
+                r for r in rows if (r["dataset"], r["mode"], r["model"]) == (dataset, mode, name)
+            ]
             for size in sorted({r["size"] for r in mine}):
                 points = sorted({r["epoch"] for r in mine if r["size"] == size})
                 seen = [size * e for e in points]
-                acc = [[r["test_accuracy"] for r in mine if (r["size"], r["epoch"]) == (size, e)]
-                       for e in points]
-                ax.errorbar(seen, [np.mean(a) for a in acc],
-                            yerr=[np.std(a, ddof=1) if len(a) > 1 else 0 for a in acc],
-                            color=colour, marker="o", ms=3, capsize=2,
-                            label=name if size == min(r["size"] for r in mine) else None)
+                acc = [
+                    [r["test_accuracy"] for r in mine if (r["size"], r["epoch"]) == (size, e)]
+                    for e in points
+                ]
+                ax.errorbar(
+                    seen,
+                    [np.mean(a) for a in acc],
+                    yerr=[np.std(a, ddof=1) if len(a) > 1 else 0 for a in acc],
+                    color=colour,
+                    marker="o",
+                    ms=3,
+                    capsize=2,
+                    label=name if size == min(r["size"] for r in mine) else None,
+                )
         ax.set_xscale("log")
         ax.set_xlabel("images seen (training images x epochs)")
         ax.set_ylabel("test accuracy")
@@ -189,34 +230,63 @@ def main() -> None:
     parser.add_argument("--epochs", nargs="+", type=int, default=[1, 2, 5])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--rows", type=Path, default=HERE / "learning_curves.jsonl",
-                        help="JSON-lines file of finished rows (a rerun skips them)")
-    parser.add_argument("--factory-args", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="extra arguments for both factories (JSON values)")
-    parser.add_argument("--label", default=None,
-                        help="name of the setting (default: defaults, or the arguments)")
-    parser.add_argument("--report-only", action="store_true",
-                        help="train nothing: table (and --write) from the rows file")
-    parser.add_argument("--write", action="store_true",
-                        help="update benchmarks/RESULTS.md and learning_curves.png")
+    parser.add_argument(
+        "--rows",
+        type=Path,
+        default=HERE / "learning_curves.jsonl",
+        help="JSON-lines file of finished rows (a rerun skips them)",
+    )
+    parser.add_argument(
+        "--factory-args",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra arguments for both factories (JSON values)",
+    )
+    parser.add_argument(
+        "--label", default=None, help="name of the setting (default: defaults, or the arguments)"
+    )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="train nothing: table (and --write) from the rows file",
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="update benchmarks/RESULTS.md and learning_curves.png"
+    )
     args = parser.parse_args()
-    factory_args = {key: json.loads(value) for key, value in
-                    (item.split("=", 1) for item in args.factory_args)}
+    factory_args = {
+        key: json.loads(value) for key, value in (item.split("=", 1) for item in args.factory_args)
+    }
     label = args.label or (" ".join(args.factory_args) or "defaults")
     started, before = stamp(), load()
     print(machine(), before, flush=True)
-    done = [json.loads(line) for line in args.rows.read_text().splitlines()] \
-        if args.rows.exists() else []
+    done = (
+        [json.loads(line) for line in args.rows.read_text().splitlines()]
+        if args.rows.exists()
+        else []
+    )
     for dataset in args.datasets:
         for mode in args.modes:
             for size in [FULL if s == "all" else int(s) for s in args.sizes]:
                 for seed in range(args.seeds):
                     if args.report_only or any(
-                            (r.get("label", "defaults"), r["dataset"], r["mode"], r["size"],
-                             r["seed"]) == (label, dataset, mode, size, seed) for r in done):
+                        (r.get("label", "defaults"), r["dataset"], r["mode"], r["size"], r["seed"])
+                        == (label, dataset, mode, size, seed)
+                        for r in done
+                    ):
                         continue
-                    rows = run(dataset, args.data_dir, mode, size, seed, args.epochs,
-                               args.batch_size, label, factory_args)
+                    rows = run(
+                        dataset,
+                        args.data_dir,
+                        mode,
+                        size,
+                        seed,
+                        args.epochs,
+                        args.batch_size,
+                        label,
+                        factory_args,
+                    )
                     with args.rows.open("a") as handle:
                         handle.writelines(json.dumps(r) + "\n" for r in rows)
                     done += rows
@@ -225,10 +295,12 @@ def main() -> None:
     print(result)
     if args.write:
         picture = figure(mine, HERE / "learning_curves.png")
-        body = (f"Date: {started} to {stamp()}; {machine()}; {before} at the start, {load()} at "
-                f"the end.\n\nCommand: `python benchmarks/bench_learning_curves.py "
-                f"{' '.join(sys.argv[1:]).replace(' --write', '')}`\n\n{result}\n\n"
-                f"![learning curves]({picture.name})")
+        body = (
+            f"Date: {started} to {stamp()}; {machine()}; {before} at the start, {load()} at "
+            f"the end.\n\nCommand: `python benchmarks/bench_learning_curves.py "
+            f"{' '.join(sys.argv[1:]).replace(' --write', '')}`\n\n{result}\n\n"
+            f"![learning curves]({picture.name})"
+        )
         write_section(TITLE, body)
 
 

@@ -63,8 +63,13 @@ def main() -> None:
 
     inputs, targets = mackey_glass_task(args.steps, horizon=1, seed=args.seed)
     split = int(0.7 * args.steps)
-    esn = echo_state_network(load_connectome(), spectral_radius=args.rho, leak_rate=args.leak,
-                             input_neurons="S", seed=args.seed)
+    esn = echo_state_network(
+        load_connectome(),
+        spectral_radius=args.rho,
+        leak_rate=args.leak,
+        input_neurons="S",
+        seed=args.seed,
+    )
     cell = esn.get_layer("reservoir").cell
     states_model = keras.Model(esn.inputs, esn.get_layer("reservoir").output)
     # reservoirpy multiplies column vectors (W @ s): the transposes of the (pre, post) weights.
@@ -73,8 +78,10 @@ def main() -> None:
     bias = keras.ops.convert_to_numpy(cell.bias).astype(np.float64)
 
     def reservoirpy_states(sequences: np.ndarray) -> list[np.ndarray]:
-        return [Reservoir(W=recurrent, Win=input_weights, bias=bias, lr=args.leak).run(sequence)
-                for sequence in sequences]
+        return [
+            Reservoir(W=recurrent, Win=input_weights, bias=bias, lr=args.leak).run(sequence)
+            for sequence in sequences
+        ]
 
     def keras_states(sequences: np.ndarray) -> np.ndarray:
         return states_model.predict(sequences, batch_size=len(sequences), verbose=0)
@@ -84,8 +91,9 @@ def main() -> None:
     rpy_out, rpy_first, rpy_best = timed(lambda: reservoirpy_states(single), args.repeats)
     fit_ridge(esn, inputs[:split], targets[:split], washout=args.washout, ridge=args.ridge)
     keras_nrmse = nrmse(targets[split:], esn.predict(single, verbose=0)[0][split:])
-    readout = Ridge(ridge=args.ridge).fit(rpy_out[0][args.washout:split],
-                                          targets[args.washout:split])
+    readout = Ridge(ridge=args.ridge).fit(
+        rpy_out[0][args.washout : split], targets[args.washout : split]
+    )
     rpy_nrmse = nrmse(targets[split:], readout.run(rpy_out[0][split:]))
     largest_gap = float(np.abs(keras_out[0] - rpy_out[0]).max())
 
@@ -97,8 +105,10 @@ def main() -> None:
     lines = [
         f"Mackey-Glass tau=17 (library series), {args.steps} steps, rho={args.rho}, "
         f"leak={args.leak}, ridge {args.ridge}, washout {args.washout}, train {split} / test "
-        f"{args.steps - split}", "",
-        "| | ReservoirCell (Keras) | reservoirpy | Keras / reservoirpy |", "|---|---|---|---|",
+        f"{args.steps - split}",
+        "",
+        "| | ReservoirCell (Keras) | reservoirpy | Keras / reservoirpy |",
+        "|---|---|---|---|",
         f"| states, 1 series, first call (s) | {keras_first:.3f} | {rpy_first:.3f} | "
         f"{keras_first / rpy_first:.2f} |",
         f"| states, 1 series, best warm call (s) | {keras_best:.3f} | {rpy_best:.3f} | "
@@ -106,15 +116,18 @@ def main() -> None:
         f"| states, {args.batch} series, best warm call (s) | {keras_batch:.3f} | "
         f"{rpy_batch:.3f} | {keras_batch / rpy_batch:.2f} |",
         f"| one-step NRMSE (test) | {keras_nrmse:.3e} | {rpy_nrmse:.3e} | "
-        f"{keras_nrmse / rpy_nrmse:.3f} |", "",
+        f"{keras_nrmse / rpy_nrmse:.3f} |",
+        "",
         f"Largest state difference (float32 vs float64): {largest_gap:.2e}.",
     ]
     print(machine(), before)
     print("\n".join(lines))
     if args.write:
-        body = (f"Date: {started} to {stamp()}; {machine()}; {before} at the start, {load()} at "
-                f"the end.\n\nCommand: `python benchmarks/bench_reservoir.py "
-                f"{' '.join(sys.argv[1:]).replace(' --write', '')}`\n\n" + "\n".join(lines))
+        body = (
+            f"Date: {started} to {stamp()}; {machine()}; {before} at the start, {load()} at "
+            f"the end.\n\nCommand: `python benchmarks/bench_reservoir.py "
+            f"{' '.join(sys.argv[1:]).replace(' --write', '')}`\n\n" + "\n".join(lines)
+        )
         write_section(TITLE, body)
 
 

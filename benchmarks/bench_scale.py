@@ -51,14 +51,26 @@ import numpy as np
 from machine import load, machine, stamp, write_section
 
 TITLE = "Fly scale: sparse synapses from 279 to 140,000 neurons (`bench_scale.py`)"
-LOOPS_TITLE = ("Reservoir loops: ReservoirRNN beside scipy and reservoirpy, CPU time "
-               "(`bench_scale.py --loops-only`)")
+LOOPS_TITLE = (
+    "Reservoir loops: ReservoirRNN beside scipy and reservoirpy, CPU time "
+    "(`bench_scale.py --loops-only`)"
+)
 SYNAPSES = {3000: 64_000, 30000: 1_000_000, 140000: 3_000_000}
-COLUMNS = ("read_csv_s", "reservoir_build_s", "reservoir_keras_s", "reservoir_rnn_loop_s",
-           "reservoir_scipy_s",
-           "reservoir_rpy_s", "dense_fb_s", "dense_scipy_s", "dense_path_fb_s",
-           "block_build_and_forward_s", "peak_reservoir_gb", "peak_connectome_dense_gb",
-           "peak_block_gb")
+COLUMNS = (
+    "read_csv_s",
+    "reservoir_build_s",
+    "reservoir_keras_s",
+    "reservoir_rnn_loop_s",
+    "reservoir_scipy_s",
+    "reservoir_rpy_s",
+    "dense_fb_s",
+    "dense_scipy_s",
+    "dense_path_fb_s",
+    "block_build_and_forward_s",
+    "peak_reservoir_gb",
+    "peak_connectome_dense_gb",
+    "peak_block_gb",
+)
 
 
 def fly_like_edges(n: int, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,8 +87,9 @@ def fly_like_edges(n: int, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     return keys // n, keys % n, counts
 
 
-def zipf_edges(n: int, exponent: float = 1.8,
-               seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def zipf_edges(
+    n: int, exponent: float = 1.8, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hub-heavy out-degrees: each neuron's out-degree ~ Zipf(``exponent``), capped at ``n - 1``.
 
     Targets are uniform; self-loops and repeated pairs are dropped (at 140,000
@@ -95,8 +108,14 @@ def write_edge_list(path: Path, n: int, m: int, shape: str = "fly") -> None:
     import pandas as pd
 
     pre, post, counts = zipf_edges(n) if shape == "zipf" else fly_like_edges(n, m)
-    pd.DataFrame({"pre": [f"n{i}" for i in pre], "post": [f"n{i}" for i in post],
-                  "count": counts, "type": "chemical"}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "pre": [f"n{i}" for i in pre],
+            "post": [f"n{i}" for i in post],
+            "count": counts,
+            "type": "chemical",
+        }
+    ).to_csv(path, index=False)
 
 
 def peak_gb() -> float:
@@ -131,8 +150,12 @@ def stage(row: dict, name: str) -> None:
     row[f"peak_{name}_gb"] = peak_gb()
     row[f"start_{name}_gb"] = _stage_start["gb"]
     row["peak_gb"] = max(row.get("peak_gb", 0.0), row[f"peak_{name}_gb"])
-    print(f"{row['size']}: {name} done, peak {row[f'peak_{name}_gb']:.2f} GB "
-          f"(from {_stage_start['gb']:.2f})", file=sys.stderr, flush=True)
+    print(
+        f"{row['size']}: {name} done, peak {row[f'peak_{name}_gb']:.2f} GB "
+        f"(from {_stage_start['gb']:.2f})",
+        file=sys.stderr,
+        flush=True,
+    )
     _stage_start["gb"] = reset_peak()
 
 
@@ -181,8 +204,10 @@ def read_graph(size: str, row: dict):
         path = Path(folder) / "edges.csv"
         write_edge_list(path, n, SYNAPSES.get(n, 0), shape)
         rng = np.random.default_rng(1)
-        roles = {f"n{i}": r for i, r in enumerate(rng.choice(["S", "I", "M"], size=n,
-                                                              p=[0.05, 0.9, 0.05]))}
+        roles = {
+            f"n{i}": r
+            for i, r in enumerate(rng.choice(["S", "I", "M"], size=n, p=[0.05, 0.9, 0.05]))
+        }
         started = time.perf_counter()
         connectome = ek.read_edgelist(path, roles=roles, name=f"{shape}-like-{n}")
         row["read_csv_s"] = time.perf_counter() - started
@@ -207,14 +232,24 @@ def compare_loops(model, cell, signal: np.ndarray, repeats: int) -> dict:
     row: dict = {}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "reservoir.npz"
-        np.savez(path, n=cell.syn.num_pre, leak=cell.leak_rate, data=transposed.data,
-                 indices=transposed.indices, indptr=transposed.indptr, signal=signal[0],
-                 w_in=keras.ops.convert_to_numpy(cell.input_kernel).astype(np.float32),
-                 bias=keras.ops.convert_to_numpy(cell.bias).astype(np.float32))
+        np.savez(
+            path,
+            n=cell.syn.num_pre,
+            leak=cell.leak_rate,
+            data=transposed.data,
+            indices=transposed.indices,
+            indptr=transposed.indptr,
+            signal=signal[0],
+            w_in=keras.ops.convert_to_numpy(cell.input_kernel).astype(np.float32),
+            bias=keras.ops.convert_to_numpy(cell.bias).astype(np.float32),
+        )
         del transposed
-        worker = subprocess.Popen([sys.executable, str(Path(__file__).with_name(
-            "reservoir_baselines.py")), str(path)], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True)
+        worker = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("reservoir_baselines.py")), str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         names = json.loads(worker.stdout.readline())["loops"]
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in ["keras", *names]}
         try:
@@ -225,8 +260,7 @@ def compare_loops(model, cell, signal: np.ndarray, repeats: int) -> dict:
                         states = None
                         wall, cpu = time.perf_counter(), time.process_time()
                         states = model.predict_on_batch(signal)
-                        times[name].append((time.perf_counter() - wall,
-                                            time.process_time() - cpu))
+                        times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
                     else:
                         worker.stdin.write(name + "\n")
                         worker.stdin.flush()
@@ -238,8 +272,9 @@ def compare_loops(model, cell, signal: np.ndarray, repeats: int) -> dict:
         for name, pairs in times.items():
             row[f"reservoir_{name}_s"] = min(wall for wall, _ in pairs)
             row[f"reservoir_{name}_cpu_s"] = min(cpu for _, cpu in pairs)
-        row["reservoir_cpu_ratio_median"] = float(np.median(
-            [k[1] / s[1] for k, s in zip(times["keras"], times["scipy"])]))
+        row["reservoir_cpu_ratio_median"] = float(
+            np.median([k[1] / s[1] for k, s in zip(times["keras"], times["scipy"])])
+        )
         states = np.asarray(states)[0]
         for name in names:
             reference = np.load(Path(folder) / f"{name}.npy", mmap_mode="r")
@@ -260,13 +295,21 @@ def build_beside_load(size: str, repeats: int, busy: int) -> dict:
     times: dict[str, list[tuple[float, float]]] = {"idle": [], "loaded": []}
     for _ in range(repeats):
         for condition in times:
-            burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                       for _ in range(busy if condition == "loaded" else 0)]
+            burners = [
+                subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(busy if condition == "loaded" else 0)
+            ]
             try:
                 time.sleep(0.5 if burners else 0.0)
                 wall, cpu = time.perf_counter(), time.process_time()
-                ReservoirCell(connectome, spectral_radius=0.9, leak_rate=0.3, input_neurons="S",
-                              implementation="sparse", seed=0)
+                ReservoirCell(
+                    connectome,
+                    spectral_radius=0.9,
+                    leak_rate=0.3,
+                    input_neurons="S",
+                    implementation="sparse",
+                    seed=0,
+                )
                 times[condition].append((time.perf_counter() - wall, time.process_time() - cpu))
             finally:
                 for burner in burners:
@@ -281,12 +324,17 @@ def build_beside_load(size: str, repeats: int, busy: int) -> dict:
 
 def load_table(rows: list[dict]) -> str:
     """Markdown: the build idle and beside the burners, wall and CPU, and their ratios."""
-    lines = ["| graph | neurons | busy processes | idle wall / CPU (s) | loaded wall / CPU (s) "
-             "| wall ratio |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| graph | neurons | busy processes | idle wall / CPU (s) | loaded wall / CPU (s) "
+        "| wall ratio |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['size']} | {r['neurons']:,} | {r['busy']} | {r['idle_wall_s']:.3f} / "
-                     f"{r['idle_cpu_s']:.3f} | {r['loaded_wall_s']:.3f} / {r['loaded_cpu_s']:.3f} "
-                     f"| {r['loaded_wall_s'] / r['idle_wall_s']:.2f}x |")
+        lines.append(
+            f"| {r['size']} | {r['neurons']:,} | {r['busy']} | {r['idle_wall_s']:.3f} / "
+            f"{r['idle_cpu_s']:.3f} | {r['loaded_wall_s']:.3f} / {r['loaded_cpu_s']:.3f} "
+            f"| {r['loaded_wall_s'] / r['idle_wall_s']:.2f}x |"
+        )
     return "\n".join(lines)
 
 
@@ -319,7 +367,8 @@ def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
     if part == "connectome_dense":  # its input made once, as a tensor
         dense_layer = ConnectomeDense(connectome, features=32, implementation="sparse", seed=0)
         x = keras.ops.convert_to_tensor(
-            np.random.default_rng(2).standard_normal((32, n, 32)).astype("float32"))
+            np.random.default_rng(2).standard_normal((32, n, 32)).astype("float32")
+        )
         row["dense_fb_s"] = best(repeats, _forward_backward, dense_layer, x)[0]
         stage(row, "connectome_dense")
         a = dense_layer.syn.matrix(dense_layer.initial_values).astype(np.float32).tocsr()
@@ -338,13 +387,20 @@ def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
 
     if layers:
         started = time.perf_counter()
-        cell = ReservoirCell(connectome, spectral_radius=0.9, leak_rate=0.3, input_neurons="S",
-                             implementation="sparse", seed=0)
+        cell = ReservoirCell(
+            connectome,
+            spectral_radius=0.9,
+            leak_rate=0.3,
+            input_neurons="S",
+            implementation="sparse",
+            seed=0,
+        )
         row["reservoir_build_s"] = time.perf_counter() - started
         steps = 1000
         signal = np.random.default_rng(0).uniform(-1, 1, (1, steps, 1)).astype("float32")
-        model = keras.Sequential([keras.Input((steps, 1)),
-                                  ReservoirRNN(cell, return_sequences=True)])
+        model = keras.Sequential(
+            [keras.Input((steps, 1)), ReservoirRNN(cell, return_sequences=True)]
+        )
         model.predict_on_batch(signal[:, :10])
         row["reservoir_keras_s"], states = best(1, model.predict_on_batch, signal)
         stage(row, "reservoir")  # build and 1,000 steps
@@ -352,8 +408,9 @@ def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
         if part == "reservoir_loops":
             return row
         states = model.predict_on_batch(signal)
-        loop = keras.Sequential([keras.Input((steps, 1)),
-                                 keras.layers.RNN(cell, return_sequences=True)])
+        loop = keras.Sequential(
+            [keras.Input((steps, 1)), keras.layers.RNN(cell, return_sequences=True)]
+        )
         loop.predict_on_batch(signal[:, :10])
         row["reservoir_rnn_loop_s"], looped = best(repeats, loop.predict_on_batch, signal)
         row["reservoir_max_diff_rnn_loop"] = float(np.abs(np.asarray(looped) - states).max())
@@ -385,8 +442,12 @@ def measure(size: str, repeats: int, part: str, layers: bool = True) -> dict:
         values = spla.eigs(matrix, k=24, which="LM", ncv=80, tol=1e-8, return_eigenvectors=False)
         exact = float(np.abs(values).max())
     row["spectral_error"] = abs(estimate - exact) / exact
-    for family, params in (("rewire", {"p": 0.5}), ("degree_preserving", {}),
-                           ("erdos_renyi", {}), ("shuffle_weights", {})):
+    for family, params in (
+        ("rewire", {"p": 0.5}),
+        ("degree_preserving", {}),
+        ("erdos_renyi", {}),
+        ("shuffle_weights", {}),
+    ):
         started = time.perf_counter()
         nullmodels.make_null_model(connectome, family, seed=0, **params)
         row[f"{family}_s"] = time.perf_counter() - started
@@ -424,38 +485,48 @@ def _forward_backward(layer, x) -> None:
 
 def loops_table(rows: list[dict]) -> str:
     """Markdown: 1,000 reservoir steps, wall / CPU seconds of each loop, and the CPU ratios."""
-    lines = ["| graph | neurons | synapse entries | ReservoirRNN | scipy loop "
-             "| scipy loop, in place | reservoirpy "
-             "| ReservoirRNN ÷ scipy loop, CPU: fastest / median round "
-             "| ÷ in-place loop, CPU | largest state difference |", "|" + "---|" * 10]
+    lines = [
+        "| graph | neurons | synapse entries | ReservoirRNN | scipy loop "
+        "| scipy loop, in place | reservoirpy "
+        "| ReservoirRNN ÷ scipy loop, CPU: fastest / median round "
+        "| ÷ in-place loop, CPU | largest state difference |",
+        "|" + "---|" * 10,
+    ]
     for row in rows:
         if "failed" in row:
             lines.append(f"| {row['size']} | failed: {row['failed']} |" + " |" * 8)
             continue
         r = {"reservoir_rpy_s": float("nan"), "reservoir_rpy_cpu_s": float("nan")} | row
-        cells = [f"{r[f'reservoir_{name}_s']:.3g} / {r[f'reservoir_{name}_cpu_s']:.3g}"
-                 for name in ("keras", "scipy", "scipy_in_place", "rpy")]
-        difference = max(value for key, value in r.items()
-                         if key.startswith("reservoir_max_diff_"))
-        lines.append(f"| {r['size']} | {r['neurons']:,} | {r['synapses']:,} | "
-                     + " | ".join(cells)
-                     + f" | {r['reservoir_keras_cpu_s'] / r['reservoir_scipy_cpu_s']:.2f}x / "
-                     f"{r['reservoir_cpu_ratio_median']:.2f}x | "
-                     f"{r['reservoir_keras_cpu_s'] / r['reservoir_scipy_in_place_cpu_s']:.2f}x | "
-                     f"{difference:.1e} |")
-    lines.append("\nEach cell: wall / CPU seconds, the fastest of the rounds; the baselines run "
-                 "in their own process (`reservoir_baselines.py`).")
+        cells = [
+            f"{r[f'reservoir_{name}_s']:.3g} / {r[f'reservoir_{name}_cpu_s']:.3g}"
+            for name in ("keras", "scipy", "scipy_in_place", "rpy")
+        ]
+        difference = max(value for key, value in r.items() if key.startswith("reservoir_max_diff_"))
+        lines.append(
+            f"| {r['size']} | {r['neurons']:,} | {r['synapses']:,} | "
+            + " | ".join(cells)
+            + f" | {r['reservoir_keras_cpu_s'] / r['reservoir_scipy_cpu_s']:.2f}x / "
+            f"{r['reservoir_cpu_ratio_median']:.2f}x | "
+            f"{r['reservoir_keras_cpu_s'] / r['reservoir_scipy_in_place_cpu_s']:.2f}x | "
+            f"{difference:.1e} |"
+        )
+    lines.append(
+        "\nEach cell: wall / CPU seconds, the fastest of the rounds; the baselines run "
+        "in their own process (`reservoir_baselines.py`)."
+    )
     return "\n".join(lines)
 
 
 def table(rows: list[dict]) -> str:
-    header = ("| graph | neurons | synapse entries | read CSV (s) | ReservoirCell build (s) | "
-              "1,000 steps: ReservoirRNN / keras.layers.RNN / scipy / reservoirpy (s) | "
-              "ReservoirRNN ÷ faster | "
-              "ConnectomeDense f+b / scipy products (s) | ratio | dense path f+b (s) | "
-              "block build + forward (s) | spectral radius (s, rel. error) | rewire / "
-              "degree-preserving / ER / shuffle (s) | peak (stage start): reservoir / "
-              "ConnectomeDense / block / all (GB) |")
+    header = (
+        "| graph | neurons | synapse entries | read CSV (s) | ReservoirCell build (s) | "
+        "1,000 steps: ReservoirRNN / keras.layers.RNN / scipy / reservoirpy (s) | "
+        "ReservoirRNN ÷ faster | "
+        "ConnectomeDense f+b / scipy products (s) | ratio | dense path f+b (s) | "
+        "block build + forward (s) | spectral radius (s, rel. error) | rewire / "
+        "degree-preserving / ER / shuffle (s) | peak (stage start): reservoir / "
+        "ConnectomeDense / block / all (GB) |"
+    )
     lines = [header, "|" + "---|" * 14]
     for row in rows:
         if "failed" in row:
@@ -478,7 +549,8 @@ def table(rows: list[dict]) -> str:
             f"{r['peak_reservoir_gb']:.2f} ({r.get('start_reservoir_gb', nan):.2f}) / "
             f"{r['peak_connectome_dense_gb']:.2f} "
             f"({r.get('start_connectome_dense_gb', nan):.2f}) / "
-            f"{r['peak_block_gb']:.2f} / {r['peak_gb']:.2f} |")
+            f"{r['peak_block_gb']:.2f} / {r['peak_gb']:.2f} |"
+        )
     return "\n".join(lines)
 
 
@@ -487,15 +559,27 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["279", "3000", "30000", "140000", "larva"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--part", default=PARTS[1], choices=(*PARTS, LOOPS_PART),
-                        help=argparse.SUPPRESS)
-    parser.add_argument("--loops-only", action="store_true",
-                        help="only ReservoirRNN's 1,000 steps beside the scipy loops and "
-                             "reservoirpy (wall and CPU), e.g. --sizes 140000 zipf140000")
-    parser.add_argument("--graph-only", action="store_true",
-                        help="only reading, spectral radius and null models (no layers)")
-    parser.add_argument("--beside-load", type=int, default=None, metavar="BUSY",
-                        help="only the reservoir build, idle and beside BUSY CPU-bound processes")
+    parser.add_argument(
+        "--part", default=PARTS[1], choices=(*PARTS, LOOPS_PART), help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--loops-only",
+        action="store_true",
+        help="only ReservoirRNN's 1,000 steps beside the scipy loops and "
+        "reservoirpy (wall and CPU), e.g. --sizes 140000 zipf140000",
+    )
+    parser.add_argument(
+        "--graph-only",
+        action="store_true",
+        help="only reading, spectral radius and null models (no layers)",
+    )
+    parser.add_argument(
+        "--beside-load",
+        type=int,
+        default=None,
+        metavar="BUSY",
+        help="only the reservoir build, idle and beside BUSY CPU-bound processes",
+    )
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
     if args.beside_load is not None:
@@ -517,14 +601,29 @@ def main() -> None:
         row: dict = {}
         parts = (LOOPS_PART,) if args.loops_only else PARTS[1:] if args.graph_only else PARTS
         for part in parts:
-            done = subprocess.run([sys.executable, __file__, "--one", size, "--part", part,
-                                   "--repeats", str(args.repeats),
-                                   *(["--graph-only"] if args.graph_only else [])],
-                                  capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--one",
+                    size,
+                    "--part",
+                    part,
+                    "--repeats",
+                    str(args.repeats),
+                    *(["--graph-only"] if args.graph_only else []),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if done.returncode != 0:  # e.g. killed for memory: say after which stage, and go on
                 stages = [line for line in done.stderr.splitlines() if " done, peak " in line]
-                row = {"size": size, "failed": f"{part}: exit {done.returncode} after "
-                       f"{stages[-1] if stages else 'start-up'}"}
+                row = {
+                    "size": size,
+                    "failed": f"{part}: exit {done.returncode} after "
+                    f"{stages[-1] if stages else 'start-up'}",
+                }
                 break
             measured = json.loads(done.stdout.strip().splitlines()[-1])
             peak = max(row.get("peak_gb", 0.0), measured["peak_gb"])
@@ -535,9 +634,11 @@ def main() -> None:
     print(result)
     if args.write:
         title = LOOPS_TITLE if args.loops_only else TITLE
-        body = (f"Date: {started} to {stamp()}; {machine()}; {before} at the start, {load()} at "
-                f"the end.\n\nCommand: `python benchmarks/bench_scale.py "
-                f"{' '.join(sys.argv[1:]).replace(' --write', '')}`\n\n{result}")
+        body = (
+            f"Date: {started} to {stamp()}; {machine()}; {before} at the start, {load()} at "
+            f"the end.\n\nCommand: `python benchmarks/bench_scale.py "
+            f"{' '.join(sys.argv[1:]).replace(' --write', '')}`\n\n{result}"
+        )
         write_section(title, body)
 
 

@@ -22,8 +22,12 @@ import subprocess
 import sys
 import time
 
-ORIGINAL = {"build_s": "17-21", "samples_per_s": 23.0, "peak_memory_gb": 9.7,
-            "parameters_m": "88-109"}
+ORIGINAL = {
+    "build_s": "17-21",
+    "samples_per_s": 23.0,
+    "peak_memory_gb": 9.7,
+    "parameters_m": "88-109",
+}
 
 
 def measure(mode: str, steps: int, batch_size: int) -> dict:
@@ -73,25 +77,41 @@ def main() -> None:
     rows = []
     for mode in ("deep", "reservoir"):
         output = subprocess.run(
-            [sys.executable, __file__, "--child", mode, "--steps", str(args.steps),
-             "--batch-size", str(args.batch_size)],
-            check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                mode,
+                "--steps",
+                str(args.steps),
+                "--batch-size",
+                str(args.batch_size),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         rows.append(json.loads(output.strip().splitlines()[-1]))
-    print("| model | build (s) | train samples/s | step (s) | peak memory (GB) "
-          "| of which model + training (GB) | parameters (M) | trainable (M) "
-          "| vs original throughput |")
+    print(
+        "| model | build (s) | train samples/s | step (s) | peak memory (GB) "
+        "| of which model + training (GB) | parameters (M) | trainable (M) "
+        "| vs original throughput |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    print(f"| original Elegans-AI (issue figures) | {ORIGINAL['build_s']} | "
-          f"{ORIGINAL['samples_per_s']} | 5.5 | {ORIGINAL['peak_memory_gb']} | - | "
-          f"{ORIGINAL['parameters_m']} | - | 1x |")
+    print(
+        f"| original Elegans-AI (issue figures) | {ORIGINAL['build_s']} | "
+        f"{ORIGINAL['samples_per_s']} | 5.5 | {ORIGINAL['peak_memory_gb']} | - | "
+        f"{ORIGINAL['parameters_m']} | - | 1x |"
+    )
     for row in rows:
         speedup = row["samples_per_s"] / ORIGINAL["samples_per_s"]
-        print(f"| elegans_autoencoder ({row['mode']}) | {row['build_s']} | "
-              f"{row['samples_per_s']} | "
-              f"{row['step_s']} | {row['peak_memory_gb']} | {row['model_memory_gb']} | "
-              f"{row['parameters_m']} | "
-              f"{row['trainable_m']} | {speedup:.0f}x |")
+        print(
+            f"| elegans_autoencoder ({row['mode']}) | {row['build_s']} | "
+            f"{row['samples_per_s']} | "
+            f"{row['step_s']} | {row['peak_memory_gb']} | {row['model_memory_gb']} | "
+            f"{row['parameters_m']} | "
+            f"{row['trainable_m']} | {speedup:.0f}x |"
+        )
 
 
 if __name__ == "__main__":

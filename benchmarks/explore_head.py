@@ -35,9 +35,14 @@ def stem(images: keras.KerasTensor, kind: str, seed: int) -> keras.KerasTensor:
     x = images
     for block, width in enumerate((32, 64)):
         for stride in (1, 2):
-            x = keras.layers.Conv2D(width, 3, strides=stride, padding="same",
-                                    use_bias=kind == "none",
-                                    kernel_initializer=seeded(seed, 10 * block + stride))(x)
+            x = keras.layers.Conv2D(
+                width,
+                3,
+                strides=stride,
+                padding="same",
+                use_bias=kind == "none",
+                kernel_initializer=seeded(seed, 10 * block + stride),
+            )(x)
             if kind in STEMS:
                 x = keras.layers.BatchNormalization(momentum=STEMS[kind])(x)
             elif kind == "layer":
@@ -53,23 +58,29 @@ def build(model: str, args: argparse.Namespace, seed: int) -> keras.Model:
     tokens = stem(images, args.stem, seed)
     pooled = keras.layers.GlobalAveragePooling1D()(tokens)
     if model == "twin":
-        hidden = keras.layers.Dense(239, activation="gelu",
-                                    kernel_initializer=seeded(seed, 101))(pooled)
+        hidden = keras.layers.Dense(239, activation="gelu", kernel_initializer=seeded(seed, 101))(
+            pooled
+        )
     else:
         motor = ConnectomicBlock("celegans_herm", seed=seed)(tokens)
         if args.motor_norm:
             motor = keras.layers.LayerNormalization()(motor)
         query = keras.layers.Dense(16, kernel_initializer=seeded(seed, 101))(pooled)
-        hidden = MotorAttentionReadout(num_heads=4, key_dim=16, output_dim=64,
-                                       seed=seed + 200)(query, motor)
+        hidden = MotorAttentionReadout(num_heads=4, key_dim=16, output_dim=64, seed=seed + 200)(
+            query, motor
+        )
     if args.readout_norm:
         hidden = keras.layers.LayerNormalization()(hidden)
     hidden = keras.layers.Dropout(0.1, seed=seed + 2)(hidden)
-    classes = keras.layers.Dense(10, activation="softmax",
-                                 kernel_initializer=seeded(seed, 102))(hidden)
+    classes = keras.layers.Dense(10, activation="softmax", kernel_initializer=seeded(seed, 102))(
+        hidden
+    )
     network = keras.Model(images, classes)
-    network.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
-                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    network.compile(
+        optimizer=keras.optimizers.Adam(args.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return network
 
 
@@ -85,19 +96,28 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["conn", "twin"])
     args = parser.parse_args()
     x, y = load_images("mnist", "train")
-    train, validation = (x[:args.size], y[:args.size]), (x[50000:], y[50000:])
+    train, validation = (x[: args.size], y[: args.size]), (x[50000:], y[50000:])
     for seed in args.seeds:
         for model_name in args.models:
             set_seed(seed)
             model = build(model_name, args, seed)
             scores = []
             for epoch in range(args.epochs):
-                model.fit(*train, batch_size=128, initial_epoch=epoch, epochs=epoch + 1,
-                          verbose=0)
-                scores.append(round(model.evaluate(*validation, batch_size=500, verbose=0,
-                                                   return_dict=True)["accuracy"], 4))
-            print(json.dumps({**vars(args), "model": model_name, "seed": seed,
-                              "validation_accuracy": scores}), flush=True)
+                model.fit(*train, batch_size=128, initial_epoch=epoch, epochs=epoch + 1, verbose=0)
+                scores.append(
+                    round(
+                        model.evaluate(*validation, batch_size=500, verbose=0, return_dict=True)[
+                            "accuracy"
+                        ],
+                        4,
+                    )
+                )
+            print(
+                json.dumps(
+                    {**vars(args), "model": model_name, "seed": seed, "validation_accuracy": scores}
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

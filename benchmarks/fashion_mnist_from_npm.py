@@ -28,8 +28,9 @@ import numpy as np
 
 def write_idx(path: Path, array: np.ndarray) -> None:
     """An unsigned-byte IDX file (gzip) of ``array``."""
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I",
-                                                                        *array.shape)
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape
+    )
     with gzip.open(path, "wb") as handle:
         handle.write(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
 
@@ -47,8 +48,9 @@ def main() -> None:
         labels.append(np.full(len(rows), label, dtype=np.uint8))
     images, labels = np.concatenate(images), np.concatenate(labels)
     rng = np.random.default_rng(args.seed)
-    test = np.concatenate([rng.choice(np.flatnonzero(labels == k), 1000, replace=False)
-                           for k in range(10)])
+    test = np.concatenate(
+        [rng.choice(np.flatnonzero(labels == k), 1000, replace=False) for k in range(10)]
+    )
     is_test = np.zeros(len(labels), dtype=bool)
     is_test[test] = True
     args.out.mkdir(parents=True, exist_ok=True)

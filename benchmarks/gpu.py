@@ -40,10 +40,14 @@ def plain_classifier(width: int) -> keras.Model:
     images = keras.Input((28, 28, 1))
     x = keras.layers.Flatten()(conv_tokens(images, FILTERS))
     x = keras.layers.Dense(width, activation="relu")(x)
-    model = keras.Model(images, keras.layers.Dense(10, activation="softmax")(x),
-                        name=f"plain_classifier_{width}")
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    model = keras.Model(
+        images, keras.layers.Dense(10, activation="softmax")(x), name=f"plain_classifier_{width}"
+    )
+    model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
     return model
 
 
@@ -51,16 +55,21 @@ def plain_autoencoder(width: int) -> keras.Model:
     """Conv encoder -> Dense(width) code -> the elegans autoencoder's decoder shape."""
     images = keras.Input((28, 28, 1))
     code = keras.layers.Dense(width, activation="relu")(
-        keras.layers.Flatten()(conv_tokens(images, FILTERS, name="encoder")))
+        keras.layers.Flatten()(conv_tokens(images, FILTERS, name="encoder"))
+    )
     x = keras.layers.Dense(7 * 7 * 16, activation="relu")(code)
     x = keras.layers.Reshape((7, 7, 16))(x)
     for channels in (32, 16):
-        x = keras.layers.Conv2DTranspose(channels, 3, strides=2, padding="same",
-                                         activation="relu")(x)
+        x = keras.layers.Conv2DTranspose(channels, 3, strides=2, padding="same", activation="relu")(
+            x
+        )
     pixels = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid")(x)
     model = keras.Model(images, pixels, name=f"plain_autoencoder_{width}")
-    model.compile(optimizer="adam", loss="binary_crossentropy",
-                  metrics=[keras.metrics.BinaryAccuracy(name="pixel_accuracy")])
+    model.compile(
+        optimizer="adam",
+        loss="binary_crossentropy",
+        metrics=[keras.metrics.BinaryAccuracy(name="pixel_accuracy")],
+    )
     return model
 
 
@@ -79,20 +88,29 @@ def forward_flops(model: keras.Model) -> float | None:
     return float(analysis.get("flops", 0.0)) or None
 
 
-def matched_plain(factory: Callable[[int], keras.Model], target: float | None,
-                  default_width: int) -> keras.Model:
+def matched_plain(
+    factory: Callable[[int], keras.Model], target: float | None, default_width: int
+) -> keras.Model:
     """The plain model whose forward FLOPs are closest to ``target``."""
     if target is None:
         return factory(default_width)
-    return min((factory(width) for width in WIDTHS),
-               key=lambda model: abs(forward_flops(model) - target))
+    return min(
+        (factory(width) for width in WIDTHS), key=lambda model: abs(forward_flops(model) - target)
+    )
 
 
-def measure(model: keras.Model, x: np.ndarray, y: np.ndarray, test_x: np.ndarray,
-            test_y: np.ndarray, metric: str, steps: int, batch_size: int) -> dict:
+def measure(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    metric: str,
+    steps: int,
+    batch_size: int,
+) -> dict:
     """Two warm-up steps, then ``steps`` timed steps; then the test metric."""
-    model.fit(x[: 2 * batch_size], y[: 2 * batch_size], batch_size=batch_size, epochs=1,
-              verbose=0)
+    model.fit(x[: 2 * batch_size], y[: 2 * batch_size], batch_size=batch_size, epochs=1, verbose=0)
     count = steps * batch_size
     started = time.perf_counter()
     model.fit(x[:count], y[:count], batch_size=batch_size, epochs=1, verbose=0)
@@ -114,8 +132,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200, help="timed training steps per model")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--test-examples", type=int, default=10000)
-    parser.add_argument("--baseline-width", type=int, default=256,
-                        help="plain models' Dense width where FLOPs cannot be measured")
+    parser.add_argument(
+        "--baseline-width",
+        type=int,
+        default=256,
+        help="plain models' Dense width where FLOPs cannot be measured",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     keras.utils.set_random_seed(args.seed)
@@ -132,24 +154,42 @@ def main() -> None:
     classifier = elegans_classifier(seed=args.seed)
     plain = matched_plain(plain_classifier, forward_flops(classifier), args.baseline_width)
     for model in (classifier, plain):
-        rows.append(measure(model, x, y, test_x, test_y, "accuracy", args.steps,
-                            args.batch_size))
+        rows.append(measure(model, x, y, test_x, test_y, "accuracy", args.steps, args.batch_size))
     autoencoder = elegans_autoencoder(seed=args.seed)
     plain = matched_plain(plain_autoencoder, forward_flops(autoencoder), args.baseline_width)
     for model in (autoencoder, plain):
-        rows.append(measure(model, binary_x, binary_x, binary_test, binary_test,
-                            "pixel_accuracy", args.steps, args.batch_size))
+        rows.append(
+            measure(
+                model,
+                binary_x,
+                binary_x,
+                binary_test,
+                binary_test,
+                "pixel_accuracy",
+                args.steps,
+                args.batch_size,
+            )
+        )
 
-    devices = ", ".join(keras.distribution.list_devices()) \
-        if keras.backend.backend() == "jax" else "tensorflow default device"
-    print(f"backend {keras.backend.backend()}, devices: {devices}; {args.steps} steps at batch "
-          f"{args.batch_size}; test metric on {len(test_x)} test images")
-    print("| model | forward GFLOP/example | parameters (M) | train samples/s | step (ms) "
-          "| test metric |")
+    devices = (
+        ", ".join(keras.distribution.list_devices())
+        if keras.backend.backend() == "jax"
+        else "tensorflow default device"
+    )
+    print(
+        f"backend {keras.backend.backend()}, devices: {devices}; {args.steps} steps at batch "
+        f"{args.batch_size}; test metric on {len(test_x)} test images"
+    )
+    print(
+        "| model | forward GFLOP/example | parameters (M) | train samples/s | step (ms) "
+        "| test metric |"
+    )
     print("| --- | --- | --- | --- | --- | --- |")
     for row in rows:
-        print(f"| {row['model']} | {row['gflop']} | {row['parameters_m']} | "
-              f"{row['samples_per_s']} | {row['step_ms']} | {row['metric']} |")
+        print(
+            f"| {row['model']} | {row['gflop']} | {row['parameters_m']} | "
+            f"{row['samples_per_s']} | {row['step_ms']} | {row['metric']} |"
+        )
 
 
 if __name__ == "__main__":

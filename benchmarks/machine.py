@@ -46,8 +46,11 @@ def write_section(title: str, body: str, path: Path = RESULTS) -> Path:
         text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
         section = f"## {title}\n\n{body.strip()}\n\n"
         pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-        text = pattern.sub(lambda _: section, text) if pattern.search(text) else \
-            text.rstrip() + "\n\n" + section
+        text = (
+            pattern.sub(lambda _: section, text)
+            if pattern.search(text)
+            else text.rstrip() + "\n\n" + section
+        )
         with atomic_path(path) as temporary:
             Path(temporary).write_text(text.rstrip() + "\n", encoding="utf-8")
     return path

@@ -69,8 +69,12 @@ def loops(path: Path) -> dict[str, Callable[[], np.ndarray]]:
         return runs
 
     def reservoirpy_run() -> np.ndarray:
-        node = Reservoir(W=sp.csr_matrix(transposed), Win=w_in.T.astype(np.float64),
-                         bias=bias.astype(np.float64), lr=leak)
+        node = Reservoir(
+            W=sp.csr_matrix(transposed),
+            Win=w_in.T.astype(np.float64),
+            bias=bias.astype(np.float64),
+            lr=leak,
+        )
         return node.run(signal.astype(np.float64))
 
     runs["rpy"] = reservoirpy_run

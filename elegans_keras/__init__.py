@@ -38,18 +38,47 @@ from elegans_keras.errors import (  # noqa: E402
 from elegans_keras.lazy import lazy_exports as _lazy_exports  # noqa: E402
 
 _CONNECTOME_NAMES = (
-    "Connectome", "from_networkx", "list_connectomes", "load_connectome", "read_adjacency",
-    "read_edgelist", "read_flywire", "read_graphml", "read_neuprint", "resolve_connectome",
-    "to_networkx", "write_graphml",
+    "Connectome",
+    "from_networkx",
+    "list_connectomes",
+    "load_connectome",
+    "read_adjacency",
+    "read_edgelist",
+    "read_flywire",
+    "read_graphml",
+    "read_neuprint",
+    "resolve_connectome",
+    "to_networkx",
+    "write_graphml",
 )
 # The connectome names (pandas, scipy) and the subpackages and modules read as attributes
 # (``ek.layers``: Keras) are imported on first use, so ``elegans-keras --help`` starts at once.
 __getattr__, __dir__ = _lazy_exports(
-    __name__, {**dict.fromkeys(_CONNECTOME_NAMES, "elegans_keras.connectome"),
-               "load_model": "elegans_keras.saving"},
-    ("atomic", "checks", "cli", "connectome", "datasets", "distribute", "experiments", "layers",
-     "models", "options", "plots", "pretrained", "progress", "runlogs", "saving", "study",
-     "training"))
+    __name__,
+    {
+        **dict.fromkeys(_CONNECTOME_NAMES, "elegans_keras.connectome"),
+        "load_model": "elegans_keras.saving",
+    },
+    (
+        "atomic",
+        "checks",
+        "cli",
+        "connectome",
+        "datasets",
+        "distribute",
+        "experiments",
+        "layers",
+        "models",
+        "options",
+        "plots",
+        "pretrained",
+        "progress",
+        "runlogs",
+        "saving",
+        "study",
+        "training",
+    ),
+)
 _registry.install()
 
 __all__ = [

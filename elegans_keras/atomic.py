@@ -69,8 +69,9 @@ def check_writable(path: str | os.PathLike) -> Path:
         raise ConfigurationError(f"cannot write {str(target)!r}: it is a folder")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".check"):
+        with tempfile.NamedTemporaryFile(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".check"
+        ):
             pass
     except OSError as err:
         raise ConfigurationError(f"cannot write {str(target)!r}: {err}") from None

@@ -40,8 +40,7 @@ def is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def check_int(value: Any, argument: str, where: str, low: int = 0,
-              high: int = MAX_SIZE) -> int:
+def check_int(value: Any, argument: str, where: str, low: int = 0, high: int = MAX_SIZE) -> int:
     """``value`` as an int if it is an int in ``[low, high]``, else raise.
 
     Example:
@@ -52,7 +51,8 @@ def check_int(value: Any, argument: str, where: str, low: int = 0,
     """
     if not is_int(value) or not low <= value <= high:
         raise ConfigurationError(
-            f"{where}: {argument}={value!r}; expected an int in [{low}, {high}]")
+            f"{where}: {argument}={value!r}; expected an int in [{low}, {high}]"
+        )
     return int(value)
 
 
@@ -103,8 +103,11 @@ def check_number(
         >>> check_number(0.5, "leak_rate", "demo", low=0.0, high=1.0)
         0.5
     """
-    valid = (isinstance(value, numbers.Real) and not isinstance(value, bool)
-             and bool(np.isfinite(float(value))))
+    valid = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and bool(np.isfinite(float(value)))
+    )
     if valid:
         above = value >= low if low_inclusive else value > low
         below = high is None or (value <= high if high_inclusive else value < high)
@@ -135,8 +138,9 @@ def check_rate(value: Any, argument: str, where: str) -> float:
         >>> check_rate(0.1, "dropout", "demo")
         0.1
     """
-    return check_number(value, argument, where, low=0.0, high=1.0, low_inclusive=True,
-                        high_inclusive=False)
+    return check_number(
+        value, argument, where, low=0.0, high=1.0, low_inclusive=True, high_inclusive=False
+    )
 
 
 def check_choice(value: Any, argument: str, where: str, choices: Iterable[Any]) -> Any:
@@ -165,8 +169,12 @@ def check_sizes(values: Any, argument: str, where: str) -> tuple[int, ...]:
         >>> check_sizes([32, 64], "filters", "demo")
         (32, 64)
     """
-    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)) \
-            or not values or not all(is_int(v) and 1 <= v <= MAX_SIZE for v in values):
+    if (
+        isinstance(values, (str, bytes))
+        or not isinstance(values, (list, tuple))
+        or not values
+        or not all(is_int(v) and 1 <= v <= MAX_SIZE for v in values)
+    ):
         raise ConfigurationError(
             f"{where}: {argument}={values!r}; expected a non-empty sequence of positive ints"
         )

@@ -22,8 +22,11 @@ from elegans_keras.options import (
     home,
 )
 
-FIGURES_NEEDING_SOURCE = {"curves": "a run directory", "reconstructions": "a published model "
-                          "name or run directory", "topology": "a study CSV"}
+FIGURES_NEEDING_SOURCE = {
+    "curves": "a run directory",
+    "reconstructions": "a published model name or run directory",
+    "topology": "a study CSV",
+}
 
 
 def cmd_info(args: argparse.Namespace) -> str:
@@ -33,12 +36,18 @@ def cmd_info(args: argparse.Namespace) -> str:
     connectome = resolve_connectome(args.connectome)
     summary = connectome.summary()
     print(f"connectome     {summary['name']}")
-    print(f"neurons        {summary['neurons']} (sensory {summary['sensory']}, "
-          f"inter {summary['inter']}, motor {summary['motor']})")
-    print(f"chemical       {summary['chemical_pairs']} directed pairs, "
-          f"{summary['chemical_synapses']:g} synapses")
-    print(f"electrical     {summary['electrical_pairs']} pairs, "
-          f"{summary['electrical_synapses']:g} junctions")
+    print(
+        f"neurons        {summary['neurons']} (sensory {summary['sensory']}, "
+        f"inter {summary['inter']}, motor {summary['motor']})"
+    )
+    print(
+        f"chemical       {summary['chemical_pairs']} directed pairs, "
+        f"{summary['chemical_synapses']:g} synapses"
+    )
+    print(
+        f"electrical     {summary['electrical_pairs']} pairs, "
+        f"{summary['electrical_synapses']:g} junctions"
+    )
     print(f"directed pairs {summary['directed_pairs']} (chemical + electrical both ways)")
     print(f"fingerprint    {summary['fingerprint']}")
     print(f"citation       {summary['citation'] or '-'}")
@@ -65,11 +74,13 @@ def cmd_analyze(args: argparse.Namespace) -> str:
     graphs = {connectome.name: connectome}
     params = {} if args.p is None else {"p": args.p}
     for seed in range(args.seeds if args.null else 0):
-        graphs[f"{args.null}/seed={seed}"] = make_null_model(connectome, args.null, seed=seed,
-                                                             **params)
-    rows = {name: graph_metrics(graph, seed=args.seed)
-            for name, graph in progress(list(graphs.items()), desc="graph metrics",
-                                        quiet=args.quiet)}
+        graphs[f"{args.null}/seed={seed}"] = make_null_model(
+            connectome, args.null, seed=seed, **params
+        )
+    rows = {
+        name: graph_metrics(graph, seed=args.seed)
+        for name, graph in progress(list(graphs.items()), desc="graph metrics", quiet=args.quiet)
+    }
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("connectome")
     if args.csv:
         from elegans_keras.atomic import atomic_path
@@ -111,26 +122,38 @@ def cmd_demo(args: argparse.Namespace) -> str:
     from elegans_keras.pretrained import evaluate_published, read_manifest
 
     limit = check_int(args.limit, "--limit", "demo", low=100)
-    options = TrainingOptions(epochs=1, batch_size=64, mode="deep", learning_rate=2e-3,
-                              limit=limit, out=args.out, quiet=args.quiet)
+    options = TrainingOptions(
+        epochs=1,
+        batch_size=64,
+        mode="deep",
+        learning_rate=2e-3,
+        limit=limit,
+        out=args.out,
+        quiet=args.quiet,
+    )
     worm = load_connectome()
     print(f"[1/3] connectome: {worm!r}")
     choice = next((n for n in sorted(read_manifest()) if "classifier" in n), None)
     if choice:
         results = evaluate_published(choice, quiet=True)
-        summary = ", ".join(f"{k} {now:.4f} (manifest {old:.4f})"
-                            for k, (now, old) in results.items())
+        summary = ", ".join(
+            f"{k} {now:.4f} (manifest {old:.4f})" for k, (now, old) in results.items()
+        )
         print(f"[2/3] published model {choice!r} on the MNIST test set: {summary}")
     else:
         print("[2/3] no published classifier in the weights manifest; skipping")
-    print(f"[3/3] training a deep-mode classifier for 1 epoch on {limit} MNIST images "
-          f"(logs under {options.root})")
+    print(
+        f"[3/3] training a deep-mode classifier for 1 epoch on {limit} MNIST images "
+        f"(logs under {options.root})"
+    )
     report = run_image_task(TASK, options)
     accuracy = report["test_metrics"]["accuracy"]
-    print(f"demo model: test accuracy {accuracy:.4f} after 1 epoch on {limit} images "
-          f"({limit - round(limit * options.validation_fraction)} for training), "
-          f"{report['wall_time_s']} s of training; TensorBoard: tensorboard --logdir "
-          f"{report['run_dir']}; scalars: elegans-keras logs {report['run_dir']}")
+    print(
+        f"demo model: test accuracy {accuracy:.4f} after 1 epoch on {limit} images "
+        f"({limit - round(limit * options.validation_fraction)} for training), "
+        f"{report['wall_time_s']} s of training; TensorBoard: tensorboard --logdir "
+        f"{report['run_dir']}; scalars: elegans-keras logs {report['run_dir']}"
+    )
     return f"demo finished; logs in {report['run_dir']}"
 
 
@@ -139,8 +162,9 @@ def cmd_plot(args: argparse.Namespace) -> str:
     from elegans_keras.errors import ConfigurationError
 
     if args.source is None and args.figure in FIGURES_NEEDING_SOURCE:
-        raise ConfigurationError(f"plot {args.figure} needs SOURCE: "
-                                 f"{FIGURES_NEEDING_SOURCE[args.figure]}")
+        raise ConfigurationError(
+            f"plot {args.figure} needs SOURCE: {FIGURES_NEEDING_SOURCE[args.figure]}"
+        )
     if args.metric is not None and args.figure != "topology":
         raise ConfigurationError(f"plot {args.figure}: --metric applies to plot topology only")
     if args.figure == "topology":
@@ -184,14 +208,36 @@ def cmd_compare(args: argparse.Namespace) -> str:
 
     options = from_arguments(args, StudyOptions)
     with study_executor(options.workers, options.scheduler) as executor:
-        table = run_study(options.task, options.mode, families=options.families,
-                          seeds=options.seeds, p_values=options.p, ablations=options.ablations,
-                          weights=options.weights, quick=options.quick, out=options.csv,
-                          connectome=options.connectome, executor=executor,
-                          threads=1 if options.workers else None, strategy=options.strategy,
-                          quiet=options.quiet)
-    columns = ["spectral_radius", "family", "p", "ablation", "weights", "n", "mean",
-               "connectome_mean", "hedges_g", "permutation_p", "q_value", "detectable"]
+        table = run_study(
+            options.task,
+            options.mode,
+            families=options.families,
+            seeds=options.seeds,
+            p_values=options.p,
+            ablations=options.ablations,
+            weights=options.weights,
+            quick=options.quick,
+            out=options.csv,
+            connectome=options.connectome,
+            executor=executor,
+            threads=1 if options.workers else None,
+            strategy=options.strategy,
+            quiet=options.quiet,
+        )
+    columns = [
+        "spectral_radius",
+        "family",
+        "p",
+        "ablation",
+        "weights",
+        "n",
+        "mean",
+        "connectome_mean",
+        "hedges_g",
+        "permutation_p",
+        "q_value",
+        "detectable",
+    ]
     nulls = table[~table["family"].isin(ABLATION_FAMILIES)]
     for metric, direction in TASKS[options.task].metrics.items():
         tests = versus_connectome(nulls, metric, higher_is_better=direction == "higher")
@@ -220,31 +266,47 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     info = commands.add_parser("info", help="summarise a connectome")
-    info.add_argument("connectome", nargs="?", default=None,
-                      help="bundled name or .graphml/.csv path (default: celegans_herm)")
+    info.add_argument(
+        "connectome",
+        nargs="?",
+        default=None,
+        help="bundled name or .graphml/.csv path (default: celegans_herm)",
+    )
     info.set_defaults(handler=cmd_info)
 
     analyze = commands.add_parser("analyze", help="graph metrics, optionally vs null models")
     analyze.add_argument("connectome", nargs="?", default=None)
     analyze.add_argument("--null", default=None, help="null model family, e.g. rewire")
-    analyze.add_argument("--p", type=float, default=None,
-                         help="rewiring probability (rewire: required; watts_strogatz)")
+    analyze.add_argument(
+        "--p",
+        type=float,
+        default=None,
+        help="rewiring probability (rewire: required; watts_strogatz)",
+    )
     analyze.add_argument("--seeds", type=int, default=3, help="null-model graphs to draw")
     analyze.add_argument("--seed", type=int, default=0, help="seed of the metric references")
     analyze.add_argument("--csv", default=None, help="also write the table to this CSV file")
     analyze.set_defaults(handler=cmd_analyze)
 
     demo = commands.add_parser("demo", help="the main job on the bundled connectome and MNIST")
-    demo.add_argument("--limit", type=int, default=6000,
-                      help="MNIST training images for the epoch (default: 6000)")
-    demo.add_argument("--out", default=None,
-                      help=f"root folder of run directories (default: {home() / 'logs'})")
+    demo.add_argument(
+        "--limit",
+        type=int,
+        default=6000,
+        help="MNIST training images for the epoch (default: 6000)",
+    )
+    demo.add_argument(
+        "--out", default=None, help=f"root folder of run directories (default: {home() / 'logs'})"
+    )
     demo.set_defaults(handler=cmd_demo)
 
-    train = commands.add_parser("train", help="run an experiment (see experiments/; "
-                                "'train EXPERIMENT --help' lists its options)")
-    train.add_argument("experiment", choices=("mnist_unsup", "mnist_classify", "cifar", "memory",
-                                              "topology"))
+    train = commands.add_parser(
+        "train",
+        help="run an experiment (see experiments/; 'train EXPERIMENT --help' lists its options)",
+    )
+    train.add_argument(
+        "experiment", choices=("mnist_unsup", "mnist_classify", "cifar", "memory", "topology")
+    )
     train.add_argument("options", nargs=argparse.REMAINDER, help="the experiment's options")
     train.set_defaults(handler=cmd_train)
 
@@ -255,41 +317,65 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=cmd_evaluate)
 
     compare = commands.add_parser(
-        "compare", help="topology study: the same model on the connectome and on other graphs")
+        "compare", help="topology study: the same model on the connectome and on other graphs"
+    )
     add_arguments(compare, StudyOptions)
     compare.set_defaults(handler=cmd_compare)
 
     report = commands.add_parser("report", help="write topology.md and figures from a study CSV")
     report.add_argument("csv", help="the study CSV")
     report.add_argument("--out", required=True, help="folder of topology.md and figures/")
-    report.add_argument("--discussion", default=None,
-                        help="Markdown file with the plain-words discussion to include")
+    report.add_argument(
+        "--discussion",
+        default=None,
+        help="Markdown file with the plain-words discussion to include",
+    )
     report.set_defaults(handler=cmd_report)
 
     plot = commands.add_parser("plot", help="draw a figure to a PNG/PDF/SVG file")
-    plot.add_argument("figure", choices=("connectome", "adjacency", "curves", "reconstructions",
-                                         "topology"))
-    plot.add_argument("source", nargs="?", default=None,
-                      help="connectome (name/path; default celegans_herm), run directory "
-                           "(curves), published model (reconstructions) or study CSV (topology)")
+    plot.add_argument(
+        "figure", choices=("connectome", "adjacency", "curves", "reconstructions", "topology")
+    )
+    plot.add_argument(
+        "source",
+        nargs="?",
+        default=None,
+        help="connectome (name/path; default celegans_herm), run directory "
+        "(curves), published model (reconstructions) or study CSV (topology)",
+    )
     plot.add_argument("--out", required=True, help="output file (.png, .pdf or .svg)")
-    plot.add_argument("--metric", default=None,
-                      help="topology: the study CSV's column to chart (default: the first of "
-                           "test_accuracy, accuracy, ... that it has)")
+    plot.add_argument(
+        "--metric",
+        default=None,
+        help="topology: the study CSV's column to chart (default: the first of "
+        "test_accuracy, accuracy, ... that it has)",
+    )
     plot.set_defaults(handler=cmd_plot)
 
     logs = commands.add_parser("logs", help="print a run's logged scalars (TensorBoard events)")
     logs.add_argument("run", help="a run directory")
-    logs.add_argument("--iterations", action="store_true",
-                      help="show the scalars logged per training iteration instead of per epoch")
-    logs.add_argument("--csv", default=None,
-                      help="also write every scalar (epochs and iterations) to this CSV file")
+    logs.add_argument(
+        "--iterations",
+        action="store_true",
+        help="show the scalars logged per training iteration instead of per epoch",
+    )
+    logs.add_argument(
+        "--csv",
+        default=None,
+        help="also write every scalar (epochs and iterations) to this CSV file",
+    )
     logs.set_defaults(handler=cmd_logs)
     return parser
 
 
-def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                 file: TextIO | None = None, line: str | None = None) -> None:
+def show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     """Print a warning as one line, ``elegans-keras: Category: message`` (no source line).
 
     Example:

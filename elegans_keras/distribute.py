@@ -158,8 +158,9 @@ def scaled_batch_size(per_replica: int, strategy: Any) -> int:
         >>> scaled_batch_size(64, get_strategy("default"))
         64
     """
-    return check_int(per_replica, "per_replica", "scaled_batch_size", low=1) \
-        * replica_count(strategy)
+    return check_int(per_replica, "per_replica", "scaled_batch_size", low=1) * replica_count(
+        strategy
+    )
 
 
 def strategy_scope(strategy: Any) -> contextlib.AbstractContextManager:
@@ -218,15 +219,22 @@ def _tensorflow_strategy(kind: str, tpu: str | None) -> Any:
                 '(JSON: {"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", '
                 '"index": i}})'
             )
-        return _noted(tf.distribute.MultiWorkerMirroredStrategy(),
-                      f"TensorFlow: {workers} workers from TF_CONFIG")
+        return _noted(
+            tf.distribute.MultiWorkerMirroredStrategy(),
+            f"TensorFlow: {workers} workers from TF_CONFIG",
+        )
     gpus = tf.config.list_logical_devices("GPU")
     if kind == "mirrored":
         if not gpus:
-            warnings.warn("get_strategy('mirrored'): no GPU found; using the default strategy "
-                          "on one CPU device", RuntimeWarning, stacklevel=3)
-            return _noted(tf.distribute.get_strategy(),
-                          "TensorFlow: mirrored asked for, but no GPU found")
+            warnings.warn(
+                "get_strategy('mirrored'): no GPU found; using the default strategy "
+                "on one CPU device",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return _noted(
+                tf.distribute.get_strategy(), "TensorFlow: mirrored asked for, but no GPU found"
+            )
         return _noted(tf.distribute.MirroredStrategy(), f"TensorFlow: {len(gpus)} local GPU(s)")
     return _auto_tensorflow(tpu, len(gpus))
 
@@ -239,18 +247,24 @@ def _auto_tensorflow(tpu: str | None, gpus: int) -> Any:
             return _noted(_tpu_strategy(tpu), "auto: TPU found")
     workers = _tf_config_workers()
     if workers is not None and workers > 1:
-        return _noted(tf.distribute.MultiWorkerMirroredStrategy(),
-                      f"auto: {workers} workers in TF_CONFIG")
+        return _noted(
+            tf.distribute.MultiWorkerMirroredStrategy(), f"auto: {workers} workers in TF_CONFIG"
+        )
     if gpus > 1:
         return _noted(tf.distribute.MirroredStrategy(), f"auto: {gpus} local GPUs")
     found = "one GPU" if gpus == 1 else "no GPU"
-    return _noted(tf.distribute.get_strategy(),
-                  f"auto (TensorFlow): {found}, no TPU or multi-worker cluster found")
+    return _noted(
+        tf.distribute.get_strategy(),
+        f"auto (TensorFlow): {found}, no TPU or multi-worker cluster found",
+    )
 
 
 def _tpu_hinted() -> bool:
-    return bool(os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
-                or os.path.exists(TPU_VM_DEVICE))
+    return bool(
+        os.environ.get("TPU_NAME")
+        or os.environ.get("COLAB_TPU_ADDR")
+        or os.path.exists(TPU_VM_DEVICE)
+    )
 
 
 def _tpu_strategy(tpu: str | None) -> Any:
@@ -304,8 +318,10 @@ def _jax_strategy(kind: str) -> Any:
     if kind == "auto" and len(devices) == 1:
         return _noted(SingleDevice("jax"), f"auto (JAX): one device ({devices[0]})")
     note = "auto (JAX)" if kind == "auto" else "JAX"
-    return _noted(keras.distribution.DataParallel(devices=devices),
-                  f"{note}: data parallel over {len(devices)} {where} device(s)")
+    return _noted(
+        keras.distribution.DataParallel(devices=devices),
+        f"{note}: data parallel over {len(devices)} {where} device(s)",
+    )
 
 
 def _jax_cluster() -> bool:
@@ -348,6 +364,7 @@ def _is_keras_distribution(strategy: Any) -> bool:
 def _is_default_tf_strategy(strategy: Any) -> bool:
     import tensorflow as tf
 
-    return strategy is tf.distribute.get_strategy() or \
-        type(strategy).__name__ == "_DefaultDistributionStrategy"
-
+    return (
+        strategy is tf.distribute.get_strategy()
+        or type(strategy).__name__ == "_DefaultDistributionStrategy"
+    )

@@ -68,8 +68,9 @@ def check_run_id(run_id: str | None, where: str) -> str | None:
         >>> check_run_id("deep-seed0", "demo")
         'deep-seed0'
     """
-    if run_id is not None and (not isinstance(run_id, str) or not _RUN_ID.match(run_id)
-                               or run_id in (".", "..")):
+    if run_id is not None and (
+        not isinstance(run_id, str) or not _RUN_ID.match(run_id) or run_id in (".", "..")
+    ):
         raise ConfigurationError(
             f"{where}: run_id={run_id!r}; expected one folder name of letters, digits, '.', "
             "'_' or '-' (no path separators)"
@@ -89,27 +90,39 @@ class TrainingOptions:
     epochs: int = help_field(10, "training epochs")
     batch_size: int = help_field(128, "examples per batch (per replica with a strategy)")
     seed: int = help_field(0, "seed of the split, the model and every random draw")
-    connectome: str | None = help_field(None, "bundled name, file, folder or "
-                                              "prefixed spec (flywire:DIR, neuprint:DIR, "
-                                              "adjacency:CHEM[,ELEC]...; default: celegans_herm)")
+    connectome: str | None = help_field(
+        None,
+        "bundled name, file, folder or "
+        "prefixed spec (flywire:DIR, neuprint:DIR, "
+        "adjacency:CHEM[,ELEC]...; default: celegans_herm)",
+    )
     mode: str = help_field("deep", "deep (train the synapses) or reservoir (freeze them)")
     learning_rate: float = help_field(1e-3, "Adam learning rate")
-    schedule: str = help_field("plateau", "learning rate: plateau (x0.3 when the validation "
-                                          "loss stalls; early stopping) or cosine (from "
-                                          "--learning-rate to 0 over the epochs, every epoch "
-                                          "run); both keep the best validation epoch")
-    validation_fraction: float = help_field(0.1, "share of the training split held out "
-                                                 "for validation (model selection)")
+    schedule: str = help_field(
+        "plateau",
+        "learning rate: plateau (x0.3 when the validation "
+        "loss stalls; early stopping) or cosine (from "
+        "--learning-rate to 0 over the epochs, every epoch "
+        "run); both keep the best validation epoch",
+    )
+    validation_fraction: float = help_field(
+        0.1, "share of the training split held out for validation (model selection)"
+    )
     limit: int | None = help_field(None, "use only the first N training images (quick runs)")
-    out: str | None = help_field(None, f"root folder of run directories (default: "
-                                       f"${HOME_VARIABLE} or ~/.local/share/elegans-keras)")
+    out: str | None = help_field(
+        None,
+        f"root folder of run directories (default: "
+        f"${HOME_VARIABLE} or ~/.local/share/elegans-keras)",
+    )
     run_id: str | None = help_field(None, "run directory name (reuse it to resume)")
     publish: str | None = help_field(None, "publish the weights under this name")
-    weights_dir: str | None = help_field(None, "where --publish writes (default: the "
-                                               "package's weights/)")
+    weights_dir: str | None = help_field(
+        None, "where --publish writes (default: the package's weights/)"
+    )
     data_dir: str | None = help_field(None, "folder with the dataset files")
-    strategy: str = help_field("default", "distribution: " + ", ".join(STRATEGIES)
-                               + " (--batch-size is then per replica)")
+    strategy: str = help_field(
+        "default", "distribution: " + ", ".join(STRATEGIES) + " (--batch-size is then per replica)"
+    )
     precision: str = help_field("float32", "dtype policy: " + ", ".join(PRECISIONS))
     quiet: bool = help_field(False, "no progress bars")
 
@@ -121,8 +134,14 @@ class TrainingOptions:
         check_choice(self.mode, "mode", where, MODES)
         check_number(self.learning_rate, "learning_rate", where, low=0.0)
         check_choice(self.schedule, "schedule", where, SCHEDULES)
-        check_number(self.validation_fraction, "validation_fraction", where, low=0.0, high=1.0,
-                     high_inclusive=False)
+        check_number(
+            self.validation_fraction,
+            "validation_fraction",
+            where,
+            low=0.0,
+            high=1.0,
+            high_inclusive=False,
+        )
         if self.limit is not None:
             check_int(self.limit, "limit", where, low=1)
         check_run_id(self.run_id, where)
@@ -141,8 +160,9 @@ class TrainingOptions:
 class MemoryOptions:
     """The spectral-radius scan of reservoir memory."""
 
-    connectome: str | None = help_field(None, "bundled name, file, folder or prefixed "
-                                              "spec (flywire:DIR, adjacency:CHEM[,ELEC]...)")
+    connectome: str | None = help_field(
+        None, "bundled name, file, folder or prefixed spec (flywire:DIR, adjacency:CHEM[,ELEC]...)"
+    )
     radii: tuple[float, ...] = help_field((0.5, 0.7, 0.9, 0.99, 1.1), "spectral radii")
     seed: int = help_field(0, "seed of the signals and the reservoir")
     length: int = help_field(3000, "signal length")
@@ -206,8 +226,14 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type, **defaults: Any) -
             continue
         shown = " ".join(map(str, default)) if many and default is not None else default
         suffix = "" if "(default:" in text else f" (default: {shown})"
-        parser.add_argument(flag, type=kind, default=default, nargs="+" if many else None,
-                            metavar=field.name.upper(), help=text + suffix)
+        parser.add_argument(
+            flag,
+            type=kind,
+            default=default,
+            nargs="+" if many else None,
+            metavar=field.name.upper(),
+            help=text + suffix,
+        )
 
 
 def from_arguments(namespace: argparse.Namespace, cls: type[Options]) -> Options:
@@ -244,8 +270,9 @@ def command_line(options: Any, script: str, defaults: dict[str, Any] | None = No
     return " ".join(parts)
 
 
-def parse(cls: type[Options], argv: Sequence[str] | None, prog: str, description: str,
-          **defaults: Any) -> Options:
+def parse(
+    cls: type[Options], argv: Sequence[str] | None, prog: str, description: str, **defaults: Any
+) -> Options:
     """Parse ``argv`` into ``cls`` options (what the experiment scripts' ``main`` does).
 
     Example:
@@ -264,24 +291,33 @@ class StudyOptions:
     task: str = help_field("memory", "memory or mnist")
     mode: str = help_field("reservoir", "reservoir or deep (mnist only)")
     families: tuple[str, ...] | None = help_field(
-        None, "graph families (default: connectome, no_graph, complete, rewire, "
-              "degree_preserving, shuffle_weights, erdos_renyi, watts_strogatz, barabasi_albert; "
-              "those that apply to the task)")
+        None,
+        "graph families (default: connectome, no_graph, complete, rewire, "
+        "degree_preserving, shuffle_weights, erdos_renyi, watts_strogatz, barabasi_albert; "
+        "those that apply to the task)",
+    )
     seeds: int = help_field(5, "seeds per family and variant")
-    p: tuple[float, ...] = help_field((0.1, 0.2, 0.4, 0.6, 0.8, 1.0),
-                                      "rewiring probabilities of the rewire family")
+    p: tuple[float, ...] = help_field(
+        (0.1, 0.2, 0.4, 0.6, 0.8, 1.0), "rewiring probabilities of the rewire family"
+    )
     ablations: tuple[str, ...] = help_field(
         ("S->I", "I->M", "I->I", "S->S", "I->S", "M->M", "chemical", "electrical"),
-        "synapse classes of the ablation families")
-    weights: tuple[str, ...] = help_field(("count",), "synaptic value variants of the connectome: "
-                                                      "count, random, neurotransmitter")
+        "synapse classes of the ablation families",
+    )
+    weights: tuple[str, ...] = help_field(
+        ("count",), "synaptic value variants of the connectome: count, random, neurotransmitter"
+    )
     quick: bool = help_field(False, "the small smoke-test budget")
     workers: int | None = help_field(None, "run on a local Dask cluster of N worker processes")
     scheduler: str | None = help_field(None, "run on an existing Dask scheduler (tcp://host:8786)")
-    connectome: str | None = help_field(None, "bundled name, file, folder or prefixed "
-                                              "spec such as flywire:DIR (default: celegans_herm)")
-    out: str | None = help_field(None, "the study CSV, resumed if it exists (default: "
-                                       f"${HOME_VARIABLE}/results/topology.csv)")
+    connectome: str | None = help_field(
+        None,
+        "bundled name, file, folder or prefixed spec such as flywire:DIR (default: celegans_herm)",
+    )
+    out: str | None = help_field(
+        None,
+        f"the study CSV, resumed if it exists (default: ${HOME_VARIABLE}/results/topology.csv)",
+    )
     strategy: str = help_field("default", "distribution strategy of the MNIST task")
     quiet: bool = help_field(False, "no progress bar or tables")
 

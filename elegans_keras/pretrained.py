@@ -98,8 +98,10 @@ def read_manifest(weights_dir: str | os.PathLike | None = None) -> dict[str, dic
             raise WeightsError(f"manifest {str(path)!r}: entry {name!r} lacks {missing}")
         file = entry["file"]
         if not isinstance(file, str) or Path(file).name != file or file in ("", ".", ".."):
-            raise WeightsError(f"manifest {str(path)!r}: entry {name!r} names file {file!r}; "
-                               "it must be a plain file name inside the weights folder")
+            raise WeightsError(
+                f"manifest {str(path)!r}: entry {name!r} names file {file!r}; "
+                "it must be a plain file name inside the weights folder"
+            )
         _check_fields(entry, f"manifest {str(path)!r}: entry {name!r}")
     return entries
 
@@ -108,12 +110,16 @@ def _check_fields(entry: dict[str, Any], where: str) -> None:
     """The types of an entry's fields (what building and evaluating read from it)."""
     for key in MAPPINGS:
         if not isinstance(entry[key], dict):
-            raise WeightsError(f"{where}: {key} is a {type(entry[key]).__name__}, "
-                               "expected a mapping")
+            raise WeightsError(
+                f"{where}: {key} is a {type(entry[key]).__name__}, expected a mapping"
+            )
     if not isinstance(entry["factory"], str) or not isinstance(entry["sha256"], str):
         raise WeightsError(f"{where}: factory and sha256 must be strings")
-    bad = {k: v for k, v in entry["test_metrics"].items()
-           if not isinstance(v, numbers.Real) or isinstance(v, bool)}
+    bad = {
+        k: v
+        for k, v in entry["test_metrics"].items()
+        if not isinstance(v, numbers.Real) or isinstance(v, bool)
+    }
     if bad:
         raise WeightsError(f"{where}: test_metrics {bad} are not numbers")
     size = entry.get("size_bytes")
@@ -130,16 +136,20 @@ def list_pretrained(weights_dir: str | os.PathLike | None = None) -> pd.DataFram
     """
     rows = []
     for name, entry in read_manifest(weights_dir).items():
-        row = {"name": name, "factory": entry["factory"],
-               "dataset": entry["test_data"].get("dataset")}
+        row = {
+            "name": name,
+            "factory": entry["factory"],
+            "dataset": entry["test_data"].get("dataset"),
+        }
         row.update({f"test_{k}": v for k, v in entry["test_metrics"].items()})
         row.update(entry.get("parameters", {}))
         rows.append(row)
     return pd.DataFrame(rows).set_index("name") if rows else pd.DataFrame()
 
 
-def build_from_entry(entry: dict[str, Any], name: str = "the manifest entry",
-                     max_size: int | None = None) -> keras.Model:
+def build_from_entry(
+    entry: dict[str, Any], name: str = "the manifest entry", max_size: int | None = None
+) -> keras.Model:
     """Rebuild (untrained) the model a manifest entry describes.
 
     The config must be a mapping of arguments the factory takes; with
@@ -154,8 +164,10 @@ def build_from_entry(entry: dict[str, Any], name: str = "the manifest entry",
     if not isinstance(factory, str) or factory not in FACTORIES:
         raise WeightsError(f"{name} names unknown factory {factory!r}")
     if not isinstance(config, dict):
-        raise WeightsError(f"{name}: config is a {type(config).__name__}, expected a mapping "
-                           f"of {factory} arguments")
+        raise WeightsError(
+            f"{name}: config is a {type(config).__name__}, expected a mapping "
+            f"of {factory} arguments"
+        )
     try:
         inspect.signature(FACTORIES[factory]).bind(**config)
     except TypeError as err:
@@ -166,11 +178,18 @@ def build_from_entry(entry: dict[str, Any], name: str = "the manifest entry",
             if key not in NOT_SIZES and largest is not None and largest > max_size:
                 raise WeightsError(
                     f"{name}: config {key}={value!r} asks for more than the {max_size:,} values "
-                    "its weights file holds; refused before building the model")
+                    "its weights file holds; refused before building the model"
+                )
     try:
         return FACTORIES[factory](**config)
-    except (ElegansKerasError, TypeError, ValueError, KeyError, AttributeError,
-            OverflowError) as err:
+    except (
+        ElegansKerasError,
+        TypeError,
+        ValueError,
+        KeyError,
+        AttributeError,
+        OverflowError,
+    ) as err:
         raise WeightsError(f"{name}: {factory} refuses its config ({err})") from None
 
 
@@ -201,8 +220,9 @@ def stored_values(path: str | os.PathLike, name: str) -> int:
         with h5py.File(path, "r") as stream:
             stream.visititems(count)
     except (OSError, ValueError, RuntimeError) as err:
-        raise WeightsError(f"weights file {str(path)!r} of {name!r} is not a readable HDF5 "
-                           f"file ({err})") from None
+        raise WeightsError(
+            f"weights file {str(path)!r} of {name!r} is not a readable HDF5 file ({err})"
+        ) from None
     return total
 
 
@@ -214,11 +234,15 @@ def verified_weights(folder: Path, name: str, entry: dict[str, Any]) -> Path:
     size = path.stat().st_size
     expected = entry.get("size_bytes")
     if expected is not None and size != expected:
-        raise WeightsError(f"weights file {str(path)!r} of {name!r} has {size:,} bytes, the "
-                           f"manifest says {expected:,}")
+        raise WeightsError(
+            f"weights file {str(path)!r} of {name!r} has {size:,} bytes, the "
+            f"manifest says {expected:,}"
+        )
     if size > MAX_WEIGHTS_BYTES:
-        raise WeightsError(f"weights file {str(path)!r} of {name!r} has {size:,} bytes, more "
-                           f"than the limit of {MAX_WEIGHTS_BYTES:,}")
+        raise WeightsError(
+            f"weights file {str(path)!r} of {name!r} has {size:,} bytes, more "
+            f"than the limit of {MAX_WEIGHTS_BYTES:,}"
+        )
     actual = sha256_of(path)
     if actual != entry["sha256"]:
         raise WeightsError(
@@ -252,18 +276,22 @@ def load_pretrained(name: str, weights_dir: str | os.PathLike | None = None) -> 
     model = build_from_entry(entry, f"published model {name!r}", max_size=held)
     wanted = sum(int(np.prod(weight.shape)) for weight in model.weights)
     if wanted != held:
-        raise WeightsError(f"weights file {str(path)!r} of {name!r} holds {held:,} values, the "
-                           f"model its config builds has {wanted:,}")
+        raise WeightsError(
+            f"weights file {str(path)!r} of {name!r} holds {held:,} values, the "
+            f"model its config builds has {wanted:,}"
+        )
     try:
         model.load_weights(path)
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise WeightsError(f"weights file {str(path)!r} of {name!r} does not load into its "
-                           f"model ({err})") from None
+        raise WeightsError(
+            f"weights file {str(path)!r} of {name!r} does not load into its model ({err})"
+        ) from None
     return model
 
 
-def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray, verbose: int = 0
-             ) -> dict[str, float]:
+def evaluate(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, verbose: int = 0
+) -> dict[str, float]:
     """The compiled metrics of ``model`` on (x, y), as floats."""
     if len(x) == 0:
         raise ConfigurationError("cannot evaluate on an empty test set")
@@ -271,9 +299,12 @@ def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray, verbose: int = 0
     return {k: float(v) for k, v in scores.items()}
 
 
-def evaluate_published(name: str, weights_dir: str | os.PathLike | None = None,
-                       data_dir: str | os.PathLike | None = None,
-                       quiet: bool = False) -> dict[str, tuple[float, float]]:
+def evaluate_published(
+    name: str,
+    weights_dir: str | os.PathLike | None = None,
+    data_dir: str | os.PathLike | None = None,
+    quiet: bool = False,
+) -> dict[str, tuple[float, float]]:
     """Recompute a published model's test metrics: ``{metric: (now, manifest)}``.
 
     Example:

@@ -64,9 +64,14 @@ def status(desc: str, done: int, total: int, elapsed: float, first: float) -> st
     return f"{head}, {duration(elapsed)} elapsed{tail}"
 
 
-def progress(items: Iterable[Item], desc: str = "", quiet: bool = False,
-             total: int | None = None, stream: TextIO | None = None,
-             clock: Callable[[], float] = time.monotonic) -> Iterator[Item]:
+def progress(
+    items: Iterable[Item],
+    desc: str = "",
+    quiet: bool = False,
+    total: int | None = None,
+    stream: TextIO | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[Item]:
     """Yield ``items`` while reporting progress on ``stream`` (default: stdout).
 
     Without ``total`` the items are collected first to count them; with it

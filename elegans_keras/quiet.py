@@ -70,11 +70,12 @@ def native_log_filtered() -> Iterator[None]:
             os.close(saved)
             capture.seek(0)
             text = capture.read().decode("utf-8", errors="replace")
-            kept = "".join(line for line in text.splitlines(keepends=True)
-                           if not is_native_noise(line, level))
+            kept = "".join(
+                line for line in text.splitlines(keepends=True) if not is_native_noise(line, level)
+            )
             data = kept.encode("utf-8")
             while data:
-                data = data[os.write(2, data):]
+                data = data[os.write(2, data) :]
 
 
 def _flush() -> None:

@@ -57,8 +57,12 @@ def _register_after_keras() -> None:
     try:
         register()
     except Exception as err:  # never break `import keras` itself
-        warnings.warn(f"elegans_keras could not register its Keras layers ({err!r}); "
-                      "keras.models.load_model will not find them", ImportWarning, stacklevel=2)
+        warnings.warn(
+            f"elegans_keras could not register its Keras layers ({err!r}); "
+            "keras.models.load_model will not find them",
+            ImportWarning,
+            stacklevel=2,
+        )
 
 
 class _Wrapped(importlib.abc.Loader):
@@ -87,8 +91,9 @@ class _Wrapped(importlib.abc.Loader):
 class _BackendFinder(importlib.abc.MetaPathFinder):
     """Finds ``keras`` and ``tensorflow`` with the other finders and wraps their loaders."""
 
-    def find_spec(self, fullname: str, path: Sequence[str] | None,
-                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
         if fullname not in WRAPPED:
             return None
         for finder in sys.meta_path:

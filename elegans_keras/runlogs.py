@@ -67,8 +67,7 @@ def is_epoch_tag(tag: str) -> bool:
     return tag.startswith("epoch_")
 
 
-def wide_table(table: pd.DataFrame, per: Literal["epoch", "iteration"] = "epoch"
-               ) -> pd.DataFrame:
+def wide_table(table: pd.DataFrame, per: Literal["epoch", "iteration"] = "epoch") -> pd.DataFrame:
     """The scalars logged per epoch (or per iteration): one row per step, one column per tag.
 
     Example:

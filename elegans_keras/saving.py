@@ -44,4 +44,5 @@ def load_model(path: str | os.PathLike, **kwargs: Any) -> Any:
         raise ConfigurationError(
             f"{os.fspath(path)}: the model uses the Keras {kind} {name!r}, which neither Keras "
             f"nor elegans-keras {__version__} defines; import the package that registers it "
-            "(keras.saving.register_keras_serializable) before loading") from None
+            "(keras.saving.register_keras_serializable) before loading"
+        ) from None

@@ -87,8 +87,7 @@ def start_run(
         >>> run_dir.name
         'deep-seed0'
     """
-    run_id = check_run_id(run_id, "start_run") or datetime.datetime.now().strftime(
-        "%Y%m%d-%H%M%S")
+    run_id = check_run_id(run_id, "start_run") or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = Path(root) / experiment / run_id
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -177,8 +176,9 @@ class ResumeTraining(keras.callbacks.Callback):
         >>> callbacks = [stopping, ResumeTraining(f"{tempfile.mkdtemp()}/backup", [stopping])]
     """
 
-    def __init__(self, folder: str | os.PathLike, callbacks: list[keras.callbacks.Callback]
-                 ) -> None:
+    def __init__(
+        self, folder: str | os.PathLike, callbacks: list[keras.callbacks.Callback]
+    ) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.tracked = [c for c in callbacks if type(c) in CALLBACK_STATE]
@@ -213,13 +213,18 @@ class ResumeTraining(keras.callbacks.Callback):
         self.model.save_weights(checkpoint / "model.weights.h5")
         states = []
         for k, callback in enumerate(self.tracked):
-            states.append({attr: _plain(getattr(callback, attr))
-                           for attr in CALLBACK_STATE[type(callback)]})
+            states.append(
+                {attr: _plain(getattr(callback, attr)) for attr in CALLBACK_STATE[type(callback)]}
+            )
             if getattr(callback, "best_weights", None) is not None:
-                np.savez(checkpoint / f"best-{k}.npz",
-                         **{f"w{i}": w for i, w in enumerate(callback.best_weights)})
-        write_json(checkpoint / "state.json", {"epoch": epoch + 1, "callbacks": states,
-                                               "stopped": bool(self.model.stop_training)})
+                np.savez(
+                    checkpoint / f"best-{k}.npz",
+                    **{f"w{i}": w for i, w in enumerate(callback.best_weights)},
+                )
+        write_json(
+            checkpoint / "state.json",
+            {"epoch": epoch + 1, "callbacks": states, "stopped": bool(self.model.stop_training)},
+        )
         write_json(self.folder / POINTER, {"folder": name})
         for old in self.folder.glob("epoch-*"):
             if old.name != name:

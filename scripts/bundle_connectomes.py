@@ -64,9 +64,14 @@ from elegans_keras.connectome.tables import (
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "elegans_keras" / "connectome" / "data"
 WITVLIET_FILES = (
-    "witvliet_2020_1_L1.xlsx", "witvliet_2020_2_L1.xlsx", "witvliet_2020_3_L1.xlsx",
-    "witvliet_2020_4_L1.xlsx", "witvliet_2020_5_L2.xlsx", "witvliet_2020_6_L3.xlsx",
-    "witvliet_2020_7_adult.xlsx", "witvliet_2020_8_adult.xlsx",
+    "witvliet_2020_1_L1.xlsx",
+    "witvliet_2020_2_L1.xlsx",
+    "witvliet_2020_3_L1.xlsx",
+    "witvliet_2020_4_L1.xlsx",
+    "witvliet_2020_5_L2.xlsx",
+    "witvliet_2020_6_L3.xlsx",
+    "witvliet_2020_7_adult.xlsx",
+    "witvliet_2020_8_adult.xlsx",
 )
 
 
@@ -109,22 +114,19 @@ def varshney2011(raw: Path) -> Connectome:
     )
 
 
-def from_edge_rows(
-    rows: pd.DataFrame, roles: dict[str, str], name: str, source: str
-) -> Connectome:
+def from_edge_rows(rows: pd.DataFrame, roles: dict[str, str], name: str, source: str) -> Connectome:
     """Keep the somatic neurons (those of the Varshney table) of an edge table."""
     rows = rows[rows["pre"].isin(roles) & rows["post"].isin(roles)]
     present = set(rows["pre"]) | set(rows["post"])
     nodes = [{"name": n, "role": r} for n, r in roles.items() if n in present]
-    return connectome_from_records(
-        nodes, rows.to_dict("records"), source, name, CITATIONS[name]
-    )
+    return connectome_from_records(nodes, rows.to_dict("records"), source, name, CITATIONS[name])
 
 
 def cook2019(raw: Path, roles: dict[str, str]) -> Connectome:
     """Cook 2019 from the SI 5 adjacency matrices ("corrected July 2020"), somatic neurons."""
-    whole = read_adjacency(raw / "cook2019_herm_chem_adj.csv", raw / "cook2019_herm_elec_adj.csv",
-                           cells=None)
+    whole = read_adjacency(
+        raw / "cook2019_herm_chem_adj.csv", raw / "cook2019_herm_elec_adj.csv", cells=None
+    )
     rows = synapse_table(whole)
     return from_edge_rows(rows, roles, "cook2019_herm", "cook2019_herm_*_adj.csv")
 
@@ -132,20 +134,27 @@ def cook2019(raw: Path, roles: dict[str, str]) -> Connectome:
 def witvliet2021(raw: Path, roles: dict[str, str], index: int) -> Connectome:
     filename = WITVLIET_FILES[index - 1]
     table = pd.read_excel(raw / filename, engine="calamine")
-    rows = pd.DataFrame({
-        "pre": table["pre"].astype(str).str.strip(), "post": table["post"].astype(str).str.strip(),
-        "type": table["type"], "count": table["synapses"],
-    })
+    rows = pd.DataFrame(
+        {
+            "pre": table["pre"].astype(str).str.strip(),
+            "post": table["post"].astype(str).str.strip(),
+            "type": table["type"],
+            "count": table["synapses"],
+        }
+    )
     return from_edge_rows(rows, roles, f"witvliet2021_{index}", filename)
 
 
-def with_paper_columns(connectome: Connectome, paper: Connectome, roles: bool,
-                       name: str) -> Connectome:
+def with_paper_columns(
+    connectome: Connectome, paper: Connectome, roles: bool, name: str
+) -> Connectome:
     """``connectome`` with the GraphML's per-name attributes (and roles, if asked)."""
     position = {label: i for i, label in enumerate(paper.names)}
     rows = [position.get(label) for label in connectome.names]
-    attributes = {key: tuple(None if i is None else paper.attributes[key][i] for i in rows)
-                  for key in ATTRIBUTE_NAMES}
+    attributes = {
+        key: tuple(None if i is None else paper.attributes[key][i] for i in rows)
+        for key in ATTRIBUTE_NAMES
+    }
     changes = {"attributes": attributes, "name": name, "citation": CITATIONS[name]}
     if roles:
         changes["roles"] = tuple(paper.roles[i] for i in rows)
@@ -157,25 +166,45 @@ def drosophila_larva(raw: Path) -> Connectome:
     nodes = pd.read_csv(folder / "maggot_subset_nodes.csv")
     meta = pd.read_csv(folder / "meta_data.csv", index_col=0)
     io = meta.loc[nodes["node_id"], "io"].map({"input": "S", "inter": "I", "output": "M"})
-    neurons = pd.DataFrame({"name": nodes["node_id"].astype(str), "role": io.to_numpy(),
-                            "cell_class": meta.loc[nodes["node_id"], "merge_class"].to_numpy()})
-    edges = pd.read_csv(folder / "maggot_subset_edgelist.csv", header=None,
-                        names=["pre", "post", "count"], dtype={"pre": str, "post": str})
-    return build_connectome(neurons, edges.assign(type="C"), "maggot_subset_edgelist.csv",
-                            "drosophila_larva", CITATIONS["drosophila_larva"])
+    neurons = pd.DataFrame(
+        {
+            "name": nodes["node_id"].astype(str),
+            "role": io.to_numpy(),
+            "cell_class": meta.loc[nodes["node_id"], "merge_class"].to_numpy(),
+        }
+    )
+    edges = pd.read_csv(
+        folder / "maggot_subset_edgelist.csv",
+        header=None,
+        names=["pre", "post", "count"],
+        dtype={"pre": str, "post": str},
+    )
+    return build_connectome(
+        neurons,
+        edges.assign(type="C"),
+        "maggot_subset_edgelist.csv",
+        "drosophila_larva",
+        CITATIONS["drosophila_larva"],
+    )
 
 
 def build_all(raw: Path) -> list[Connectome]:
     worm = raw / "connectome"
     _, roles = varshney_tables(worm)
-    paper = read_graphml(worm / "celegans_herm.graphml", name=PAPER_CONNECTOME,
-                         citation=CITATIONS[PAPER_CONNECTOME])
+    paper = read_graphml(
+        worm / "celegans_herm.graphml", name=PAPER_CONNECTOME, citation=CITATIONS[PAPER_CONNECTOME]
+    )
     varshney = varshney2011(worm)
-    built = [with_paper_columns(varshney, paper, True, "celegans_herm"), paper,
-             with_paper_columns(varshney, paper, False, "varshney2011")]
+    built = [
+        with_paper_columns(varshney, paper, True, "celegans_herm"),
+        paper,
+        with_paper_columns(varshney, paper, False, "varshney2011"),
+    ]
     built.append(with_paper_columns(cook2019(worm, roles), paper, False, "cook2019_herm"))
-    built += [with_paper_columns(witvliet2021(worm, roles, k), paper, False,
-                                 f"witvliet2021_{k}") for k in range(1, 9)]
+    built += [
+        with_paper_columns(witvliet2021(worm, roles, k), paper, False, f"witvliet2021_{k}")
+        for k in range(1, 9)
+    ]
     return built + [drosophila_larva(raw)]
 
 
@@ -183,32 +212,56 @@ def build_all(raw: Path) -> list[Connectome]:
 CELL_KINDS = (
     ("glia", ("sheath", "glr cell", "ray structural")),
     ("muscle", ("muscle", "oblique", "erector", "retractor", "protractor")),
-    ("end_organ", ("gland", "excretory", "intestine", "hypodermis", "gonad", "proctodeum",
-                   "mesodermal")),
+    (
+        "end_organ",
+        ("gland", "excretory", "intestine", "hypodermis", "gonad", "proctodeum", "mesodermal"),
+    ),
     ("other", ("epithelium", "marginal cell", "basement membrane")),
 )
 CORD = re.compile(r"(AS|DA|DB|DD|VA|VB|VC|VD|CA|CP)(\d)")
 BODY_WALL = re.compile(r"M([DV])([LR])(\d\d)")
-EXTRA_SPELLINGS = {"int": ("intL", "intR", "intestine"), "mu_sph": ("sph",),
-                   "mu_anal": ("anal",), "pm1": ("pm1D", "pm1VL", "pm1VR")}
+EXTRA_SPELLINGS = {
+    "int": ("intL", "intR", "intestine"),
+    "mu_sph": ("sph",),
+    "mu_anal": ("anal",),
+    "pm1": ("pm1D", "pm1VL", "pm1VR"),
+}
 
 
 def _atlas_cells(raw: Path) -> pd.DataFrame:
     """name, type, classification of all_cell_info.csv and IndividualNeurons.csv (neuron flag)."""
     with open(raw / "all_cell_info.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))[1:]
-    cells = pd.DataFrame({"name": [r[0].strip() for r in rows], "type": [r[1] for r in rows],
-                          "classification": [r[-1] for r in rows]})
-    listed = pd.read_csv(raw / "IndividualNeurons.csv", sep=";", comment="#", header=None,
-                         names=["name", "details", "lineage", "classification"], dtype=str)
+    cells = pd.DataFrame(
+        {
+            "name": [r[0].strip() for r in rows],
+            "type": [r[1] for r in rows],
+            "classification": [r[-1] for r in rows],
+        }
+    )
+    listed = pd.read_csv(
+        raw / "IndividualNeurons.csv",
+        sep=";",
+        comment="#",
+        header=None,
+        names=["name", "details", "lineage", "classification"],
+        dtype=str,
+    )
     listed["name"] = listed["name"].str.strip()
     listed = listed[~listed["name"].str.contains("/")].drop_duplicates("name")
     neurons = set(listed["name"].map(_padded))
     extra = listed[~listed["name"].map(_padded).isin(set(cells["name"].map(_padded)))]
-    cells = pd.concat([cells, pd.DataFrame({"name": extra["name"], "type": "neuron",
-                                            "classification": extra["classification"]})])
+    cells = pd.concat(
+        [
+            cells,
+            pd.DataFrame(
+                {"name": extra["name"], "type": "neuron", "classification": extra["classification"]}
+            ),
+        ]
+    )
     cells["neuron"] = cells["name"].map(_padded).isin(neurons) | cells["type"].str.contains(
-        "neuron", case=False)
+        "neuron", case=False
+    )
     return cells.reset_index(drop=True)
 
 
@@ -223,8 +276,10 @@ def _kind(cell: pd.Series) -> str:
     text = cell["type"].lower()
     kind = next((kind for kind, words in CELL_KINDS if any(w in text for w in words)), None)
     if kind is None:
-        raise ValueError(f"all_cell_info.csv: cell {cell['name']!r}: type {cell['type']!r} "
-                         "has no kind in CELL_KINDS")
+        raise ValueError(
+            f"all_cell_info.csv: cell {cell['name']!r}: type {cell['type']!r} "
+            "has no kind in CELL_KINDS"
+        )
     return kind
 
 
@@ -258,10 +313,19 @@ def cell_table(raw: Path) -> pd.DataFrame:
     cells = _atlas_cells(raw)
     cells["kind"] = cells.apply(_kind, axis=1)
     cells["role"] = [_role(c, roles) if c["neuron"] else "" for _, c in cells.iterrows()]
-    table = pd.DataFrame([
-        {"name": spelling, "kind": c["kind"], "role": c["role"], "wormatlas_name": c["name"],
-         "wormatlas_type": c["type"]}
-        for _, c in cells.iterrows() for spelling in spellings(c["name"])])
+    table = pd.DataFrame(
+        [
+            {
+                "name": spelling,
+                "kind": c["kind"],
+                "role": c["role"],
+                "wormatlas_name": c["name"],
+                "wormatlas_type": c["type"],
+            }
+            for _, c in cells.iterrows()
+            for spelling in spellings(c["name"])
+        ]
+    )
     folded = table["name"].str.lower()
     twice = table[folded.duplicated(keep=False)]
     if not twice.empty:
@@ -275,12 +339,15 @@ def cell_table(raw: Path) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("raw", nargs="?", default=str(ROOT.parent / "shared/data"))
-    parser.add_argument("--check", action="store_true",
-                        help="compare with the committed tables instead of writing")
+    parser.add_argument(
+        "--check", action="store_true", help="compare with the committed tables instead of writing"
+    )
     args = parser.parse_args(argv)
     cells = cell_table(Path(args.raw) / "connectome")
-    print(f"cells.csv        {len(cells)} names: "
-          + ", ".join(f"{k} {n}" for k, n in cells["kind"].value_counts().items()))
+    print(
+        f"cells.csv        {len(cells)} names: "
+        + ", ".join(f"{k} {n}" for k, n in cells["kind"].value_counts().items())
+    )
     if args.check:
         same = cells.equals(load_cell_table().reindex(columns=cells.columns).fillna(""))
         print("  matches bundled table" if same else "  DIFFERS from bundled table")
@@ -290,10 +357,12 @@ def main(argv: list[str] | None = None) -> int:
         failures = 0
     for connectome in build_all(Path(args.raw)):
         summary = connectome.summary()
-        print(f"{connectome.name:16s} neurons={summary['neurons']} "
-              f"S/I/M={summary['sensory']}/{summary['inter']}/{summary['motor']} "
-              f"chemical={summary['chemical_pairs']} ({summary['chemical_synapses']:.0f} synapses) "
-              f"electrical={summary['electrical_pairs']}")
+        print(
+            f"{connectome.name:16s} neurons={summary['neurons']} "
+            f"S/I/M={summary['sensory']}/{summary['inter']}/{summary['motor']} "
+            f"chemical={summary['chemical_pairs']} ({summary['chemical_synapses']:.0f} synapses) "
+            f"electrical={summary['electrical_pairs']}"
+        )
         if args.check:
             same = _load(connectome.name) == connectome
             failures += not same

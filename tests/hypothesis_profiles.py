@@ -23,13 +23,24 @@ EXPLORE_FACTOR = 10
 CI_EXAMPLES = 100
 UNTIMED = [HealthCheck.too_slow]
 
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True,
-                          max_examples=CI_EXAMPLES, deadline=None,
-                          suppress_health_check=UNTIMED)
-settings.register_profile("explore", derandomize=False, print_blob=True,
-                          database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
-                          max_examples=CI_EXAMPLES * EXPLORE_FACTOR, deadline=None,
-                          suppress_health_check=UNTIMED)
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    max_examples=CI_EXAMPLES,
+    deadline=None,
+    suppress_health_check=UNTIMED,
+)
+settings.register_profile(
+    "explore",
+    derandomize=False,
+    print_blob=True,
+    database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
+    max_examples=CI_EXAMPLES * EXPLORE_FACTOR,
+    deadline=None,
+    suppress_health_check=UNTIMED,
+)
 
 
 def load_profile() -> str:

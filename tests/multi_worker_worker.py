@@ -37,7 +37,7 @@ def main(output: str) -> None:
     workers, index = len(config["cluster"]["worker"]), config["task"]["index"]
     keras.utils.set_random_seed(0)
     images, labels = load_images("mnist", "train")
-    x, y = images[:GLOBAL_BATCH * STEPS], labels[:GLOBAL_BATCH * STEPS]
+    x, y = images[: GLOBAL_BATCH * STEPS], labels[: GLOBAL_BATCH * STEPS]
     with strategy_scope(strategy):
         model = elegans_classifier(features=8, filters=(8, 16), dropout=0.0)
 
@@ -56,8 +56,13 @@ def main(output: str) -> None:
         train_step(x[batch][index::workers], y[batch][index::workers])
     after = float(model.loss(y, model(x, training=True)))
     weights = {f"w{i}": np.asarray(w) for i, w in enumerate(model.trainable_weights)}
-    np.savez(output, loss_before=before, loss_after=after,
-             replicas=strategy.num_replicas_in_sync, **weights)
+    np.savez(
+        output,
+        loss_before=before,
+        loss_after=after,
+        replicas=strategy.num_replicas_in_sync,
+        **weights,
+    )
 
 
 if __name__ == "__main__":

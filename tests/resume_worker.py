@@ -54,8 +54,14 @@ def main(root: str, run_id: str, epochs: int, hold_epoch: int | None) -> None:
     images, labels = load_images("mnist", "train")
     model = elegans_classifier(features=8, filters=(8,), num_heads=2, dropout=0.2, seed=SEED)
     callbacks = run_callbacks(run_dir) + [Markers(hold_epoch)]
-    model.fit(images[:IMAGES], labels[:IMAGES], epochs=epochs, batch_size=BATCH_SIZE,
-              callbacks=callbacks, verbose=0)
+    model.fit(
+        images[:IMAGES],
+        labels[:IMAGES],
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        callbacks=callbacks,
+        verbose=0,
+    )
     model.save_weights(str(run_dir / "final.weights.h5"))
     print("done", flush=True)
 

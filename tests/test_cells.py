@@ -39,8 +39,13 @@ def read_quietly(read, *args, **kwargs):
 def test_cell_table_kinds_and_roles():
     table = load_cell_table()
     assert len(table) == 800
-    assert dict(Counter(table["kind"])) == {"neuron": 460, "muscle": 278, "glia": 28,
-                                            "other": 19, "end_organ": 15}
+    assert dict(Counter(table["kind"])) == {
+        "neuron": 460,
+        "muscle": 278,
+        "glia": 28,
+        "other": 19,
+        "end_organ": 15,
+    }
     assert set(table["kind"]) <= set(CELL_KINDS)
     neurons = table[table["kind"] == "neuron"]
     assert set(neurons["role"]) == {"S", "I", "M"}
@@ -50,8 +55,9 @@ def test_cell_table_kinds_and_roles():
     assert neurons["wormatlas_name"].nunique() == 395
 
 
-@pytest.mark.parametrize("name", ["celegans_herm", "varshney2011", "cook2019_herm",
-                                  "witvliet2021_8"])
+@pytest.mark.parametrize(
+    "name", ["celegans_herm", "varshney2011", "cook2019_herm", "witvliet2021_8"]
+)
 def test_bundled_worm_neurons_are_known_neurons(name):
     worm = ek.load_connectome(name)
     found = cell_kinds(worm.names)
@@ -68,11 +74,40 @@ def test_cell_table_is_what_the_bundling_script_builds(raw_connectome_dir):
 
 
 def test_spellings_and_case():
-    found = cell_kinds(["DA1", "DA01", "dBWML1", "MDL01", "pm1d", "mc1dl", "sph", "intL",
-                        "R1AL", "CEMDL", "dglL1", "hmc", "GLRDL", "XYZ"])
-    assert list(found["kind"]) == ["neuron", "neuron", "muscle", "muscle", "muscle", "other",
-                                   "muscle", "end_organ", "neuron", "neuron", "muscle",
-                                   "end_organ", "glia", ""]
+    found = cell_kinds(
+        [
+            "DA1",
+            "DA01",
+            "dBWML1",
+            "MDL01",
+            "pm1d",
+            "mc1dl",
+            "sph",
+            "intL",
+            "R1AL",
+            "CEMDL",
+            "dglL1",
+            "hmc",
+            "GLRDL",
+            "XYZ",
+        ]
+    )
+    assert list(found["kind"]) == [
+        "neuron",
+        "neuron",
+        "muscle",
+        "muscle",
+        "muscle",
+        "other",
+        "muscle",
+        "end_organ",
+        "neuron",
+        "neuron",
+        "muscle",
+        "end_organ",
+        "glia",
+        "",
+    ]
     assert list(found["role"][:2]) == ["M", "M"]
     assert list(found["role"][8:10]) == ["S", "S"]  # male-specific sensory neurons
 
@@ -80,15 +115,19 @@ def test_spellings_and_case():
 # --- Cook et al. 2019, hermaphrodite: adjacency sheets and edge list ----------------------
 @pytest.fixture(scope="module")
 def cook_sheets(raw_connectome_dir):
-    return (raw_connectome_dir / "cook2019_herm_chem_adj.csv",
-            raw_connectome_dir / "cook2019_herm_elec_adj.csv")
+    return (
+        raw_connectome_dir / "cook2019_herm_chem_adj.csv",
+        raw_connectome_dir / "cook2019_herm_elec_adj.csv",
+    )
 
 
 def test_cook_adjacency_leaves_out_non_neurons(cook_sheets):
     cook, notes = read_quietly(ek.read_adjacency, *cook_sheets)
-    assert notes == [f"adjacency matrix {str(cook_sheets[0])!r}: left out 171 of 473 cells "
-                     "that are not neurons (135 muscle, 10 glia, 10 end organ, 16 other); "
-                     "cells='all' keeps them"]
+    assert notes == [
+        f"adjacency matrix {str(cook_sheets[0])!r}: left out 171 of 473 cells "
+        "that are not neurons (135 muscle, 10 glia, 10 end organ, 16 other); "
+        "cells='all' keeps them"
+    ]
     assert cook.num_neurons == 302  # every hermaphrodite neuron, pharynx and CAN included
     assert Counter(cook.roles) == {"S": 86, "I": 100, "M": 116}
     assert (cell_kinds(cook.names)["kind"] == "neuron").all()
@@ -118,8 +157,10 @@ def test_cook_adjacency_keeps_every_cell_when_asked(cook_sheets):
 def test_cook_edge_list_leaves_out_non_neurons(raw_connectome_dir):
     path = raw_connectome_dir / "herm_full_edgelist.csv"
     cook, notes = read_quietly(ek.read_edgelist, path)
-    assert notes == [f"edge list {str(path)!r}: left out 148 of 448 cells that are not "
-                     "neurons (135 muscle, 4 end organ, 9 other); cells='all' keeps them"]
+    assert notes == [
+        f"edge list {str(path)!r}: left out 148 of 448 cells that are not "
+        "neurons (135 muscle, 4 end organ, 9 other); cells='all' keeps them"
+    ]
     assert cook.num_neurons == 300
     assert Counter(cook.roles) == {"S": 86, "I": 98, "M": 116}
     assert cook.num_edges("chemical") == 3638
@@ -127,14 +168,16 @@ def test_cook_edge_list_leaves_out_non_neurons(raw_connectome_dir):
     order = [cook.index(name) for name in bundled.names if name in cook.names]
     assert len(order) == 280  # all of them; the other 20 are pharyngeal
     assert tuple(cook.roles[k] for k in order) == tuple(
-        r for n, r in zip(bundled.names, bundled.roles) if n in cook.names)
+        r for n, r in zip(bundled.names, bundled.roles) if n in cook.names
+    )
 
 
 # --- small files -------------------------------------------------------------------------
 def test_male_sheet_roles_non_neurons_and_unknown_names(tmp_path):
-    chem = write(tmp_path / "male_chem.csv",
-                 "\ufeff,CA04,R1AL,SPCL,dglL1,hyp,XX9\nCA04,,2,,5,,\nR1AL,1,,3,,1,\n"
-                 "XX9,,,,,,7\n")
+    chem = write(
+        tmp_path / "male_chem.csv",
+        "\ufeff,CA04,R1AL,SPCL,dglL1,hyp,XX9\nCA04,,2,,5,,\nR1AL,1,,3,,1,\nXX9,,,,,,7\n",
+    )
     male, notes = read_quietly(ek.read_adjacency, chem)
     assert male.names == ("CA04", "R1AL", "XX9", "SPCL")
     assert male.roles == ("M", "S", "I", "S")  # XX9: unknown, the default role
@@ -143,7 +186,8 @@ def test_male_sheet_roles_non_neurons_and_unknown_names(tmp_path):
         f"adjacency matrix {str(chem)!r}: 1 of 6 names are not in the C. elegans cell table "
         "('XX9'); their roles are the reader's",
         f"adjacency matrix {str(chem)!r}: left out 2 of 6 cells that are not neurons "
-        "(1 muscle, 1 end organ); cells='all' keeps them"]
+        "(1 muscle, 1 end organ); cells='all' keeps them",
+    ]
 
 
 def test_known_neurons_need_no_role_and_given_roles_win(tmp_path):

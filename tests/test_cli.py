@@ -29,9 +29,24 @@ def test_bad_input_exits_2_with_a_message(capsys):
 
 def test_analyze_with_null_models_writes_csv(tmp_path, capsys):
     csv = tmp_path / "metrics.csv"
-    assert main(["-q", "analyze", "witvliet2021_1", "--null", "rewire", "--p", "0.3", "--seeds",
-                 "2",
-                 "--csv", str(csv)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "analyze",
+                "witvliet2021_1",
+                "--null",
+                "rewire",
+                "--p",
+                "0.3",
+                "--seeds",
+                "2",
+                "--csv",
+                str(csv),
+            ]
+        )
+        == 0
+    )
     text = csv.read_text()
     assert text.count("\n") == 4 and "rewire/seed=1" in text
     assert "analysed 3 graph(s)" in capsys.readouterr().out
@@ -67,30 +82,45 @@ def test_plot_writes_a_png(tmp_path, capsys):
     assert f"wrote {out}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["demo", "--limit", "0"], "--limit=0"),
-    (["demo", "--limit", "-5"], "--limit=-5"),
-    (["train", "mnist_classify", "--epochs", "-1"], "epochs=-1"),
-    (["train", "mnist_classify", "--epochs", "-3"], "epochs=-3"),
-    (["train", "mnist_classify", "--seed", "-1"], "seed=-1"),
-    (["train", "mnist_classify", "--seed", str(2**40)], "seed=1099511627776"),
-    (["train", "mnist_classify", "--run-id", "../../../escaped_run"], "run_id"),
-    (["analyze", "--seeds", "-2"], "--seeds=-2"),
-    (["analyze", "--seed", "-1"], "--seed=-1"),
-    (["analyze", "witvliet2021_1", "--seeds", "0", "--csv", "/tmp"], "is a folder"),
-    (["train", "mnist_classify", "--limit", "300", "--out", "/proc/x"], "/proc/x"),
-    (["train", "mnist_classify", "--limit", "300", "--out", "/etc/passwd"], "/etc/passwd"),
-    (["train", "mnist_classify", "--limit", "300", "--publish", "p", "--weights-dir", "/proc/x"],
-     "cannot publish into '/proc/x'"),
-    (["plot", "curves", "--out", "x.png"], "plot curves needs SOURCE"),
-    (["plot", "reconstructions", "--out", "x.png"], "plot reconstructions needs SOURCE"),
-    (["plot", "topology", "--out", "x.png"], "plot topology needs SOURCE"),
-    (["report", "/tmp", "--out", "/proc/x"], "/tmp"),
-    (["compare", "--task", "memory", "--seeds", "0"], "seeds=0"),
-    (["compare", "--task", "memory", "--workers", "2", "--scheduler", "tcp://x:1"], "not both"),
-])
-def test_bad_arguments_exit_2_with_a_message_and_no_traceback(argv, message, capsys, tmp_path,
-                                                              monkeypatch):
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["demo", "--limit", "0"], "--limit=0"),
+        (["demo", "--limit", "-5"], "--limit=-5"),
+        (["train", "mnist_classify", "--epochs", "-1"], "epochs=-1"),
+        (["train", "mnist_classify", "--epochs", "-3"], "epochs=-3"),
+        (["train", "mnist_classify", "--seed", "-1"], "seed=-1"),
+        (["train", "mnist_classify", "--seed", str(2**40)], "seed=1099511627776"),
+        (["train", "mnist_classify", "--run-id", "../../../escaped_run"], "run_id"),
+        (["analyze", "--seeds", "-2"], "--seeds=-2"),
+        (["analyze", "--seed", "-1"], "--seed=-1"),
+        (["analyze", "witvliet2021_1", "--seeds", "0", "--csv", "/tmp"], "is a folder"),
+        (["train", "mnist_classify", "--limit", "300", "--out", "/proc/x"], "/proc/x"),
+        (["train", "mnist_classify", "--limit", "300", "--out", "/etc/passwd"], "/etc/passwd"),
+        (
+            [
+                "train",
+                "mnist_classify",
+                "--limit",
+                "300",
+                "--publish",
+                "p",
+                "--weights-dir",
+                "/proc/x",
+            ],
+            "cannot publish into '/proc/x'",
+        ),
+        (["plot", "curves", "--out", "x.png"], "plot curves needs SOURCE"),
+        (["plot", "reconstructions", "--out", "x.png"], "plot reconstructions needs SOURCE"),
+        (["plot", "topology", "--out", "x.png"], "plot topology needs SOURCE"),
+        (["report", "/tmp", "--out", "/proc/x"], "/tmp"),
+        (["compare", "--task", "memory", "--seeds", "0"], "seeds=0"),
+        (["compare", "--task", "memory", "--workers", "2", "--scheduler", "tcp://x:1"], "not both"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message_and_no_traceback(
+    argv, message, capsys, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -102,8 +132,15 @@ def test_train_help_shows_every_option_with_its_default(capsys):
     with pytest.raises(SystemExit):
         main(["train", "mnist_classify", "--help"])
     out = capsys.readouterr().out
-    for text in ("--epochs EPOCHS", "training epochs (default: 10)", "--batch-size",
-                 "(default: 128)", "--mode", "--learning-rate", "(default: 0.001)"):
+    for text in (
+        "--epochs EPOCHS",
+        "training epochs (default: 10)",
+        "--batch-size",
+        "(default: 128)",
+        "--mode",
+        "--learning-rate",
+        "(default: 0.001)",
+    ):
         assert text in out
 
 
@@ -118,9 +155,21 @@ def test_commands_print_no_tensorflow_noise():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "elegans_keras.cli", "-q", "analyze",
-                           "witvliet2021_1", "--seeds", "0"], capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "elegans_keras.cli",
+            "-q",
+            "analyze",
+            "witvliet2021_1",
+            "--seeds",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert "E0000" not in done.stderr and "cuInit" not in done.stderr
     assert "I0000" not in done.stderr
@@ -129,8 +178,9 @@ def test_commands_print_no_tensorflow_noise():
 def test_logs_prints_a_runs_scalars(tmp_path, capsys):
     from elegans_keras.experiments import EXPERIMENTS
 
-    EXPERIMENTS["mnist_classify"](["--epochs", "2", "--limit", "300", "--out", str(tmp_path),
-                                   "--run-id", "r", "--quiet"])
+    EXPERIMENTS["mnist_classify"](
+        ["--epochs", "2", "--limit", "300", "--out", str(tmp_path), "--run-id", "r", "--quiet"]
+    )
     capsys.readouterr()
     run = tmp_path / "mnist_classify" / "r"
     assert main(["logs", str(run), "--csv", str(tmp_path / "scalars.csv")]) == 0
@@ -152,12 +202,17 @@ def test_warnings_are_one_line_without_the_source_line():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "elegans_keras.cli", "info", "elegans_ai_paper"],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "elegans_keras.cli", "info", "elegans_ai_paper"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("elegans-keras: DataDefectWarning: "
-                                                   "elegans_ai_paper: "), done.stderr
+    assert len(lines) == 1 and lines[0].startswith(
+        "elegans-keras: DataDefectWarning: elegans_ai_paper: "
+    ), done.stderr
 
 
 def write_events(run, tags_steps):
@@ -173,9 +228,16 @@ def write_events(run, tags_steps):
 
 def test_logs_shows_epochs_by_default_and_iterations_on_request(tmp_path, capsys):
     run = tmp_path / "run"
-    write_events(run, {"train": {"epoch_loss": [0, 1, 2]},
-                       "validation": {"epoch_loss": [0, 1, 2],
-                                      "evaluation_loss_vs_iterations": [422, 844, 1266]}})
+    write_events(
+        run,
+        {
+            "train": {"epoch_loss": [0, 1, 2]},
+            "validation": {
+                "epoch_loss": [0, 1, 2],
+                "evaluation_loss_vs_iterations": [422, 844, 1266],
+            },
+        },
+    )
     assert main(["logs", str(run)]) == 0
     out = capsys.readouterr().out
     assert "evaluation_loss_vs_iterations" not in out and "NaN" not in out
@@ -190,10 +252,12 @@ def test_plot_topology_takes_the_metric(tmp_path, capsys):
     import numpy as np
     import pandas as pd
 
-    rows = [{"family": f, "p": p, "seed": s} for f, p in (("connectome", np.nan),
-                                                           ("rewire", 0.5)) for s in range(3)]
-    table = pd.DataFrame(rows).assign(test_accuracy=[0.9, 0.91, 0.92, 0.8, 0.81, 0.82],
-                                      loss=np.nan)
+    rows = [
+        {"family": f, "p": p, "seed": s}
+        for f, p in (("connectome", np.nan), ("rewire", 0.5))
+        for s in range(3)
+    ]
+    table = pd.DataFrame(rows).assign(test_accuracy=[0.9, 0.91, 0.92, 0.8, 0.81, 0.82], loss=np.nan)
     csv = tmp_path / "study.csv"
     table.to_csv(csv, index=False)
     out = tmp_path / "t.png"

@@ -44,8 +44,13 @@ def test_bundled_counts_are_pinned(name):
     c = paper_graph() if name == "elegans_ai_paper" else ek.load_connectome(name)
     summary = c.summary()
     got = (
-        summary["neurons"], summary["sensory"], summary["inter"], summary["motor"],
-        summary["chemical_pairs"], summary["electrical_pairs"], summary["chemical_synapses"],
+        summary["neurons"],
+        summary["sensory"],
+        summary["inter"],
+        summary["motor"],
+        summary["chemical_pairs"],
+        summary["electrical_pairs"],
+        summary["chemical_synapses"],
     )
     assert got == PINNED[name]
     assert c.citation
@@ -94,8 +99,11 @@ def test_default_wiring_equals_neuronconnect_xls(raw_connectome_dir, worm):
     for (pre, post), count in chemical.items():
         assert worm.chemical[worm.index(pre), worm.index(post)] == count
     gap = table[table["Type"] == "EJ"]
-    pairs = {tuple(sorted(p)) for p in zip(gap["Neuron 1"], gap["Neuron 2"])
-             if p[0] in names and p[1] in names}
+    pairs = {
+        tuple(sorted(p))
+        for p in zip(gap["Neuron 1"], gap["Neuron 2"])
+        if p[0] in names and p[1] in names
+    }
     assert len(pairs) == 517
 
 
@@ -153,8 +161,12 @@ def test_storage_is_sparse_and_immutable(worm):
 
 def test_dense_views_are_refused_for_large_graphs():
     n = MAX_DENSE_NEURONS + 1
-    big = Connectome(tuple(f"n{i}" for i in range(n)), ("I",) * n,
-                     chemical=sp.csr_array((n, n)), electrical=sp.csr_array((n, n)))
+    big = Connectome(
+        tuple(f"n{i}" for i in range(n)),
+        ("I",) * n,
+        chemical=sp.csr_array((n, n)),
+        electrical=sp.csr_array((n, n)),
+    )
     with pytest.raises(ConnectomeError, match=f"{n} neurons.*GiB"):
         big.mask()
     assert big.mask(sparse=True).shape == (n, n)

@@ -39,8 +39,9 @@ def edge(source, target, kind="C", weight="1.0"):
 
 
 def test_valid_tiny_graphml_reads(tmp_path):
-    path = graphml(tmp_path,
-                   node("a") + node("b", "NA") + edge("a", "b") + edge("a", "b", "E", "2"))
+    path = graphml(
+        tmp_path, node("a") + node("b", "NA") + edge("a", "b") + edge("a", "b", "E", "2")
+    )
     c = ek.read_graphml(path)
     assert c.roles == ("S", "I")
     assert c.chemical.toarray()[0, 1] == 1 and c.electrical.toarray()[1, 0] == 2
@@ -77,8 +78,9 @@ def test_non_numeric_weight(tmp_path):
         ek.read_graphml(path)
 
 
-@pytest.mark.parametrize("content",
-                         [b"this is not xml", b"<html><body/></html>", b"\xff\xfe\x00bad"])
+@pytest.mark.parametrize(
+    "content", [b"this is not xml", b"<html><body/></html>", b"\xff\xfe\x00bad"]
+)
 def test_not_graphml(tmp_path, content):
     path = tmp_path / "nope.graphml"
     path.write_bytes(content)
@@ -163,8 +165,9 @@ def test_edgelist_strict_roles(tmp_path):
     ],
 )
 def test_bad_arrays(kwargs, message):
-    fields = dict(names=("a", "b"), roles=("S", "M"), chemical=np.zeros((2, 2)),
-                  electrical=np.zeros((2, 2)))
+    fields = dict(
+        names=("a", "b"), roles=("S", "M"), chemical=np.zeros((2, 2)), electrical=np.zeros((2, 2))
+    )
     fields.update(kwargs)
     with pytest.raises(ConnectomeError, match=message):
         Connectome(**fields)

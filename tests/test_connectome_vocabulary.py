@@ -55,8 +55,9 @@ def test_structural_metrics_on_a_matrix_equal_those_on_the_connectome(worm, stri
     assert clustering(mask) == clustering(worm)
     assert characteristic_path_length(mask) == characteristic_path_length(worm)
     assert dyad_census(worm.mask("chemical")) == dyad_census(worm)
-    assert adjacency_spectral_radius(worm.adjacency("chemical"), weighted=False) == \
-        pytest.approx(adjacency_spectral_radius(worm, "chemical", weighted=False), rel=1e-12)
+    assert adjacency_spectral_radius(worm.adjacency("chemical"), weighted=False) == pytest.approx(
+        adjacency_spectral_radius(worm, "chemical", weighted=False), rel=1e-12
+    )
     assert small_world(mask.astype(float), seed=2, **QUICK) == small_world(worm, seed=2, **QUICK)
 
 
@@ -66,21 +67,35 @@ def test_metrics_take_a_bundled_name_as_layers_do(worm, strict):
     assert two_hop_paths("celegans_herm").equals(two_hop_paths(worm))
 
 
-@pytest.mark.parametrize("function", [role_mixing, two_hop_paths, graph_metrics,
-                                      metrics.homophily, metrics.role_assortativity,
-                                      metrics.role_homophily])
+@pytest.mark.parametrize(
+    "function",
+    [
+        role_mixing,
+        two_hop_paths,
+        graph_metrics,
+        metrics.homophily,
+        metrics.role_assortativity,
+        metrics.role_homophily,
+    ],
+)
 def test_metrics_that_need_roles_refuse_a_matrix_by_name(worm, function):
-    with pytest.raises(ConfigurationError, match=f"{function.__name__}: needs the neurons' "
-                       "roles: expected a Connectome or a connectome name or path, got a matrix"):
+    with pytest.raises(
+        ConfigurationError,
+        match=f"{function.__name__}: needs the neurons' "
+        "roles: expected a Connectome or a connectome name or path, got a matrix",
+    ):
         function(worm.mask("all"))
 
 
-@pytest.mark.parametrize("bad, message", [
-    (42, "expected a Connectome, a connectome name or path, or a square matrix, got int"),
-    (np.zeros((2, 3)), r"matrix of shape \(2, 3\) is not square"),
-    ([["a", "b"], ["c", "d"]], "expected a numeric square matrix, got list"),
-    (np.array([[np.inf]]), "the matrix has non-finite entries"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (42, "expected a Connectome, a connectome name or path, or a square matrix, got int"),
+        (np.zeros((2, 3)), r"matrix of shape \(2, 3\) is not square"),
+        ([["a", "b"], ["c", "d"]], "expected a numeric square matrix, got list"),
+        (np.array([[np.inf]]), "the matrix has non-finite entries"),
+    ],
+)
 def test_bad_graphs_are_configuration_errors(bad, message):
     for function in (spectral_radius, clustering, dyad_census):
         with pytest.raises(ConfigurationError, match=f"{function.__name__}: {message}"):
@@ -108,8 +123,11 @@ def test_small_world_seed_defaults_like_graph_metrics(strict):
 
 def test_old_positional_metric_calls_warn_and_give_the_same(worm, strict):
     graph = worm.mask("all")
-    with pytest.warns(DeprecationWarning, match=r"small_world\(c, seed, n_references\) is "
-                      r"deprecated: pass them by keyword, small_world\(c, seed=\.\.\."):
+    with pytest.warns(
+        DeprecationWarning,
+        match=r"small_world\(c, seed, n_references\) is "
+        r"deprecated: pass them by keyword, small_world\(c, seed=\.\.\.",
+    ):
         old = small_world(graph, 3, 1, lattice_niter=3, niter=2)
     assert old == small_world(graph, seed=3, **QUICK)
     with pytest.warns(DeprecationWarning, match="characteristic_path_length"):
@@ -119,8 +137,14 @@ def test_old_positional_metric_calls_warn_and_give_the_same(worm, strict):
 
 def test_old_positional_graph_metrics_warns(worm, monkeypatch):
     calls = []
-    monkeypatch.setattr(metrics, "small_world", lambda c, **kw: calls.append(kw) or dict.fromkeys(
-        ("sigma", "omega", "clustering", "transitivity", "path_length"), 0.0))
+    monkeypatch.setattr(
+        metrics,
+        "small_world",
+        lambda c, **kw: (
+            calls.append(kw)
+            or dict.fromkeys(("sigma", "omega", "clustering", "transitivity", "path_length"), 0.0)
+        ),
+    )
     with pytest.warns(DeprecationWarning, match=r"graph_metrics\(c, seed, n_references\)"):
         graph_metrics(worm, 5, 2)
     with pytest.warns(DeprecationWarning, match=r"compare\(connectomes, seed\)"):
@@ -146,21 +170,29 @@ def test_old_positional_null_model_calls_warn_and_give_the_same(worm, family):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
         new = generator(worm, **new_kwargs)
-    with pytest.warns(DeprecationWarning, match=rf"{family}\(connectome, .*\) is deprecated: "
-                      rf"pass them by keyword, {family}\(connectome, seed=\.\.\."):
+    with pytest.warns(
+        DeprecationWarning,
+        match=rf"{family}\(connectome, .*\) is deprecated: "
+        rf"pass them by keyword, {family}\(connectome, seed=\.\.\.",
+    ):
         old = generator(worm, *old_args)
     assert old == new and old.name == new.name
 
 
 def test_null_model_names_are_unchanged(worm, strict):
     assert rewire(worm, seed=3, p=0.2).name == "celegans_herm/rewire(p=0.2,seed=3)"
-    assert make_null_model(worm, "watts_strogatz", seed=1, p=0.2).name == \
-        "celegans_herm/watts_strogatz(p=0.2,seed=1)"
+    assert (
+        make_null_model(worm, "watts_strogatz", seed=1, p=0.2).name
+        == "celegans_herm/watts_strogatz(p=0.2,seed=1)"
+    )
 
 
 def test_old_keyword_c_and_positional_make_null_model_warn(worm):
-    with pytest.warns(DeprecationWarning, match=r"rewire\(c=\.\.\.\) is deprecated: pass "
-                      r"connectome=\.\.\."):
+    with pytest.warns(
+        DeprecationWarning,
+        match=r"rewire\(c=\.\.\.\) is deprecated: pass "
+        r"connectome=\.\.\.",
+    ):
         renamed = rewire(c=worm, seed=1, p=0.1)
     assert renamed == rewire(worm, seed=1, p=0.1)
     with pytest.warns(DeprecationWarning, match=r"make_null_model\(connectome, family, seed\)"):

@@ -101,7 +101,12 @@ def py2_batch(data: bytes, labels: bytes, label_key: bytes = b"labels") -> bytes
     """A protocol-2 dict {b'batch_label', b'data', label_key, b'filenames'} from raw pieces."""
     return (
         b"\x80\x02}q\x00(U\x0bbatch_labelq\x01U\x0ctest batch 1"
-        b"U\x04data" + data + b"U" + bytes([len(label_key)]) + label_key + labels
+        b"U\x04data"
+        + data
+        + b"U"
+        + bytes([len(label_key)])
+        + label_key
+        + labels
         + b"U\tfilenames](U\x05a.pngeu."
     )
 
@@ -154,8 +159,9 @@ def test_cifar_python2_opcode_layout_loads(tmp_path):
     np.testing.assert_array_equal(images, flat)
     # The same bytes through numpy itself (the reference unpickler) give the same array.
     reference = pickle.loads(path.read_bytes(), encoding="bytes")
-    np.testing.assert_array_equal(reference[b"data"],
-                                  np.frombuffer(pixels, np.uint8).reshape(2, -1))
+    np.testing.assert_array_equal(
+        reference[b"data"], np.frombuffer(pixels, np.uint8).reshape(2, -1)
+    )
 
 
 # ----------------------------------------------------------------- CIFAR: hostile pickles
@@ -178,8 +184,13 @@ HOSTILE = {
     "reconstruct_one_byte_short": py2_batch(py2_array((1, 3072), bytes(3071)), label_list([0])),
     # Protocol 5's _frombuffer(buffer, dtype, shape, order) with a shape its buffer cannot fill.
     "frombuffer_huge_shape": (
-        b"\x80\x05}(C\x04data" + b"cnumpy._core.numeric\n_frombuffer\n"
-        + b"(C\x03abc" + _DTYPE_U1 + b"(" + _ints((400_000, 3072)) + b"t\x8c\x01CtR"
+        b"\x80\x05}(C\x04data"
+        + b"cnumpy._core.numeric\n_frombuffer\n"
+        + b"(C\x03abc"
+        + _DTYPE_U1
+        + b"("
+        + _ints((400_000, 3072))
+        + b"t\x8c\x01CtR"
         + b"C\x06labels](K\x00eu."
     ),
     # A bytes object declared 8 GiB long in an 80-byte file.
@@ -317,8 +328,17 @@ def test_idx_with_no_images_is_refused(tmp_path, offline):
         (idx_header((1, 1, 1)), r"truncated or corrupt"),
         (idx_header((3,))[:6], r"truncated IDX header"),
     ],
-    ids=["ndim255", "ndim0", "ndim5", "wraps_to_0", "overflow", "zero_dim", "trailing",
-         "no_data", "short_header"],
+    ids=[
+        "ndim255",
+        "ndim0",
+        "ndim5",
+        "wraps_to_0",
+        "overflow",
+        "zero_dim",
+        "trailing",
+        "no_data",
+        "short_header",
+    ],
 )
 @pytest.mark.parametrize("gzipped", [False, True], ids=["plain", "gz"])
 def test_bad_idx_header_is_refused(tmp_path, content, pattern, gzipped):
@@ -361,8 +381,10 @@ def test_idx_four_dimensions_still_read(tmp_path):
 
 @pytest.mark.parametrize(
     "count, labels, pattern",
-    [(2, [3, 11], r"tensorflow-datasets cifar10:test: label 11 at index 1"),
-     (0, [], r"tensorflow-datasets cifar10:test: the split holds no images")],
+    [
+        (2, [3, 11], r"tensorflow-datasets cifar10:test: label 11 at index 1"),
+        (0, [], r"tensorflow-datasets cifar10:test: the split holds no images"),
+    ],
     ids=["label_11", "empty"],
 )
 def test_tfds_arrays_are_checked_too(monkeypatch, count, labels, pattern):

@@ -31,8 +31,10 @@ SMALL = {"features": 4, "filters": (4,), "num_heads": 1, "steps": 2, "dropout": 
 
 def null_fingerprints(seed: int) -> dict[str, str]:
     worm = load_connectome()
-    return {family: make_null_model(worm, family, seed=seed, **PARAMETERS.get(family, {}))
-            .fingerprint for family in NULL_MODELS}
+    return {
+        family: make_null_model(worm, family, seed=seed, **PARAMETERS.get(family, {})).fingerprint
+        for family in NULL_MODELS
+    }
 
 
 def test_null_models_depend_only_on_their_seed():
@@ -54,8 +56,14 @@ def test_null_models_depend_only_on_their_seed():
         "print(json.dumps({f: make_null_model(load_connectome(), f, seed=3, "
         "**params.get(f, {})).fingerprint for f in NULL_MODELS}))\n"
     )
-    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           timeout=120, check=True, env={**os.environ, "PYTHONHASHSEED": "123"})
+    other = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "123"},
+    )
     assert json.loads(other.stdout.strip().splitlines()[-1]) == first
 
 
@@ -94,8 +102,9 @@ def trajectory(seed: int, digits: tuple[np.ndarray, np.ndarray]) -> tuple[list, 
     """Loss history, initial and final weights of a short seeded fit (every ninth neuron)."""
     set_seed(seed)
     worm = load_connectome()
-    model = elegans_classifier(connectome=worm.subgraph(neurons=worm.names[::9]), seed=seed,
-                               **SMALL)
+    model = elegans_classifier(
+        connectome=worm.subgraph(neurons=worm.names[::9]), seed=seed, **SMALL
+    )
     initial = [np.asarray(w) for w in model.weights]
     history = model.fit(*digits, epochs=2, batch_size=32, verbose=0, callbacks=[EpochSeeds(seed)])
     return history.history["loss"], initial, [np.asarray(w) for w in model.weights]
@@ -112,8 +121,9 @@ def test_same_seed_same_training_trajectory(digits):
 
 
 def test_epoch_seeds_depend_on_seed_and_epoch_only():
-    model = keras.Sequential([keras.Input((8,)), keras.layers.Dropout(0.5, seed=1),
-                              keras.layers.Dropout(0.5, seed=2)])
+    model = keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dropout(0.5, seed=1), keras.layers.Dropout(0.5, seed=2)]
+    )
     callback = EpochSeeds(seed=7)
     callback.set_model(model)
     states = seed_states(model)

@@ -23,8 +23,9 @@ from elegans_keras.distribute import (
 )
 from elegans_keras.errors import ConfigurationError
 
-tensorflow_only = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                     reason="tf.distribute strategies need TensorFlow")
+tensorflow_only = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="tf.distribute strategies need TensorFlow"
+)
 
 
 @pytest.fixture
@@ -158,11 +159,21 @@ print(json.dumps({"replicas": replica_count(strategy), "batch": scaled_batch_siz
 
 def test_data_parallel_trains_on_jax_with_two_cpu_devices() -> None:
     pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
-           "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "jax",
+        "JAX_PLATFORMS": "cpu",
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+    }
     env.pop("KERAS_DISTRIBUTION_JOB_ADDRESSES", None)
-    result = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env, capture_output=True,
-                            check=False, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", JAX_SCRIPT],
+        env=env,
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["replicas"] == 2 and report["batch"] == 32

@@ -11,11 +11,27 @@ from elegans_keras.pretrained import load_pretrained, read_manifest
 
 
 def test_mnist_classify_run_directory_and_publish(tmp_path):
-    report = EXPERIMENTS["mnist_classify"]([
-        "--epochs", "1", "--limit", "600", "--batch-size", "64", "--mode", "reservoir",
-        "--out", str(tmp_path / "logs"), "--run-id", "quick", "--publish", "quick_classifier",
-        "--weights-dir", str(tmp_path / "weights"), "--quiet",
-    ])
+    report = EXPERIMENTS["mnist_classify"](
+        [
+            "--epochs",
+            "1",
+            "--limit",
+            "600",
+            "--batch-size",
+            "64",
+            "--mode",
+            "reservoir",
+            "--out",
+            str(tmp_path / "logs"),
+            "--run-id",
+            "quick",
+            "--publish",
+            "quick_classifier",
+            "--weights-dir",
+            str(tmp_path / "weights"),
+            "--quiet",
+        ]
+    )
     run_dir = tmp_path / "logs" / "mnist_classify" / "quick"
     config = json.loads((run_dir / "config.json").read_text())
     assert len(config["connectome_fingerprint"]) == 64
@@ -34,32 +50,44 @@ def test_mnist_classify_run_directory_and_publish(tmp_path):
 
 
 def test_mnist_unsup_reports_the_background_baseline(tmp_path):
-    report = EXPERIMENTS["mnist_unsup"]([
-        "--epochs", "1", "--limit", "300", "--out", str(tmp_path), "--quiet",
-    ])
+    report = EXPERIMENTS["mnist_unsup"](
+        [
+            "--epochs",
+            "1",
+            "--limit",
+            "300",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ]
+    )
     metrics = report["test_metrics"]
     assert 0.84 < metrics["all_background_pixel_accuracy"] < 0.855
     assert {"pixel_accuracy", "foreground_f1", "ssim", "loss"} <= set(metrics)
 
 
 def test_memory_scan(tmp_path):
-    table = EXPERIMENTS["memory"](["--radii", "0.9", "--length", "800", "--out", str(tmp_path),
-                                   "--quiet"])
+    table = EXPERIMENTS["memory"](
+        ["--radii", "0.9", "--length", "800", "--out", str(tmp_path), "--quiet"]
+    )
     assert list(table["spectral_radius"]) == [0.9]
     assert 1.0 < table.loc[0, "memory_capacity"] <= 40
     assert 0 <= table.loc[0, "mackey_glass_nrmse"] < 0.5
     assert list(tmp_path.rglob("results.csv"))
 
 
-@pytest.mark.parametrize("argument, message", [
-    (["--epochs", "-1"], "epochs=-1"),
-    (["--limit", "0"], "limit=0"),
-    (["--seed", "-1"], "seed=-1"),
-    (["--seed", str(2**40)], "seed=1099511627776"),
-    (["--run-id", "../../../escaped_run"], "run_id"),
-    (["--validation-fraction", "1.5"], "validation_fraction"),
-    (["--schedule", "step"], "schedule"),
-])
+@pytest.mark.parametrize(
+    "argument, message",
+    [
+        (["--epochs", "-1"], "epochs=-1"),
+        (["--limit", "0"], "limit=0"),
+        (["--seed", "-1"], "seed=-1"),
+        (["--seed", str(2**40)], "seed=1099511627776"),
+        (["--run-id", "../../../escaped_run"], "run_id"),
+        (["--validation-fraction", "1.5"], "validation_fraction"),
+        (["--schedule", "step"], "schedule"),
+    ],
+)
 def test_bad_options_are_refused_before_anything_runs(tmp_path, argument, message):
     from elegans_keras.errors import ConfigurationError
 
@@ -69,11 +97,29 @@ def test_bad_options_are_refused_before_anything_runs(tmp_path, argument, messag
 
 
 def test_cosine_schedule_decays_over_every_epoch_and_is_published(tmp_path):
-    report = EXPERIMENTS["mnist_classify"]([
-        "--epochs", "2", "--limit", "400", "--batch-size", "64", "--schedule", "cosine",
-        "--learning-rate", "0.003", "--out", str(tmp_path / "logs"), "--run-id", "cos",
-        "--publish", "cos", "--weights-dir", str(tmp_path / "weights"), "--quiet",
-    ])
+    report = EXPERIMENTS["mnist_classify"](
+        [
+            "--epochs",
+            "2",
+            "--limit",
+            "400",
+            "--batch-size",
+            "64",
+            "--schedule",
+            "cosine",
+            "--learning-rate",
+            "0.003",
+            "--out",
+            str(tmp_path / "logs"),
+            "--run-id",
+            "cos",
+            "--publish",
+            "cos",
+            "--weights-dir",
+            str(tmp_path / "weights"),
+            "--quiet",
+        ]
+    )
     config = json.loads((tmp_path / "logs" / "mnist_classify" / "cos" / "config.json").read_text())
     assert config["model_config"]["decay_steps"] == 2 * 6  # 360 training images in batches of 64
     assert report["epochs_trained"] == 2
@@ -96,8 +142,19 @@ def test_unwritable_weights_dir_is_refused_before_training(tmp_path):
     from elegans_keras.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="cannot publish into '/proc/x'"):
-        EXPERIMENTS["mnist_classify"](["--limit", "200", "--publish", "p", "--weights-dir",
-                                       "/proc/x", "--out", str(tmp_path), "--quiet"])
+        EXPERIMENTS["mnist_classify"](
+            [
+                "--limit",
+                "200",
+                "--publish",
+                "p",
+                "--weights-dir",
+                "/proc/x",
+                "--out",
+                str(tmp_path),
+                "--quiet",
+            ]
+        )
     assert not list(tmp_path.iterdir())
 
 
@@ -106,17 +163,33 @@ def test_cifar_without_files_says_where_to_put_them(tmp_path, monkeypatch):
 
     monkeypatch.setenv("ELEGANS_KERAS_DATA", str(tmp_path))
     with pytest.raises(ElegansKerasError, match="cifar-10-batches-py"):
-        EXPERIMENTS["cifar"](["--epochs", "1", "--data-dir", str(tmp_path), "--out",
-                              str(tmp_path), "--quiet"])
+        EXPERIMENTS["cifar"](
+            ["--epochs", "1", "--data-dir", str(tmp_path), "--out", str(tmp_path), "--quiet"]
+        )
 
 
 def test_strategy_and_precision_options_are_recorded_and_restored(tmp_path):
     import keras
 
-    EXPERIMENTS["mnist_classify"]([
-        "--epochs", "1", "--limit", "300", "--batch-size", "32", "--strategy", "auto",
-        "--precision", "mixed_bfloat16", "--out", str(tmp_path), "--run-id", "mp", "--quiet",
-    ])
+    EXPERIMENTS["mnist_classify"](
+        [
+            "--epochs",
+            "1",
+            "--limit",
+            "300",
+            "--batch-size",
+            "32",
+            "--strategy",
+            "auto",
+            "--precision",
+            "mixed_bfloat16",
+            "--out",
+            str(tmp_path),
+            "--run-id",
+            "mp",
+            "--quiet",
+        ]
+    )
     config = json.loads((tmp_path / "mnist_classify" / "mp" / "config.json").read_text())
     assert config["precision"] == "mixed_bfloat16"
     assert "1 replica" in config["strategy"] and config["batch_size"] == 32

@@ -14,10 +14,10 @@ from elegans_keras.errors import ConnectomeError
 
 # Header rows exactly as in the FlyWire Codex downloads (release 783).
 CONNECTIONS = "pre_root_id,post_root_id,neuropil,syn_count,nt_type"
-CLASSIFICATION = ("root_id,flow,super_class,class,sub_class,cell_type,hemibrain_type,"
-                  "hemilineage,side,nerve")
-NEURONS = ("root_id,group,nt_type,nt_type_score,da_avg,ser_avg,gaba_avg,glut_avg,ach_avg,"
-           "oct_avg")
+CLASSIFICATION = (
+    "root_id,flow,super_class,class,sub_class,cell_type,hemibrain_type,hemilineage,side,nerve"
+)
+NEURONS = "root_id,group,nt_type,nt_type_score,da_avg,ser_avg,gaba_avg,glut_avg,ach_avg,oct_avg"
 # neuPrint exports (neuprint-python fetch_neurons / fetch_adjacencies, to_csv(index=False)).
 NP_NEURONS = "bodyId,type,instance,status,statusLabel,cropped,predictedNt,consensusNt,roiInfo"
 NP_CONNECTIONS = "bodyId_pre,bodyId_post,roi,weight"
@@ -37,29 +37,41 @@ def write(path, header: str, rows: list[str], packed: bool | None = None):
 
 
 def connections_rows() -> list[str]:
-    return [f"{A},{B},AL_L,3,ACH", f"{A},{B},AL_R,4,ACH", f"{A},{B},LH_L,1,GABA",
-            f"{B},{C},SMP_R,5,GABA", f"{C},{A},SMP_R,2,GLUT", f"{B},{A},LH_R,6,GABA"]
+    return [
+        f"{A},{B},AL_L,3,ACH",
+        f"{A},{B},AL_R,4,ACH",
+        f"{A},{B},LH_L,1,GABA",
+        f"{B},{C},SMP_R,5,GABA",
+        f"{C},{A},SMP_R,2,GLUT",
+        f"{B},{A},LH_R,6,GABA",
+    ]
 
 
 def classification_rows() -> list[str]:
-    return [f"{A},afferent,sensory,olfactory,,ORN_DA1,,,left,AN",
-            f"{C},efferent,motor,,,MN1,,,right,PhN",
-            f"{D},intrinsic,central,,,LHPD1,,LHa1,left,"]
+    return [
+        f"{A},afferent,sensory,olfactory,,ORN_DA1,,,left,AN",
+        f"{C},efferent,motor,,,MN1,,,right,PhN",
+        f"{D},intrinsic,central,,,LHPD1,,LHa1,left,",
+    ]
 
 
 def neurons_rows() -> list[str]:
-    return [f"{A},{A},ACH,0.91,0.01,0.0,0.02,0.03,0.91,0.03",
-            f"{B},{B},GABA,0.8,0.01,0.0,0.8,0.1,0.05,0.04",
-            f"{D},{D},,,,,,,,",
-            "720575940600000001,720575940600000001,DA,0.7,0.7,0.1,0.1,0.05,0.05,0.0"]
+    return [
+        f"{A},{A},ACH,0.91,0.01,0.0,0.02,0.03,0.91,0.03",
+        f"{B},{B},GABA,0.8,0.01,0.0,0.8,0.1,0.05,0.04",
+        f"{D},{D},,,,,,,,",
+        "720575940600000001,720575940600000001,DA,0.7,0.7,0.1,0.1,0.05,0.05,0.0",
+    ]
 
 
 @pytest.fixture
 def codex(tmp_path):
     """The three Codex downloads, gzipped as on the download page."""
-    return (write(tmp_path / "connections.csv.gz", CONNECTIONS, connections_rows()),
-            write(tmp_path / "classification.csv.gz", CLASSIFICATION, classification_rows()),
-            write(tmp_path / "neurons.csv.gz", NEURONS, neurons_rows()))
+    return (
+        write(tmp_path / "connections.csv.gz", CONNECTIONS, connections_rows()),
+        write(tmp_path / "classification.csv.gz", CLASSIFICATION, classification_rows()),
+        write(tmp_path / "neurons.csv.gz", NEURONS, neurons_rows()),
+    )
 
 
 # --- FlyWire ------------------------------------------------------------------------------
@@ -93,19 +105,29 @@ def test_flywire_transmitters_from_neurons_csv(codex):
 
 
 def test_flywire_transmitters_from_connections_without_neurons_csv(tmp_path):
-    rows = [f"{A},{B},AL_L,1,ACH", f"{A},{C},AL_R,50,GABA", f"{A},{C},AL_L,1,ACH",
-            f"{B},{A},LH_L,1,GLUT", f"{B},{C},LH_L,1,DA",   # a tie: alphabetical (DA)
-            f"{C},{A},SMP_R,1,", f"{D},{A},SMP_R,1,SER"]
+    rows = [
+        f"{A},{B},AL_L,1,ACH",
+        f"{A},{C},AL_R,50,GABA",
+        f"{A},{C},AL_L,1,ACH",
+        f"{B},{A},LH_L,1,GLUT",
+        f"{B},{C},LH_L,1,DA",  # a tie: alphabetical (DA)
+        f"{C},{A},SMP_R,1,",
+        f"{D},{A},SMP_R,1,SER",
+    ]
     fly_brain = ek.read_flywire(write(tmp_path / "connections.csv", CONNECTIONS, rows))
     # The most common nt_type of the outgoing rows (rows, not synapses); none: None.
     assert fly_brain.attributes["neurotransmitters"] == ("ACH", "DA", None, "SER")
 
 
 def test_flywire_gzip_and_plain_files_read_the_same(codex, tmp_path):
-    plain = [write(tmp_path / path.name.removesuffix(".gz"), header, rows)
-             for path, header, rows in zip(codex, (CONNECTIONS, CLASSIFICATION, NEURONS),
-                                           (connections_rows(), classification_rows(),
-                                            neurons_rows()))]
+    plain = [
+        write(tmp_path / path.name.removesuffix(".gz"), header, rows)
+        for path, header, rows in zip(
+            codex,
+            (CONNECTIONS, CLASSIFICATION, NEURONS),
+            (connections_rows(), classification_rows(), neurons_rows()),
+        )
+    ]
     packed, unpacked = ek.read_flywire(*codex), ek.read_flywire(*plain)
     assert packed == unpacked and packed.names == unpacked.names
     assert packed.roles == unpacked.roles and packed.attributes == unpacked.attributes
@@ -116,6 +138,7 @@ def test_flywire_gzip_and_plain_files_read_the_same(codex, tmp_path):
 
 def test_good_files_take_the_fast_path(codex, tmp_path, monkeypatch):
     """Well-formed files never need the strict text reader (read_rows)."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("the strict reader was used on a well-formed file")
 
@@ -126,24 +149,33 @@ def test_good_files_take_the_fast_path(codex, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
-@pytest.mark.parametrize("row, message", [
-    (f"abc,{B},AL_L,3,ACH", "line 3: pre_root_id 'abc' is not an integer id"),
-    (f"{A},1.5,AL_L,3,ACH", "line 3: post_root_id '1.5' is not an integer id"),
-    (f"7.205759406276523e+17,{B},AL_L,3,ACH",
-     "line 3: pre_root_id '7\\.2057.*e\\+17' is not an integer id"),
-    (f",{B},AL_L,3,ACH", "line 3: has no pre_root_id"),
-    (f"{A},99999999999999999999,AL_L,3,ACH", "line 3: post_root_id .* does not fit a 64-bit"),
-    (f"{A},{B},AL_L,-2,ACH", "line 3: syn_count -2 is negative"),
-    (f"{A},{B},AL_L,x,ACH", "line 3: syn_count 'x' is not a number"),
-    (f"{A},{B},AL_L,,ACH", "line 3: syn_count is missing"),
-    (f"{A},{B},AL_L,inf,ACH", "line 3: syn_count inf is infinite"),
-    (f"{A},{B},AL_L,3,ACH,extra", "line 3 has more fields than the 5 of the header"),
-    (f'{A},{B},"AL_L,3,ACH', "line 3: a field spans several lines"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (f"abc,{B},AL_L,3,ACH", "line 3: pre_root_id 'abc' is not an integer id"),
+        (f"{A},1.5,AL_L,3,ACH", "line 3: post_root_id '1.5' is not an integer id"),
+        (
+            f"7.205759406276523e+17,{B},AL_L,3,ACH",
+            "line 3: pre_root_id '7\\.2057.*e\\+17' is not an integer id",
+        ),
+        (f",{B},AL_L,3,ACH", "line 3: has no pre_root_id"),
+        (f"{A},99999999999999999999,AL_L,3,ACH", "line 3: post_root_id .* does not fit a 64-bit"),
+        (f"{A},{B},AL_L,-2,ACH", "line 3: syn_count -2 is negative"),
+        (f"{A},{B},AL_L,x,ACH", "line 3: syn_count 'x' is not a number"),
+        (f"{A},{B},AL_L,,ACH", "line 3: syn_count is missing"),
+        (f"{A},{B},AL_L,inf,ACH", "line 3: syn_count inf is infinite"),
+        (f"{A},{B},AL_L,3,ACH,extra", "line 3 has more fields than the 5 of the header"),
+        (f'{A},{B},"AL_L,3,ACH', "line 3: a field spans several lines"),
+    ],
+)
 def test_bad_connection_rows_are_refused_naming_file_and_line(tmp_path, packed, row, message):
     rows = [f"{A},{B},AL_L,3,ACH", row, f"{B},{A},AL_R,1,GABA", f'{B},{C},"AL_R",1,GABA']
-    path = write(tmp_path / ("connections.csv.gz" if packed else "connections.csv"),
-                 CONNECTIONS, rows, packed=packed)
+    path = write(
+        tmp_path / ("connections.csv.gz" if packed else "connections.csv"),
+        CONNECTIONS,
+        rows,
+        packed=packed,
+    )
     with pytest.raises(ConnectomeError, match=f"FlyWire connections '.*{path.name}': {message}"):
         ek.read_flywire(path)
 
@@ -160,30 +192,62 @@ def test_extra_field_on_the_first_row_and_blank_lines(tmp_path):
     assert ek.read_flywire(path).num_synapses() == 4
 
 
-@pytest.mark.parametrize("which, header, rows, message", [
-    ("connections", "pre_root_id,post_root_id,neuropil,nt_type", [f"{A},{B},AL_L,ACH"],
-     r"missing required column\(s\) \['syn_count'\]"),
-    ("connections", "pre,post_root_id,syn_count", [f"{A},{B},1"],
-     r"missing required column\(s\) \['pre_root_id'\]"),
-    ("classification", "root_id,super_class", [f"{A},sensory"],
-     r"missing required column\(s\) \['flow'\]"),
-    ("classification", CLASSIFICATION, [f"{A},afferent,sensory,,,,,,,",
-                                        f"{C},sideways,motor,,,,,,,"],
-     "line 3: unknown flow 'sideways'; expected afferent, intrinsic or efferent"),
-    ("classification", CLASSIFICATION, [f"{A},afferent,sensory,,,,,,,", f"x{C},efferent,,,,,,,,"],
-     "line 3: root_id 'x720575940614331472' is not an integer id"),
-    ("classification", CLASSIFICATION, [f"{A},afferent,,,,,,,,", f"{C},efferent,,,,,,,,",
-                                        f"{A},intrinsic,,,,,,,,"],
-     f"line 4: root_id {A} appears twice \\(first at line 2\\)"),
-    ("neurons", "root_id,group", [f"{A},{A}"], r"missing required column\(s\) \['nt_type'\]"),
-    ("neurons", NEURONS, [f"{A},{A},ACH,,,,,,,", f"{A}.0,{A},GABA,,,,,,,"],
-     "line 3: root_id '720575940627652358.0' is not an integer id"),
-])
+@pytest.mark.parametrize(
+    "which, header, rows, message",
+    [
+        (
+            "connections",
+            "pre_root_id,post_root_id,neuropil,nt_type",
+            [f"{A},{B},AL_L,ACH"],
+            r"missing required column\(s\) \['syn_count'\]",
+        ),
+        (
+            "connections",
+            "pre,post_root_id,syn_count",
+            [f"{A},{B},1"],
+            r"missing required column\(s\) \['pre_root_id'\]",
+        ),
+        (
+            "classification",
+            "root_id,super_class",
+            [f"{A},sensory"],
+            r"missing required column\(s\) \['flow'\]",
+        ),
+        (
+            "classification",
+            CLASSIFICATION,
+            [f"{A},afferent,sensory,,,,,,,", f"{C},sideways,motor,,,,,,,"],
+            "line 3: unknown flow 'sideways'; expected afferent, intrinsic or efferent",
+        ),
+        (
+            "classification",
+            CLASSIFICATION,
+            [f"{A},afferent,sensory,,,,,,,", f"x{C},efferent,,,,,,,,"],
+            "line 3: root_id 'x720575940614331472' is not an integer id",
+        ),
+        (
+            "classification",
+            CLASSIFICATION,
+            [f"{A},afferent,,,,,,,,", f"{C},efferent,,,,,,,,", f"{A},intrinsic,,,,,,,,"],
+            f"line 4: root_id {A} appears twice \\(first at line 2\\)",
+        ),
+        ("neurons", "root_id,group", [f"{A},{A}"], r"missing required column\(s\) \['nt_type'\]"),
+        (
+            "neurons",
+            NEURONS,
+            [f"{A},{A},ACH,,,,,,,", f"{A}.0,{A},GABA,,,,,,,"],
+            "line 3: root_id '720575940627652358.0' is not an integer id",
+        ),
+    ],
+)
 def test_bad_codex_tables_are_refused(codex, tmp_path, which, header, rows, message):
     files = dict(zip(("connections", "classification", "neurons"), codex))
     files[which] = write(tmp_path / f"bad_{which}.csv.gz", header, rows)
-    label = {"connections": "connections", "classification": "classification",
-             "neurons": "neurons"}[which]
+    label = {
+        "connections": "connections",
+        "classification": "classification",
+        "neurons": "neurons",
+    }[which]
     with pytest.raises(ConnectomeError, match=f"FlyWire {label} '.*bad_{which}.csv.gz': {message}"):
         ek.read_flywire(files["connections"], files["classification"], files["neurons"])
 
@@ -207,8 +271,11 @@ def test_missing_empty_and_corrupt_files(tmp_path):
 
 
 def test_size_limits_of_core_are_respected(tmp_path, monkeypatch):
-    path = write(tmp_path / "c.csv", CONNECTIONS,
-                 [f"{A},{B},AL_L,1,ACH", f"{C},{D},AL_L,1,ACH", f"{B},{A},AL_L,1,ACH"])
+    path = write(
+        tmp_path / "c.csv",
+        CONNECTIONS,
+        [f"{A},{B},AL_L,1,ACH", f"{C},{D},AL_L,1,ACH", f"{B},{A},AL_L,1,ACH"],
+    )
     monkeypatch.setattr(core, "MAX_NEURONS", 3)
     with pytest.raises(ConnectomeError, match="c.csv': 4 neurons exceed the limit of 3"):
         ek.read_flywire(path)
@@ -224,13 +291,15 @@ def test_large_synthetic_download_matches_an_independent_groupby(tmp_path):
     n, rows = 20_000, 500_000
     ids = 720575940600000000 + rng.choice(10**11, size=n, replace=False)
     transmitters = np.array(["ACH", "GABA", "GLUT", "DA", "SER", "OCT"])
-    table = pd.DataFrame({
-        "pre_root_id": ids[rng.integers(0, n, rows)],
-        "post_root_id": ids[rng.integers(0, n, rows) % (n - 500)],  # 500 ids never post
-        "neuropil": rng.choice(["AL_L", "AL_R", "LH_R", "SMP_L", "ME_R"], rows),
-        "syn_count": rng.integers(1, 60, rows),
-        "nt_type": transmitters[rng.integers(0, 6, rows)],
-    })
+    table = pd.DataFrame(
+        {
+            "pre_root_id": ids[rng.integers(0, n, rows)],
+            "post_root_id": ids[rng.integers(0, n, rows) % (n - 500)],  # 500 ids never post
+            "neuropil": rng.choice(["AL_L", "AL_R", "LH_R", "SMP_L", "ME_R"], rows),
+            "syn_count": rng.integers(1, 60, rows),
+            "nt_type": transmitters[rng.integers(0, 6, rows)],
+        }
+    )
     connections = tmp_path / "connections.csv.gz"
     table.to_csv(connections, index=False, compression={"method": "gzip", "compresslevel": 1})
     flows = rng.choice(["afferent", "intrinsic", "efferent"], n)
@@ -250,7 +319,7 @@ def test_large_synthetic_download_matches_an_independent_groupby(tmp_path):
     np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy(dtype=np.float64))
     assert brain.num_neurons == len(set(table.pre_root_id) | set(table.post_root_id) | set(ids))
     first = pd.unique(table[["pre_root_id", "post_root_id"]].to_numpy().ravel())
-    assert [int(x) for x in brain.names[:len(first)]] == first.tolist()
+    assert [int(x) for x in brain.names[: len(first)]] == first.tolist()
     role_of = dict(zip(ids, pd.Series(flows).map(fly.FLOW_ROLES)))
     assert [role_of[i] for i in names] == list(brain.roles)
     # transmitters: the most common nt_type of the outgoing rows, ties alphabetical
@@ -261,20 +330,30 @@ def test_large_synthetic_download_matches_an_independent_groupby(tmp_path):
 
 
 # --- neuPrint -----------------------------------------------------------------------------
-def neuprint_files(tmp_path, neuron_rows: list[str] | None = None,
-                   connection_rows: list[str] | None = None, header: str = NP_NEURONS):
+def neuprint_files(
+    tmp_path,
+    neuron_rows: list[str] | None = None,
+    connection_rows: list[str] | None = None,
+    header: str = NP_NEURONS,
+):
     neuron_rows = neuron_rows or [
-        ('5813105172,KCab,KCab(R),Traced,Traced,False,acetylcholine,,'
-         '"{""MB(R)"": {""pre"": 3, ""post"": 9}}"'),
+        (
+            "5813105172,KCab,KCab(R),Traced,Traced,False,acetylcholine,,"
+            '"{""MB(R)"": {""pre"": 3, ""post"": 9}}"'
+        ),
         '1640909284,APL,APL(R),Traced,Traced,False,glutamate,gaba,"{""MB(R)"": {}}"',
-        '424789697,,,Orphan,Orphan hotknife,True,,,',
+        "424789697,,,Orphan,Orphan hotknife,True,,,",
     ]
     connection_rows = connection_rows or [
-        "5813105172,1640909284,MB(R),6", "5813105172,1640909284,SLP(R),2",
-        "1640909284,5813105172,MB(R),11", "1640909284,987654321,CA(R),4",
+        "5813105172,1640909284,MB(R),6",
+        "5813105172,1640909284,SLP(R),2",
+        "1640909284,5813105172,MB(R),11",
+        "1640909284,987654321,CA(R),4",
     ]
-    return (write(tmp_path / "connections.csv", NP_CONNECTIONS, connection_rows),
-            write(tmp_path / "neurons.csv", header, neuron_rows))
+    return (
+        write(tmp_path / "connections.csv", NP_CONNECTIONS, connection_rows),
+        write(tmp_path / "neurons.csv", header, neuron_rows),
+    )
 
 
 def test_neuprint_sums_rois_and_reads_types_and_transmitters(tmp_path):
@@ -292,22 +371,40 @@ def test_neuprint_sums_rois_and_reads_types_and_transmitters(tmp_path):
 
 def test_neuprint_roles_from_a_role_or_flow_column(tmp_path):
     rows = ["1,ORN,ORN_L,Traced,S", "2,LN,LN_L,Traced,", "3,MN,MN_L,Traced,m"]
-    files = neuprint_files(tmp_path, rows, ["1,2,AL(L),1", "2,3,AL(L),1"],
-                           header="bodyId,type,instance,status,role")
+    files = neuprint_files(
+        tmp_path, rows, ["1,2,AL(L),1", "2,3,AL(L),1"], header="bodyId,type,instance,status,role"
+    )
     assert ek.read_neuprint(*files).roles == ("S", "I", "M")
-    rows = ["1,ORN,ORN_L,Traced,afferent", "2,LN,LN_L,Traced,intrinsic",
-            "3,MN,MN_L,Traced,efferent"]
-    files = neuprint_files(tmp_path, rows, ["1,2,AL(L),1", "2,3,AL(L),1"],
-                           header="bodyId,type,instance,status,flow")
+    rows = [
+        "1,ORN,ORN_L,Traced,afferent",
+        "2,LN,LN_L,Traced,intrinsic",
+        "3,MN,MN_L,Traced,efferent",
+    ]
+    files = neuprint_files(
+        tmp_path, rows, ["1,2,AL(L),1", "2,3,AL(L),1"], header="bodyId,type,instance,status,flow"
+    )
     assert ek.read_neuprint(*files).roles == ("S", "I", "M")
 
 
 def test_neuprint_with_a_pandas_index_column_and_gzip(tmp_path):
     """``to_csv`` without index=False writes an unnamed first column: it is ignored."""
-    neurons = pd.DataFrame({"bodyId": [10, 20], "type": ["A", "B"], "instance": ["a", "b"],
-                            "status": ["Traced", "Traced"], "predictedNt": ["gaba", "dopamine"]})
-    edges = pd.DataFrame({"bodyId_pre": [10, 10, 20], "bodyId_post": [20, 20, 10],
-                          "roi": ["EB", "FB", "EB"], "weight": [3, 4, 5]})
+    neurons = pd.DataFrame(
+        {
+            "bodyId": [10, 20],
+            "type": ["A", "B"],
+            "instance": ["a", "b"],
+            "status": ["Traced", "Traced"],
+            "predictedNt": ["gaba", "dopamine"],
+        }
+    )
+    edges = pd.DataFrame(
+        {
+            "bodyId_pre": [10, 10, 20],
+            "bodyId_post": [20, 20, 10],
+            "roi": ["EB", "FB", "EB"],
+            "weight": [3, 4, 5],
+        }
+    )
     neurons.to_csv(tmp_path / "n.csv.gz")
     edges.to_csv(tmp_path / "e.csv.gz")
     graph = ek.read_neuprint(tmp_path / "e.csv.gz", tmp_path / "n.csv.gz", name="cx")
@@ -316,24 +413,59 @@ def test_neuprint_with_a_pandas_index_column_and_gzip(tmp_path):
     assert graph.attributes["neurotransmitters"] == ("gaba", "dopamine")
 
 
-@pytest.mark.parametrize("which, rows, header, message", [
-    ("neurons", ["1,A", "2,B"], "id,type",
-     r"neuPrint neurons '.*neurons.csv': missing required column\(s\) \['bodyId'\]"),
-    ("connections", ["1,2,EB"], "bodyId_pre,bodyId_post,roi",
-     r"neuPrint connections '.*connections.csv': missing required column\(s\) \['weight'\]"),
-    ("neurons", ["1,A,a,Traced,S", "2,B,b,Traced,X"], "bodyId,type,instance,status,role",
-     "neurons.csv': line 3: unknown role 'X'; expected S, I, M or NA"),
-    ("neurons", ["1,A,a,Traced", "1,B,b,Traced"], "bodyId,type,instance,status",
-     r"neurons.csv': line 3: bodyId 1 appears twice \(first at line 2\)"),
-    ("neurons", ["1,A,a,Traced", "two,B,b,Traced"], "bodyId,type,instance,status",
-     "neurons.csv': line 3: bodyId 'two' is not an integer id"),
-    ("connections", ["1,2,EB,3", "2,1,EB,-4"], NP_CONNECTIONS,
-     "connections.csv': line 3: weight -4 is negative"),
-    ("connections", ["1,2,EB,3", "2,1,EB,many"], NP_CONNECTIONS,
-     "connections.csv': line 3: weight 'many' is not a number"),
-    ("connections", ["1,2,EB,3", "2,1.5,EB,1"], NP_CONNECTIONS,
-     "connections.csv': line 3: bodyId_post '1.5' is not an integer id"),
-])
+@pytest.mark.parametrize(
+    "which, rows, header, message",
+    [
+        (
+            "neurons",
+            ["1,A", "2,B"],
+            "id,type",
+            r"neuPrint neurons '.*neurons.csv': missing required column\(s\) \['bodyId'\]",
+        ),
+        (
+            "connections",
+            ["1,2,EB"],
+            "bodyId_pre,bodyId_post,roi",
+            r"neuPrint connections '.*connections.csv': missing required column\(s\) \['weight'\]",
+        ),
+        (
+            "neurons",
+            ["1,A,a,Traced,S", "2,B,b,Traced,X"],
+            "bodyId,type,instance,status,role",
+            "neurons.csv': line 3: unknown role 'X'; expected S, I, M or NA",
+        ),
+        (
+            "neurons",
+            ["1,A,a,Traced", "1,B,b,Traced"],
+            "bodyId,type,instance,status",
+            r"neurons.csv': line 3: bodyId 1 appears twice \(first at line 2\)",
+        ),
+        (
+            "neurons",
+            ["1,A,a,Traced", "two,B,b,Traced"],
+            "bodyId,type,instance,status",
+            "neurons.csv': line 3: bodyId 'two' is not an integer id",
+        ),
+        (
+            "connections",
+            ["1,2,EB,3", "2,1,EB,-4"],
+            NP_CONNECTIONS,
+            "connections.csv': line 3: weight -4 is negative",
+        ),
+        (
+            "connections",
+            ["1,2,EB,3", "2,1,EB,many"],
+            NP_CONNECTIONS,
+            "connections.csv': line 3: weight 'many' is not a number",
+        ),
+        (
+            "connections",
+            ["1,2,EB,3", "2,1.5,EB,1"],
+            NP_CONNECTIONS,
+            "connections.csv': line 3: bodyId_post '1.5' is not an integer id",
+        ),
+    ],
+)
 def test_bad_neuprint_tables_are_refused(tmp_path, which, rows, header, message):
     neurons = ["1,A,a,Traced", "2,B,b,Traced"]
     connections = ["1,2,EB,3"]
@@ -362,7 +494,7 @@ def test_layers_take_signs_from_flywire_transmitters(codex):
     assert tuple(dense(np.ones((2, 4), dtype="float32")).shape) == (2, 4)
     kernel = np.asarray(ops.convert_to_numpy(dense.effective_kernel))
     assert ((kernel != 0) == mask).all()
-    assert (kernel[gaba][mask[gaba]] < 0).all()          # B is GABA-ergic: its synapses inhibit
+    assert (kernel[gaba][mask[gaba]] < 0).all()  # B is GABA-ergic: its synapses inhibit
     assert (kernel[~gaba][mask[~gaba]] > 0).all()
 
     cell = ReservoirCell(fly_brain, synapses="chemical", signs="neurotransmitter", seed=0)

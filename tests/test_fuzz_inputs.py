@@ -102,9 +102,15 @@ FUZZ_CASES = sum(EXAMPLES.values())
 
 def fuzz(name: str) -> Callable:
     """hypothesis settings for one fuzz test: its example count (scaled by the profile)."""
-    return settings(max_examples=budget(EXAMPLES[name]), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                           HealthCheck.data_too_large])
+    return settings(
+        max_examples=budget(EXAMPLES[name]),
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
+    )
 
 
 def event(label: str) -> None:
@@ -153,26 +159,31 @@ def valid_label(label: str) -> bool:
 # --- connectome specs: neurons, roles and typed, counted synapses -----------------
 # C. elegans cell names (the readers look them up in the cell table: tests/test_cells.py).
 WORM_CELLS = frozenset(load_cell_table()["name"].str.lower())
-NAMES = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_",
-                min_size=1, max_size=12).filter(
-    lambda s: s.lower() != "nan" and s.lower() not in WORM_CELLS)
+NAMES = st.text(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", min_size=1, max_size=12
+).filter(lambda s: s.lower() != "nan" and s.lower() not in WORM_CELLS)
 # Names any reader must keep as they are: no control / line / paragraph separator, no XML
 # non-character, no surrounding whitespace (readers strip it), not 'nan' (a missing value),
 # not a C. elegans cell.
 UNICODE_NAMES = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"),
-                  exclude_characters="\ufffe\uffff"),
-    min_size=1, max_size=8,
+    st.characters(
+        codec="utf-8",
+        exclude_categories=("Cc", "Cs", "Zl", "Zp"),
+        exclude_characters="\ufffe\uffff",
+    ),
+    min_size=1,
+    max_size=8,
 ).filter(lambda s: s == s.strip() and s and s.lower() != "nan" and s.lower() not in WORM_CELLS)
 ROLE_LABELS = st.sampled_from(["S", "I", "M", "NA", "s", " m ", "na"])
 TYPE_LABELS = st.sampled_from(["C", "E", "c", "e", "chemical", "Electrical", "GAP", "EJ"])
 COUNTS = st.one_of(st.integers(0, 10**6), st.floats(0, 1e6, allow_nan=False))
-BAD_COUNTS = st.sampled_from(["nan", "NaN", "inf", "-inf", "-1", "-0.5", "abc", "", "1e400",
-                              "0x10", "1,5"])
+BAD_COUNTS = st.sampled_from(
+    ["nan", "NaN", "inf", "-inf", "-1", "-0.5", "abc", "", "1e400", "0x10", "1,5"]
+)
 BAD_ROLES = st.sampled_from(["X", "", "sensory", "N A", "0", "Motor"])
 BAD_TYPES = st.sampled_from(["X", "", "chem", "both", "0"])
 # C0 controls, DEL and the C1 controls (U+0085 NEXT LINE among them).
-CONTROL_CHARACTERS = st.sampled_from([*map(chr, range(0x20)), "\x7f", *map(chr, range(0x80, 0xa0))])
+CONTROL_CHARACTERS = st.sampled_from([*map(chr, range(0x20)), "\x7f", *map(chr, range(0x80, 0xA0))])
 
 
 @st.composite
@@ -181,8 +192,12 @@ def connectome_specs(draw: st.DrawFn) -> dict[str, Any]:
     names = draw(st.lists(NAMES, min_size=1, max_size=8, unique=True))
     roles = draw(st.lists(ROLE_LABELS, min_size=len(names), max_size=len(names)))
     edge = st.tuples(st.sampled_from(names), st.sampled_from(names), TYPE_LABELS, COUNTS)
-    return {"names": names, "roles": roles, "edges": draw(st.lists(edge, max_size=15)),
-            "directed": draw(st.booleans())}
+    return {
+        "names": names,
+        "roles": roles,
+        "edges": draw(st.lists(edge, max_size=15)),
+        "directed": draw(st.booleans()),
+    }
 
 
 def expected_matrices(spec: dict[str, Any], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -222,17 +237,22 @@ def check_matches_spec(worm: Connectome, spec: dict[str, Any], names: list[str])
 
 
 # --- GraphML --------------------------------------------------------------------------
-def graphml_tree(spec: dict[str, Any], edge_ids: list[str | None] | None = None
-                 ) -> ElementTree.Element:
+def graphml_tree(
+    spec: dict[str, Any], edge_ids: list[str | None] | None = None
+) -> ElementTree.Element:
     """A neurodata-schema GraphML tree for a spec (edges carry ``edge_ids`` where given)."""
     root = ElementTree.Element("graphml", xmlns="http://graphml.graphdrawing.org/xmlns")
-    for key, target, name, kind in (("r", "node", "role", "string"),
-                                    ("w", "edge", "weight", "double"),
-                                    ("t", "edge", "synapse_type", "string")):
-        ElementTree.SubElement(root, "key", {"id": key, "for": target, "attr.name": name,
-                                             "attr.type": kind})
+    for key, target, name, kind in (
+        ("r", "node", "role", "string"),
+        ("w", "edge", "weight", "double"),
+        ("t", "edge", "synapse_type", "string"),
+    ):
+        ElementTree.SubElement(
+            root, "key", {"id": key, "for": target, "attr.name": name, "attr.type": kind}
+        )
     graph = ElementTree.SubElement(
-        root, "graph", edgedefault="directed" if spec["directed"] else "undirected")
+        root, "graph", edgedefault="directed" if spec["directed"] else "undirected"
+    )
     for name, role in zip(spec["names"], spec["roles"]):
         node = ElementTree.SubElement(graph, "node", id=name)
         ElementTree.SubElement(node, "data", key="r").text = role
@@ -285,18 +305,28 @@ def _mutate_graphml(root: ElementTree.Element, mutation: str, value: Any) -> Non
 
 
 GRAPHML_MUTATIONS = {
-    "weight": BAD_COUNTS, "synapse_type": BAD_TYPES, "role": BAD_ROLES,
-    "drop_role": st.none(), "unknown_target": NAMES, "drop_source": st.none(),
-    "duplicate_node": st.none(), "drop_node_id": st.none(), "no_nodes": st.none(),
-    "undeclared_key": st.none(), "root_tag": st.sampled_from(["graph", "xml", "html"]),
+    "weight": BAD_COUNTS,
+    "synapse_type": BAD_TYPES,
+    "role": BAD_ROLES,
+    "drop_role": st.none(),
+    "unknown_target": NAMES,
+    "drop_source": st.none(),
+    "duplicate_node": st.none(),
+    "drop_node_id": st.none(),
+    "no_nodes": st.none(),
+    "undeclared_key": st.none(),
+    "root_tag": st.sampled_from(["graph", "xml", "html"]),
 }
 
 
 @fuzz("graphml_mutated")
 @given(connectome_specs(), st.sampled_from(sorted(GRAPHML_MUTATIONS)), st.data())
 def test_fuzz_graphml_invalid_spec_is_refused(spec, mutation, data):
-    assume(spec["edges"] or mutation not in ("weight", "synapse_type", "unknown_target",
-                                               "drop_source", "undeclared_key"))
+    assume(
+        spec["edges"]
+        or mutation
+        not in ("weight", "synapse_type", "unknown_target", "drop_source", "undeclared_key")
+    )
     root = graphml_tree(spec)
     _mutate_graphml(root, mutation, data.draw(GRAPHML_MUTATIONS[mutation]))
     content = graphml_bytes(root)
@@ -317,8 +347,9 @@ def test_fuzz_graphml_duplicate_edge_ids_are_refused(spec, mutation, data):
     edges = list(spec["edges"])
     ids = data.draw(st.lists(EDGE_IDS, min_size=len(edges), max_size=len(edges)))
     if mutation == "shared" and len(edges) > 1:
-        i, j = data.draw(st.lists(st.integers(0, len(edges) - 1), min_size=2, max_size=2,
-                                  unique=True))
+        i, j = data.draw(
+            st.lists(st.integers(0, len(edges) - 1), min_size=2, max_size=2, unique=True)
+        )
         ids[i] = ids[j] = ids[i] or "e0"
     elif mutation == "typed_twin":
         i = data.draw(st.integers(0, len(edges) - 1))
@@ -330,8 +361,11 @@ def test_fuzz_graphml_duplicate_edge_ids_are_refused(spec, mutation, data):
         ids.insert(position, shared)
     spec = {**spec, "edges": edges}
     content = graphml_bytes(graphml_tree(spec, ids))
-    declared = [(*((pre, post) if spec["directed"] else sorted((pre, post))), edge_id)
-                for (pre, post, _, _), edge_id in zip(edges, ids) if edge_id is not None]
+    declared = [
+        (*((pre, post) if spec["directed"] else sorted((pre, post))), edge_id)
+        for (pre, post, _, _), edge_id in zip(edges, ids)
+        if edge_id is not None
+    ]
     if len(set(declared)) < len(declared):
         error = expect_error(lambda: in_temporary_file(content, ".graphml", read_graphml))
         assert "twice" in str(error)
@@ -349,14 +383,25 @@ def _inner_graph(names: list[str]) -> ElementTree.Element:
     return graph
 
 
-NESTINGS = ("second_graph", "graph_before", "graph_in_node", "graph_in_edge",
-            "graph_in_graph", "graph_in_data", "hyperedge")
+NESTINGS = (
+    "second_graph",
+    "graph_before",
+    "graph_in_node",
+    "graph_in_edge",
+    "graph_in_graph",
+    "graph_in_data",
+    "hyperedge",
+)
 HARMLESS = ("desc", "edges_first")
 
 
 @fuzz("graphml_nesting")
-@given(connectome_specs(), st.sampled_from(NESTINGS + HARMLESS),
-       st.lists(NAMES, max_size=3, unique=True), st.data())
+@given(
+    connectome_specs(),
+    st.sampled_from(NESTINGS + HARMLESS),
+    st.lists(NAMES, max_size=3, unique=True),
+    st.data(),
+)
 def test_fuzz_graphml_nested_or_second_graph_is_refused(spec, change, inner, data):
     """A second <graph>, a graph nested in a node / edge / graph / data, or a hyperedge is
     refused; a <desc> or edges listed before the nodes are valid GraphML and read exactly."""
@@ -393,8 +438,9 @@ def test_fuzz_graphml_nested_or_second_graph_is_refused(spec, change, inner, dat
     content = graphml_bytes(root)
     if change in HARMLESS:
         event("valid")
-        check_matches_spec(in_temporary_file(content, ".graphml", read_graphml), spec,
-                           spec["names"])
+        check_matches_spec(
+            in_temporary_file(content, ".graphml", read_graphml), spec, spec["names"]
+        )
     else:
         error = expect_error(lambda: in_temporary_file(content, ".graphml", read_graphml))
         assert "graph" in str(error) or "hyperedge" in str(error)
@@ -403,18 +449,43 @@ def test_fuzz_graphml_nested_or_second_graph_is_refused(spec, change, inner, dat
 XML_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), max_size=6)
 ODD_TAGS = st.sampled_from(["graphml", "graph", "node", "edge", "key", "data", "default", "foo"])
 ODD_ATTRIBUTES = st.dictionaries(
-    st.sampled_from(["id", "source", "target", "for", "attr.name", "attr.type", "key",
-                     "edgedefault"]),
-    st.one_of(st.sampled_from(["n0", "n1", "k0", "k1", "weight", "role", "double", "int",
-                               "boolean", "node", "edge", "all", "undirected"]), XML_TEXT),
+    st.sampled_from(
+        ["id", "source", "target", "for", "attr.name", "attr.type", "key", "edgedefault"]
+    ),
+    st.one_of(
+        st.sampled_from(
+            [
+                "n0",
+                "n1",
+                "k0",
+                "k1",
+                "weight",
+                "role",
+                "double",
+                "int",
+                "boolean",
+                "node",
+                "edge",
+                "all",
+                "undirected",
+            ]
+        ),
+        XML_TEXT,
+    ),
     max_size=2,
 )
-KEYS = (("k0", "node", "role", "string"), ("k1", "edge", "weight", "double"),
-        ("k2", "edge", "synapse_type", "string"), ("k3", "node", "cell_name", "string"))
+KEYS = (
+    ("k0", "node", "role", "string"),
+    ("k1", "edge", "weight", "double"),
+    ("k2", "edge", "synapse_type", "string"),
+    ("k3", "node", "cell_name", "string"),
+)
 DATA_TEXT = {
     "k0": (st.sampled_from(["S", "M", "NA", "I", "s"]), st.sampled_from(["X", "", "motor"])),
-    "k1": (st.sampled_from(["3", "0", "2.5", "1e308", "99999999999999999999999"]),
-           st.sampled_from(["nan", "-2", "inf", "1e400", "abc", ""])),
+    "k1": (
+        st.sampled_from(["3", "0", "2.5", "1e308", "99999999999999999999999"]),
+        st.sampled_from(["nan", "-2", "inf", "1e400", "abc", ""]),
+    ),
     "k2": (st.sampled_from(["C", "E", "chemical", "gap"]), st.sampled_from(["Q", ""])),
     "k3": (st.sampled_from(["AVAL", "AVAR", "ADAL", "n0"]), st.sampled_from(["", " ", "nan"])),
 }
@@ -447,8 +518,12 @@ def xml_trees(draw: st.DrawFn) -> bytes:
     if draw(st.integers(0, 3)):
         root.set("xmlns", "http://graphml.graphdrawing.org/xmlns")
     for key, target, name, kind in (k for k in KEYS if draw(st.integers(0, 19))):
-        _odd(draw, ElementTree.SubElement(root, "key", {"id": key, "for": target,
-                                                        "attr.name": name, "attr.type": kind}))
+        _odd(
+            draw,
+            ElementTree.SubElement(
+                root, "key", {"id": key, "for": target, "attr.name": name, "attr.type": kind}
+            ),
+        )
     direction = draw(st.sampled_from(["directed", "undirected"]))
     graph = _odd(draw, ElementTree.SubElement(root, "graph", edgedefault=direction))
     size = draw(st.integers(1, 4))
@@ -469,8 +544,11 @@ def _data(draw: st.DrawFn, element: ElementTree.Element, keys: list[str]) -> Non
 @fuzz("graphml_random_tree")
 @given(xml_trees(), st.sampled_from([None, "I"]))
 def test_fuzz_graphml_random_xml_trees(content, default_role):
-    worm = result_or_error(lambda: in_temporary_file(
-        content, ".graphml", lambda p: read_graphml(p, default_role=default_role)))
+    worm = result_or_error(
+        lambda: in_temporary_file(
+            content, ".graphml", lambda p: read_graphml(p, default_role=default_role)
+        )
+    )
     if worm is not None:
         tags = [element.tag for element in ElementTree.fromstring(content).iter()]
         assert worm.num_neurons <= sum(tag.endswith("node") for tag in tags)
@@ -479,20 +557,36 @@ def test_fuzz_graphml_random_xml_trees(content, default_role):
 
 
 @fuzz("random_bytes")
-@given(st.one_of(st.binary(max_size=300),
-                 st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass")),
-                 st.sampled_from([b"", b"\xff\xfe\x00", b"pre,post\n", b"<graphml/>",
-                                  b"pre,post\n\xff\xfe,a\n", b"pre,post\x00\na,b\n"])))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass")),
+        st.sampled_from(
+            [
+                b"",
+                b"\xff\xfe\x00",
+                b"pre,post\n",
+                b"<graphml/>",
+                b"pre,post\n\xff\xfe,a\n",
+                b"pre,post\x00\na,b\n",
+            ]
+        ),
+    )
+)
 def test_fuzz_random_bytes_read_or_refused(content):
-    for suffix, read in ((".graphml", read_graphml), (".csv", read_edgelist),
-                         (".csv", read_adjacency)):
+    for suffix, read in (
+        (".graphml", read_graphml),
+        (".csv", read_edgelist),
+        (".csv", read_adjacency),
+    ):
         worm = result_or_error(partial(in_temporary_file, content, suffix, read))
         assert worm is None or isinstance(worm, Connectome)
 
 
 # --- CSV edge lists -------------------------------------------------------------------
-def edgelist_bytes(spec: dict[str, Any], header: tuple[str, ...] = ("pre", "post", "type",
-                                                                      "count")) -> bytes:
+def edgelist_bytes(
+    spec: dict[str, Any], header: tuple[str, ...] = ("pre", "post", "type", "count")
+) -> bytes:
     stream = io.StringIO(newline="")
     writer = csv.writer(stream)
     writer.writerow(header)
@@ -514,13 +608,23 @@ def test_fuzz_edgelist_valid_spec_reads_exactly(spec):
     spec = {**spec, "directed": True}
     roles = dict(zip(spec["names"], spec["roles"]))
     assume(spec["edges"])
-    worm = in_temporary_file(edgelist_bytes(spec), ".csv",
-                             lambda p: read_edgelist(p, roles=roles, default_role=None))
+    worm = in_temporary_file(
+        edgelist_bytes(spec), ".csv", lambda p: read_edgelist(p, roles=roles, default_role=None)
+    )
     check_matches_spec(worm, spec, edgelist_order(spec))
 
 
-EDGELIST_MUTATIONS = ["count", "type", "role", "no_pre_column", "no_edges", "missing_role",
-                      "empty_name", "non_utf8", "duplicate_header"]
+EDGELIST_MUTATIONS = [
+    "count",
+    "type",
+    "role",
+    "no_pre_column",
+    "no_edges",
+    "missing_role",
+    "empty_name",
+    "non_utf8",
+    "duplicate_header",
+]
 
 
 @fuzz("edgelist_mutated")
@@ -546,19 +650,31 @@ def test_fuzz_edgelist_invalid_spec_is_refused(spec, mutation, data):
     elif mutation == "empty_name":
         first[0] = data.draw(st.sampled_from(["", "  ", "nan", "NaN"]))
     elif mutation == "duplicate_header":
-        header = ("pre", "post", "type", data.draw(st.sampled_from(["Type", "TYPE", " type",
-                                                                      "PRE"])))
+        header = (
+            "pre",
+            "post",
+            "type",
+            data.draw(st.sampled_from(["Type", "TYPE", " type", "PRE"])),
+        )
     spec["edges"] = [tuple(first), *spec["edges"][1:]] if spec["edges"] else []
     content = edgelist_bytes(spec, header)
     if mutation == "non_utf8":
         content += b"\xff\xfe,a,C,1\n"
-    expect_error(lambda: in_temporary_file(
-        content, ".csv", lambda p: read_edgelist(p, roles=roles, default_role=None)))
+    expect_error(
+        lambda: in_temporary_file(
+            content, ".csv", lambda p: read_edgelist(p, roles=roles, default_role=None)
+        )
+    )
 
 
 # --- CSV files as the csv module reads them: the oracle of the damaged-file families ---
-COOK_EDGELIST = (Path(__file__).resolve().parents[2] / "shared" / "data" / "connectome"
-                 / "herm_full_edgelist.csv")
+COOK_EDGELIST = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "connectome"
+    / "herm_full_edgelist.csv"
+)
 COOK_COLUMNS = {"pre": 0, "post": 1, "count": 2, "type": 3}
 SYNAPSE_CODES = {"C": "C", "CHEMICAL": "C", "E": "E", "ELECTRICAL": "E", "GAP": "E", "EJ": "E"}
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -574,14 +690,18 @@ def _real_layout() -> tuple[str, tuple[str, ...]]:
         lines = COOK_EDGELIST.read_text(encoding="utf-8").splitlines()
         return lines[0], tuple(lines[1:])
     rng = np.random.default_rng(2019)
-    cells = [f"{stem}{side}" for stem in ("ADA", "AVA", "AVB", "RIM", "SMDV", "VB0", "DD0")
-             for side in ("L", "R", "1", "2")]
+    cells = [
+        f"{stem}{side}"
+        for stem in ("ADA", "AVA", "AVB", "RIM", "SMDV", "VB0", "DD0")
+        for side in ("L", "R", "1", "2")
+    ]
     pre, post = rng.integers(len(cells), size=(2, 600))
     weights = rng.integers(1, 40, size=600)
     kinds = rng.choice(["chemical", "electrical"], size=600)
     return "Source,Target,Weight,Type", tuple(
-        f"{cells[a]} , {cells[b]:<13},{w},{kind}" for a, b, w, kind in zip(pre, post, weights,
-                                                                           kinds))
+        f"{cells[a]} , {cells[b]:<13},{w},{kind}"
+        for a, b, w, kind in zip(pre, post, weights, kinds)
+    )
 
 
 COOK_HEADER, COOK_ROWS = _real_layout()
@@ -604,12 +724,21 @@ def real_layout_edgelists(draw: st.DrawFn) -> tuple[list[str], dict[str, int]]:
     if draw(st.integers(0, 3)):
         start = draw(st.integers(0, len(COOK_ROWS) - 1))
         size = draw(st.integers(1, 30))
-        return [COOK_HEADER, *COOK_ROWS[start:start + size]], dict(COOK_COLUMNS)
+        return [COOK_HEADER, *COOK_ROWS[start : start + size]], dict(COOK_COLUMNS)
     order = draw(st.permutations(["pre", "post", "count", "type"]))
     names = st.one_of(NAMES, st.sampled_from(["AB,C", 'Q"R', "X Y", " pad ", "D,"]))
-    rows = draw(st.lists(st.tuples(names, names, st.sampled_from(["1", "3", "2.5", "10"]),
-                                   st.sampled_from(["C", "E", "chemical", "electrical"])),
-                         min_size=1, max_size=12))
+    rows = draw(
+        st.lists(
+            st.tuples(
+                names,
+                names,
+                st.sampled_from(["1", "3", "2.5", "10"]),
+                st.sampled_from(["C", "E", "chemical", "electrical"]),
+            ),
+            min_size=1,
+            max_size=12,
+        )
+    )
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
     stream = io.StringIO()
     writer = csv.writer(stream, quoting=quoting, lineterminator="\n")
@@ -701,8 +830,9 @@ def edgelist_verdict(text: str, columns: dict[str, int]) -> CsvVerdict:
     chemical, electrical = np.zeros((2, len(names), len(names)))
     for pre, post, kind, count in edges:
         (chemical if kind == "C" else electrical)[index[pre], index[post]] += count
-    return CsvVerdict(frozenset(), frozenset(tolerated),
-                      (names, chemical, np.maximum(electrical, electrical.T)))
+    return CsvVerdict(
+        frozenset(), frozenset(tolerated), (names, chemical, np.maximum(electrical, electrical.T))
+    )
 
 
 def lines_named(error: Exception) -> set[int]:
@@ -718,11 +848,13 @@ def check_csv_verdict(verdict: CsvVerdict, read: Callable[[], Connectome]) -> No
         faulty = verdict.refuse | verdict.tolerated
         assert faulty, f"a well-formed file was refused: {error}"
         assert lines_named(error) & faulty, (
-            f"the error should name one of lines {sorted(faulty)}: {error}")
+            f"the error should name one of lines {sorted(faulty)}: {error}"
+        )
         return
     event("read")
     assert not verdict.refuse, (
-        f"read {worm} from a file whose lines {sorted(verdict.refuse)} are faulty")
+        f"read {worm} from a file whose lines {sorted(verdict.refuse)} are faulty"
+    )
     names, chemical, electrical = verdict.graph
     assert worm.names == tuple(names)
     np.testing.assert_allclose(worm.chemical.toarray(), chemical, rtol=1e-12)
@@ -736,8 +868,7 @@ def read_text_edgelist(text: str) -> Connectome:
 
 @fuzz("edgelist_stray_quote")
 @given(real_layout_edgelists(), st.integers(1, 2), st.booleans(), st.data())
-def test_fuzz_edgelist_stray_quote_is_refused_naming_its_line(layout, quotes, final_newline,
-                                                              data):
+def test_fuzz_edgelist_stray_quote_is_refused_naming_its_line(layout, quotes, final_newline, data):
     """One or two quotes inserted into data lines (at a field start or anywhere): a quoted
     field that runs over lines (to the end of the file, or to a later quote) must be refused
     naming its line -- never read as a graph with fewer edges; a quote inside an unquoted
@@ -746,8 +877,9 @@ def test_fuzz_edgelist_stray_quote_is_refused_naming_its_line(layout, quotes, fi
     for _ in range(quotes):
         k = data.draw(st.integers(1, len(lines) - 1), label="line index")
         starts = [0, *(i + 1 for i, character in enumerate(lines[k]) if character == ",")]
-        position = data.draw(st.one_of(st.sampled_from(starts), st.integers(0, len(lines[k]))),
-                             label="position")
+        position = data.draw(
+            st.one_of(st.sampled_from(starts), st.integers(0, len(lines[k]))), label="position"
+        )
         lines[k] = lines[k][:position] + '"' + lines[k][position:]
     text = "\n".join(lines) + ("\n" if final_newline else "")
     check_csv_verdict(edgelist_verdict(text, columns), partial(read_text_edgelist, text))
@@ -763,8 +895,9 @@ def test_fuzz_edgelist_extra_fields_are_refused_naming_the_line(layout, data):
     too -- with blank lines about) are refused naming a line that holds them; trailing
     commas alone may be tolerated (the rows then read as without them)."""
     lines, columns = layout
-    for k in sorted(data.draw(st.sets(st.integers(1, len(lines) - 1), min_size=1, max_size=3),
-                              label="rows")):
+    for k in sorted(
+        data.draw(st.sets(st.integers(1, len(lines) - 1), min_size=1, max_size=3), label="rows")
+    ):
         how = data.draw(st.sampled_from(["append", "insert", "trailing_commas"]))
         if how == "trailing_commas":
             lines[k] += "," * data.draw(st.integers(1, 2))
@@ -781,12 +914,45 @@ def test_fuzz_edgelist_extra_fields_are_refused_naming_the_line(layout, data):
 
 # --- adjacency-matrix CSVs ----------------------------------------------------------------
 CELL_BLANK = st.sampled_from(["", "", " "])
-CELL_VALID = st.sampled_from(["0", "1", "3", "12", "2.5", " 7 ", "1e2", ".5", "+4", "-0", "0.0",
-                              "1E1", "99999999999999999999"])
-CELL_BAD = st.sampled_from(["-1", "-0.5", "nan", "NaN", "inf", "-inf", "x", "0x10", "1_0", "--2",
-                            "1e400", "True", "1,5", "3 4", "1e"])
-SHEET_NAMES = st.one_of(*[NAMES] * 14, UNICODE_NAMES,
-                        st.sampled_from([" pad ", "A,B", "nan", "", " ", "A\tB", "Q\x00"]))
+CELL_VALID = st.sampled_from(
+    [
+        "0",
+        "1",
+        "3",
+        "12",
+        "2.5",
+        " 7 ",
+        "1e2",
+        ".5",
+        "+4",
+        "-0",
+        "0.0",
+        "1E1",
+        "99999999999999999999",
+    ]
+)
+CELL_BAD = st.sampled_from(
+    [
+        "-1",
+        "-0.5",
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "x",
+        "0x10",
+        "1_0",
+        "--2",
+        "1e400",
+        "True",
+        "1,5",
+        "3 4",
+        "1e",
+    ]
+)
+SHEET_NAMES = st.one_of(
+    *[NAMES] * 14, UNICODE_NAMES, st.sampled_from([" pad ", "A,B", "nan", "", " ", "A\tB", "Q\x00"])
+)
 
 
 @st.composite
@@ -801,14 +967,17 @@ def adjacency_sheets(draw: st.DrawFn, universe: list[str]) -> str:
     posts = draw(st.lists(st.sampled_from(universe), min_size=1, max_size=4, unique=True))
     cells = [[draw(st.one_of(CELL_BLANK, CELL_VALID)) for _ in posts] for _ in pres]
     if draw(st.integers(0, 2)) == 0:
-        cells[draw(st.integers(0, len(pres) - 1))][draw(st.integers(0, len(posts) - 1))] = \
-            draw(CELL_BAD)
-    records = [[draw(st.sampled_from(["", "", "pre\\post", "Neuron"])), *posts],
-               *([pre, *row] for pre, row in zip(pres, cells))]
+        cells[draw(st.integers(0, len(pres) - 1))][draw(st.integers(0, len(posts) - 1))] = draw(
+            CELL_BAD
+        )
+    records = [
+        [draw(st.sampled_from(["", "", "pre\\post", "Neuron"])), *posts],
+        *([pre, *row] for pre, row in zip(pres, cells)),
+    ]
     for record in records[1:]:
         shape = draw(st.sampled_from(["full"] * 8 + ["short", "trailing_comma", "extra"]))
         if shape == "short":
-            del record[draw(st.integers(1, len(record))):]
+            del record[draw(st.integers(1, len(record))) :]
         elif shape == "trailing_comma":
             record.append("")
         elif shape == "extra":
@@ -861,8 +1030,9 @@ def sheet_cells(text: str) -> tuple[list[str], list[str], list[tuple[str, str, f
     return pres, posts, cells
 
 
-def adjacency_verdict(chemical: str, electrical: str | None
-                      ) -> tuple[list[str], np.ndarray, np.ndarray]:
+def adjacency_verdict(
+    chemical: str, electrical: str | None
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     sheets = [sheet_cells(chemical), *([] if electrical is None else [sheet_cells(electrical)])]
     names = list(dict.fromkeys(name for pres, posts, _ in sheets for name in pres + posts))
     index = {name: k for k, name in enumerate(names)}
@@ -880,7 +1050,7 @@ def adjacency_verdict(chemical: str, electrical: str | None
 @example((',","\n0,-1\n', None))
 @example((',","\n0,5\n', None))
 @example((',","\r\n0,5\r\n', None))
-@example(('pre,A\nA,1\n', ',"A,"\nA,2\n'))
+@example(("pre,A\nA,1\n", ',"A,"\nA,2\n'))
 def test_fuzz_adjacency_matrix_cells(files):
     """read_adjacency on sheets with random blank / valid / invalid cells and ragged rows
     agrees with an independent csv-module reading: the same neurons and counts, or refused."""
@@ -905,16 +1075,24 @@ def test_fuzz_adjacency_matrix_cells(files):
 
 
 # --- neuron names: control characters everywhere, unicode round trips, colliding joins ---
-NAME_READERS = ("Connectome", "read_graphml node id", "read_graphml cell_name", "read_edgelist",
-                "read_adjacency square", "read_adjacency header only", "from_networkx")
+NAME_READERS = (
+    "Connectome",
+    "read_graphml node id",
+    "read_graphml cell_name",
+    "read_edgelist",
+    "read_adjacency square",
+    "read_adjacency header only",
+    "from_networkx",
+)
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @st.composite
 def names_with_controls(draw: st.DrawFn) -> list[str]:
     """Unique valid names, up to two of them with a control character inserted anywhere."""
-    names = draw(st.lists(st.one_of(NAMES, NAMES, UNICODE_NAMES), min_size=2, max_size=5,
-                          unique=True))
+    names = draw(
+        st.lists(st.one_of(NAMES, NAMES, UNICODE_NAMES), min_size=2, max_size=5, unique=True)
+    )
     for _ in range(draw(st.integers(0, 2))):
         k = draw(st.integers(0, len(names) - 1))
         position = draw(st.integers(0, len(names[k])))
@@ -932,7 +1110,8 @@ def expected_reader_names(names: list[str], reader: str) -> list[str] | None:
     if reader.startswith("read_graphml") and any(map(XML_ILLEGAL.search, names)):
         return None  # not well-formed XML
     if reader.startswith(("read_edgelist", "read_adjacency")) and any(
-            "\n" in name or "\r" in name for name in names):
+        "\n" in name or "\r" in name for name in names
+    ):
         return None  # the csv module quotes it: a field spanning two lines
     if reader == "Connectome":
         labels = list(names)
@@ -948,8 +1127,9 @@ def read_names_with(reader: str, names: list[str]) -> Connectome:
     size = len(names)
     ring = list(zip(names, names[1:] + names[:1]))
     if reader == "Connectome":
-        return Connectome(names, ["S"] * size, chemical=np.zeros((size, size)),
-                          electrical=np.zeros((size, size)))
+        return Connectome(
+            names, ["S"] * size, chemical=np.zeros((size, size)), electrical=np.zeros((size, size))
+        )
     if reader == "from_networkx":
         graph = nx.DiGraph()
         graph.add_nodes_from(names, role="S")
@@ -957,13 +1137,21 @@ def read_names_with(reader: str, names: list[str]) -> Connectome:
         return from_networkx(graph)
     if reader.startswith("read_graphml"):
         ids = [f"n{k}" for k in range(size)] if reader.endswith("cell_name") else names
-        spec = {"names": ids, "roles": ["S"] * size, "directed": True,
-                "edges": [(a, b, "C", 1) for a, b in zip(ids, ids[1:] + ids[:1])]}
+        spec = {
+            "names": ids,
+            "roles": ["S"] * size,
+            "directed": True,
+            "edges": [(a, b, "C", 1) for a, b in zip(ids, ids[1:] + ids[:1])],
+        }
         root = graphml_tree(spec)
         if reader.endswith("cell_name"):
-            root.insert(0, ElementTree.Element("key", {"id": "c", "for": "node",
-                                                       "attr.name": "cell_name",
-                                                       "attr.type": "string"}))
+            root.insert(
+                0,
+                ElementTree.Element(
+                    "key",
+                    {"id": "c", "for": "node", "attr.name": "cell_name", "attr.type": "string"},
+                ),
+            )
             for node, name in zip(root.find("graph").findall("node"), names):
                 ElementTree.SubElement(node, "data", key="c").text = name
         return in_temporary_file(graphml_bytes(root), ".graphml", read_graphml)
@@ -1000,13 +1188,18 @@ def unicode_connectomes(draw: st.DrawFn) -> Connectome:
     """A small connectome with unicode names, roles, and float counts on random pairs."""
     names = draw(st.lists(UNICODE_NAMES, min_size=1, max_size=6, unique=True))
     size = len(names)
-    counts = st.one_of(st.just(0.0), st.just(0.0), st.integers(1, 50).map(float),
-                       st.floats(1e-3, 1e6))
+    counts = st.one_of(
+        st.just(0.0), st.just(0.0), st.integers(1, 50).map(float), st.floats(1e-3, 1e6)
+    )
     chemical = draw(hnp.arrays(np.float64, (size, size), elements=counts))
     upper = np.triu(draw(hnp.arrays(np.float64, (size, size), elements=counts)))
-    return Connectome(names, draw(st.lists(st.sampled_from("SIM"), min_size=size,
-                                           max_size=size)),
-                      chemical=chemical, electrical=upper + np.triu(upper, 1).T, name="unicode")
+    return Connectome(
+        names,
+        draw(st.lists(st.sampled_from("SIM"), min_size=size, max_size=size)),
+        chemical=chemical,
+        electrical=upper + np.triu(upper, 1).T,
+        name="unicode",
+    )
 
 
 @fuzz("unicode_round_trip")
@@ -1036,7 +1229,7 @@ def colliding_name_lists(draw: st.DrawFn) -> tuple[str, list[str], list[str]]:
     i, j = draw(st.lists(st.integers(0, len(pieces) - 2), min_size=2, max_size=2, unique=True))
 
     def merged(k: int) -> list[str]:
-        return [*pieces[:k], pieces[k] + separator + pieces[k + 1], *pieces[k + 2:]]
+        return [*pieces[:k], pieces[k] + separator + pieces[k + 1], *pieces[k + 2 :]]
 
     return separator, merged(i), merged(j)
 
@@ -1050,8 +1243,9 @@ def test_fuzz_name_lists_with_equal_joins_never_collide(drawn, data):
     assert separator.join(first) == separator.join(second) and first != second
     size = len(first)
     roles = data.draw(st.lists(st.sampled_from("SIM"), min_size=size, max_size=size))
-    chemical = data.draw(hnp.arrays(np.float64, (size, size),
-                                    elements=st.sampled_from([0.0, 1.0, 3.0])))
+    chemical = data.draw(
+        hnp.arrays(np.float64, (size, size), elements=st.sampled_from([0.0, 1.0, 3.0]))
+    )
 
     def build(names: list[str]) -> Connectome:
         return Connectome(names, roles, chemical=chemical, electrical=np.zeros((size, size)))
@@ -1078,15 +1272,24 @@ SPARSE_DTYPES = ("float64", "float32", "int64", "int8", "uint8", "bool", "comple
 @st.composite
 def matrices(draw: st.DrawFn, size: int, dtypes: list[str] = REAL_DTYPES + OTHER_DTYPES) -> Any:
     """A random array: often (size, size), of a dtype in ``dtypes``, NaN / inf / negative values."""
-    shape = draw(st.one_of(st.just((size, size)), hnp.array_shapes(min_dims=0, max_dims=3,
-                                                                   min_side=0, max_side=4)))
+    shape = draw(
+        st.one_of(
+            st.just((size, size)), hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
+        )
+    )
     dtype = draw(st.sampled_from(dtypes))
     if dtype == "object":
-        values = st.one_of(st.integers(-(10**400), 10**400), st.floats(), st.none(),
-                           st.complex_numbers(), st.text(max_size=2))
-        return np.array(draw(st.lists(values, min_size=int(np.prod(shape)),
-                                      max_size=int(np.prod(shape)))),
-                        dtype=object).reshape(shape)
+        values = st.one_of(
+            st.integers(-(10**400), 10**400),
+            st.floats(),
+            st.none(),
+            st.complex_numbers(),
+            st.text(max_size=2),
+        )
+        return np.array(
+            draw(st.lists(values, min_size=int(np.prod(shape)), max_size=int(np.prod(shape)))),
+            dtype=object,
+        ).reshape(shape)
     return draw(hnp.arrays(dtype, shape))
 
 
@@ -1107,16 +1310,25 @@ def maybe_sparse(array: Any, sparse: bool) -> Any:
 
 
 @fuzz("connectome_arrays")
-@given(st.integers(1, 4).flatmap(lambda n: st.tuples(st.just(n), matrices(n), matrices(n))),
-       st.booleans(), st.booleans())
+@given(
+    st.integers(1, 4).flatmap(lambda n: st.tuples(st.just(n), matrices(n), matrices(n))),
+    st.booleans(),
+    st.booleans(),
+)
 def test_fuzz_connectome_arrays(drawn, chemical_sparse, electrical_sparse):
     size, chemical, electrical = drawn
     names, roles = [f"n{k}" for k in range(size)], ["S"] * size
-    build = partial(Connectome, names, roles, chemical=maybe_sparse(chemical, chemical_sparse),
-                    electrical=maybe_sparse(electrical, electrical_sparse))
+    build = partial(
+        Connectome,
+        names,
+        roles,
+        chemical=maybe_sparse(chemical, chemical_sparse),
+        electrical=maybe_sparse(electrical, electrical_sparse),
+    )
     valid = is_valid_matrix(chemical, size) and is_valid_matrix(electrical, size)
-    if valid and np.array_equal(np.asarray(electrical, np.float64),
-                                np.asarray(electrical, np.float64).T):
+    if valid and np.array_equal(
+        np.asarray(electrical, np.float64), np.asarray(electrical, np.float64).T
+    ):
         event("valid")
         worm = build()
         dense = np.asarray(chemical, dtype=np.float64)
@@ -1128,14 +1340,16 @@ def test_fuzz_connectome_arrays(drawn, chemical_sparse, electrical_sparse):
         total = dense + np.asarray(electrical, np.float64)
         if np.abs(total).max() < 1e100:
             expected = float(np.max(np.abs(np.linalg.eigvals(total))))
-            assert math.isclose(adjacency_spectral_radius(worm), expected, rel_tol=1e-9,
-                                abs_tol=1e-12)
+            assert math.isclose(
+                adjacency_spectral_radius(worm), expected, rel_tol=1e-9, abs_tol=1e-12
+            )
     else:
         expect_error(build)
 
 
-NAME_ITEMS = st.one_of(*[NAMES] * 6, st.sampled_from(["", "  ", "a", "a\nb", "\x00", "b\t"]),
-                       st.integers())
+NAME_ITEMS = st.one_of(
+    *[NAMES] * 6, st.sampled_from(["", "  ", "a", "a\nb", "\x00", "b\t"]), st.integers()
+)
 ROLE_ITEMS = st.one_of(*[ROLE_LABELS] * 8, BAD_ROLES, st.none(), st.integers())
 
 
@@ -1143,10 +1357,14 @@ ROLE_ITEMS = st.one_of(*[ROLE_LABELS] * 8, BAD_ROLES, st.none(), st.integers())
 def names_and_roles(draw: st.DrawFn) -> tuple[Any, Any]:
     """Name and role lists, mostly of equal length; sometimes not lists at all."""
     size = draw(st.integers(0, 4))
-    names = mostly(draw, st.lists(NAME_ITEMS, min_size=size, max_size=size),
-                   st.sampled_from([None, 3, 2.5]))
-    roles = mostly(draw, st.lists(ROLE_ITEMS, min_size=size, max_size=size),
-                   st.one_of(st.lists(ROLE_ITEMS, max_size=5), st.sampled_from([None, 3])))
+    names = mostly(
+        draw, st.lists(NAME_ITEMS, min_size=size, max_size=size), st.sampled_from([None, 3, 2.5])
+    )
+    roles = mostly(
+        draw,
+        st.lists(ROLE_ITEMS, min_size=size, max_size=size),
+        st.one_of(st.lists(ROLE_ITEMS, max_size=5), st.sampled_from([None, 3])),
+    )
     return names, roles
 
 
@@ -1157,12 +1375,15 @@ def test_fuzz_connectome_names_and_roles(drawn):
 
     def build() -> Connectome:
         size = len(names) if isinstance(names, list) else 1
-        return Connectome(names, roles, chemical=np.zeros((size, size)),
-                          electrical=np.zeros((size, size)))
+        return Connectome(
+            names, roles, chemical=np.zeros((size, size)), electrical=np.zeros((size, size))
+        )
 
     labels = [str(n) for n in names] if isinstance(names, list) else []
     valid = (
-        isinstance(names, list) and isinstance(roles, list) and 0 < len(names) == len(roles)
+        isinstance(names, list)
+        and isinstance(roles, list)
+        and 0 < len(names) == len(roles)
         and all(label.strip() and not any(map(is_control, label)) for label in labels)
         and len(set(labels)) == len(labels)
         and all(isinstance(r, str) and r.strip().upper() in ("S", "I", "M", "NA") for r in roles)
@@ -1178,8 +1399,9 @@ def test_fuzz_connectome_names_and_roles(drawn):
 # --- layer wiring configs -------------------------------------------------------------
 MASK_VALUES = st.sampled_from([0.0, 0.0, 0.0, 1.0, 2.0, 0.5, 7.0])
 SHAPE_DEFECTS = [-1, 0, 2**40, 10**30, math.inf, math.nan, "a", None]
-COUNT_VALUES = st.sampled_from([-1.0, -0.5, math.nan, math.inf, "x", None, 10**400, 0.0, 2.5,
-                                1e308])
+COUNT_VALUES = st.sampled_from(
+    [-1.0, -0.5, math.nan, math.inf, "x", None, 10**400, 0.0, 2.5, 1e308]
+)
 MAX_CONFIG_SIDE = 500_000  # a config naming more neurons than a Connectome may hold is refused
 
 
@@ -1192,24 +1414,35 @@ def small_masks(draw: st.DrawFn) -> np.ndarray:
 @st.composite
 def small_connectomes(draw: st.DrawFn) -> Connectome:
     size = draw(st.integers(1, 5))
-    names = draw(st.lists(st.one_of(NAMES, UNICODE_NAMES), min_size=size, max_size=size,
-                          unique=True))
+    names = draw(
+        st.lists(st.one_of(NAMES, UNICODE_NAMES), min_size=size, max_size=size, unique=True)
+    )
     roles = draw(st.lists(st.sampled_from("SIM"), min_size=size, max_size=size))
     chemical = draw(hnp.arrays(np.float64, (size, size), elements=MASK_VALUES))
     upper = np.triu(draw(hnp.arrays(np.float64, (size, size), elements=MASK_VALUES)))
     attributes = {}
     if draw(st.booleans()):
-        attributes["neurotransmitters"] = tuple(draw(st.lists(
-            st.sampled_from(["ACh", "GABA", None]), min_size=size, max_size=size)))
-    return Connectome(names, roles, chemical=chemical, electrical=upper + np.triu(upper, 1).T,
-                      attributes=attributes, name="wired")
+        attributes["neurotransmitters"] = tuple(
+            draw(st.lists(st.sampled_from(["ACh", "GABA", None]), min_size=size, max_size=size))
+        )
+    return Connectome(
+        names,
+        roles,
+        chemical=chemical,
+        electrical=upper + np.triu(upper, 1).T,
+        attributes=attributes,
+        name="wired",
+    )
 
 
 def index_values(bound: int) -> st.SearchStrategy:
     """An index on an axis of ``bound`` entries: in range, or negative, too large, not an int."""
-    return st.one_of(st.integers(0, bound - 1),
-                     st.sampled_from([-1, -bound, bound, bound + 1, 2**31, 2**40, 2**63, 2**64,
-                                      1.0, 0.5, "1", None, [0]]))
+    return st.one_of(
+        st.integers(0, bound - 1),
+        st.sampled_from(
+            [-1, -bound, bound, bound + 1, 2**31, 2**40, 2**63, 2**64, 1.0, 0.5, "1", None, [0]]
+        ),
+    )
 
 
 @st.composite
@@ -1218,10 +1451,22 @@ def wiring_mutations(draw: st.DrawFn) -> tuple[Any, dict[str, Any], str]:
     wiring = draw(st.one_of(small_masks(), small_connectomes()))
     config = json.loads(json.dumps(wiring_config(wiring)))
     connectome = "roles" in config
-    kind = draw(st.sampled_from(["index", "index", "shape", "length", "counts", "none",
-                                 *(["roles", "roles", "names"] if connectome else [])]))
-    part = draw(st.sampled_from([config["chemical"], config["electrical"]] if connectome
-                                else [config]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "index",
+                "index",
+                "shape",
+                "length",
+                "counts",
+                "none",
+                *(["roles", "roles", "names"] if connectome else []),
+            ]
+        )
+    )
+    part = draw(
+        st.sampled_from([config["chemical"], config["electrical"]] if connectome else [config])
+    )
     if kind == "index":
         axis = draw(st.sampled_from(["pre", "post"]))
         value = draw(index_values(part["shape"][axis == "post"]))
@@ -1283,16 +1528,19 @@ def oracle_matrix(part: dict[str, Any]) -> np.ndarray:
     """The dense counts a config part describes: shape [rows, cols], pre / post indices in
     range, as many (finite, >= 0) counts (default 1) -- else Refused."""
     shape = part["shape"]
-    if not (isinstance(shape, list) and len(shape) == 2 and all(map(_plain_int, shape))
-            and min(shape) >= 1):
+    if not (
+        isinstance(shape, list)
+        and len(shape) == 2
+        and all(map(_plain_int, shape))
+        and min(shape) >= 1
+    ):
         raise Refused(ConfigurationError)
     if max(shape) > MAX_CONFIG_SIDE:
         raise Refused
     rows, cols = shape
     pre, post = part["pre"], part["post"]
     for values, bound in ((pre, rows), (post, cols)):
-        if not (isinstance(values, list) and all(_plain_int(v) and 0 <= v < bound
-                                                 for v in values)):
+        if not (isinstance(values, list) and all(_plain_int(v) and 0 <= v < bound for v in values)):
             raise Refused(ConfigurationError)
     counts = part.get("counts", [1.0] * len(pre))
     if len(pre) != len(post) or len(counts) != len(pre):
@@ -1322,9 +1570,13 @@ def oracle_wiring(config: dict[str, Any]) -> Any:
         for i in indices:
             roles[i] = role
     chemical, electrical = oracle_matrix(config["chemical"]), oracle_matrix(config["electrical"])
-    if (not names or expected_reader_names(names, "Connectome") is None
-            or chemical.shape != (len(names),) * 2 or electrical.shape != chemical.shape
-            or not np.array_equal(electrical, electrical.T)):
+    if (
+        not names
+        or expected_reader_names(names, "Connectome") is None
+        or chemical.shape != (len(names),) * 2
+        or electrical.shape != chemical.shape
+        or not np.array_equal(electrical, electrical.T)
+    ):
         raise Refused
     return names, roles, chemical, electrical
 
@@ -1341,8 +1593,9 @@ def test_fuzz_wiring_config_indices(drawn):
         expected = oracle_wiring(config)
     except Refused as refusal:
         error = expect_error(load)
-        assert isinstance(error, refusal.kind), f"{type(error).__name__}, not a " \
-                                                f"{refusal.kind.__name__}: {error}"
+        assert isinstance(error, refusal.kind), (
+            f"{type(error).__name__}, not a {refusal.kind.__name__}: {error}"
+        )
         return
     event(f"valid ({kind})")
     result = load()
@@ -1375,30 +1628,39 @@ def test_fuzz_layer_config_wiring(mask, defect, data):
         axis = data.draw(st.sampled_from(["pre", "post"]))
         bound = wiring["shape"][axis == "post"]
         wiring[axis][data.draw(st.integers(0, len(wiring[axis]) - 1))] = (
-            -data.draw(st.integers(1, 3)) if defect == "negative"
-            else bound + data.draw(st.integers(0, 3)))
+            -data.draw(st.integers(1, 3))
+            if defect == "negative"
+            else bound + data.draw(st.integers(0, 3))
+        )
         error = expect_error(lambda: ConnectomeDense.from_config(config))
         assert isinstance(error, ConfigurationError)
         return
     event("valid")
     again = ConnectomeDense.from_config(config)
     np.testing.assert_array_equal(np.asarray(again(inputs)), outputs)
-    np.testing.assert_array_equal(np.asarray(again.effective_kernel),
-                                  np.asarray(layer.effective_kernel))
+    np.testing.assert_array_equal(
+        np.asarray(again.effective_kernel), np.asarray(layer.effective_kernel)
+    )
 
 
 # --- layers ---------------------------------------------------------------------------
 @fuzz("dense_mask")
-@given(st.integers(1, 4).flatmap(lambda n: matrices(n, REAL_DTYPES)),
-       st.sampled_from(["count", "random"]), st.sampled_from(["auto", "dense", "sparse"]))
+@given(
+    st.integers(1, 4).flatmap(lambda n: matrices(n, REAL_DTYPES)),
+    st.sampled_from(["count", "random"]),
+    st.sampled_from(["auto", "dense", "sparse"]),
+)
 def test_fuzz_connectome_dense_mask(mask, weights, implementation):
     """One value per synapse, none off the mask: |W| = log(1 + count) scaled to unit
     incoming norm per post neuron (weights="count"), unit norms (weights="random")."""
     values = np.asarray(mask, np.float64)
-    valid = values.ndim == 2 and values.size > 0 and bool(np.all(np.isfinite(values))) \
+    valid = (
+        values.ndim == 2
+        and values.size > 0
+        and bool(np.all(np.isfinite(values)))
         and bool(np.all(values >= 0))
-    build = partial(ConnectomeDense, mask, weights=weights, implementation=implementation,
-                    seed=0)
+    )
+    build = partial(ConnectomeDense, mask, weights=weights, implementation=implementation, seed=0)
     if not valid:
         expect_error(build)
         return
@@ -1418,8 +1680,9 @@ def test_fuzz_connectome_dense_mask(mask, weights, implementation):
         np.testing.assert_allclose(np.abs(kernel), expected, rtol=1e-4, atol=1e-4)
     else:
         np.testing.assert_allclose(np.sqrt((kernel**2).sum(axis=0))[columns], 1.0, rtol=1e-4)
-    np.testing.assert_allclose(outputs, np.broadcast_to(kernel.sum(axis=0), outputs.shape),
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        outputs, np.broadcast_to(kernel.sum(axis=0), outputs.shape), rtol=1e-4, atol=1e-4
+    )
 
 
 def tiny_connectome() -> Connectome:
@@ -1429,10 +1692,14 @@ def tiny_connectome() -> Connectome:
         chemical[pre, post] = 2.0
     electrical = np.zeros((6, 6))
     electrical[4, 5] = electrical[5, 4] = 1.0
-    return Connectome([f"n{k}" for k in range(6)], ["S", "S", "I", "I", "M", "M"],
-                      chemical=chemical, electrical=electrical, name="tiny",
-                      attributes={"neurotransmitters": ("ACh", "ACh", "GABA", "Glu", "ACh",
-                                                        "GABA, ACh")})
+    return Connectome(
+        [f"n{k}" for k in range(6)],
+        ["S", "S", "I", "I", "M", "M"],
+        chemical=chemical,
+        electrical=electrical,
+        name="tiny",
+        attributes={"neurotransmitters": ("ACh", "ACh", "GABA", "Glu", "ACh", "GABA, ACh")},
+    )
 
 
 TINY = tiny_connectome()
@@ -1460,8 +1727,10 @@ RESERVOIR_POOLS = {
     "input_scaling": ([0.1, 1.0, 5.0], [0.0, -1.0, *BAD_NUMBERS]),
     "bias_scaling": ([0.0, 0.5], [-0.1, *BAD_NUMBERS]),
     "seed": ([None, 0, 12345, MAX_SEED], [-1, 1.5, "0", True, MAX_SEED + 1]),
-    "input_neurons": (["S", "SI", "all", [0, 5], np.array([1, 2])],
-                      ["X", "", "s-i", [], [0, 0], [6], [-1], [0.5], [2**70], 3, None]),
+    "input_neurons": (
+        ["S", "SI", "all", [0, 5], np.array([1, 2])],
+        ["X", "", "s-i", [], [0, 0], [6], [-1], [0.5], [2**70], 3, None],
+    ),
     "output_neurons": (["all", "M", [4]], ["Q", [], [99], [True, False], None]),
     "weights": WEIGHT_POOL,
     "signs": SIGN_POOL,
@@ -1472,8 +1741,11 @@ RESERVOIR_POOLS = {
 
 def selected_neurons(spec: Any) -> list[int]:
     if isinstance(spec, str):
-        return list(range(6)) if spec == "all" else [
-            k for k, role in enumerate(TINY.roles) if role in spec.upper()]
+        return (
+            list(range(6))
+            if spec == "all"
+            else [k for k, role in enumerate(TINY.roles) if role in spec.upper()]
+        )
     return sorted(int(i) for i in spec)
 
 
@@ -1547,17 +1819,24 @@ COMMON_POOLS = {
 }
 CLASSIFIER_POOLS = {
     **COMMON_POOLS,
-    "input_shape": ([(8, 8, 1), (5, 7, 2), (1, 1, 1)],
-                    [(8, 8), (8, 0, 1), (-8, 8, 1), (8.0, 8, 1), (8, 8, 1, 1), (True, 8, 1),
-                     "abc", None]),
+    "input_shape": (
+        [(8, 8, 1), (5, 7, 2), (1, 1, 1)],
+        [(8, 8), (8, 0, 1), (-8, 8, 1), (8.0, 8, 1), (8, 8, 1, 1), (True, 8, 1), "abc", None],
+    ),
     "num_classes": ([2, 5, np.int64(3)], [1, 0, -1, 2.5, True, "10", None, 2**40]),
     "filters": ([(4,), (4, 2), [3]], [(), (0,), (-4,), (4.5,), ("a",), (True,), 4, None, "4"]),
     "dropout": ([0.0, 0.5], [1.0, -0.1, *BAD_NUMBERS]),
-    "shared_values": ([None, 1, 4, TINY_ENTRIES],
-                      [0, -1, 1.5, True, "2", TINY_ENTRIES + 1, 2**40]),
+    "shared_values": ([None, 1, 4, TINY_ENTRIES], [0, -1, 1.5, True, "2", TINY_ENTRIES + 1, 2**40]),
 }
-CLASSIFIER_BASE = {"input_shape": (8, 8, 1), "num_classes": 3, "connectome": TINY,
-                   "features": 2, "steps": 1, "filters": (4,), "num_heads": 1}
+CLASSIFIER_BASE = {
+    "input_shape": (8, 8, 1),
+    "num_classes": 3,
+    "connectome": TINY,
+    "features": 2,
+    "steps": 1,
+    "filters": (4,),
+    "num_heads": 1,
+}
 
 
 @fuzz("classifier_arguments")
@@ -1582,9 +1861,16 @@ AUTOENCODER_POOLS = {
     "decoder_channels": ([1, 4], BAD_SIZES),
     "decoder_filters": ([(4,), (1,)], [(), (4, 4), (0,), (-1,), (2.5,), 4, None]),
 }
-AUTOENCODER_BASE = {"input_shape": (8, 8, 1), "connectome": TINY, "features": 2, "steps": 1,
-                    "filters": (4,), "decoder_filters": (4,), "decoder_channels": 2,
-                    "num_heads": 1}
+AUTOENCODER_BASE = {
+    "input_shape": (8, 8, 1),
+    "connectome": TINY,
+    "features": 2,
+    "steps": 1,
+    "filters": (4,),
+    "decoder_filters": (4,),
+    "decoder_channels": 2,
+    "num_heads": 1,
+}
 
 
 @fuzz("autoencoder_arguments")
@@ -1602,8 +1888,16 @@ def test_fuzz_autoencoder_arguments(mutation):
 
 
 ECHO_STATE_POOLS = {
-    key: COMMON_POOLS[key] for key in ("mode", "spectral_radius", "learning_rate", "connectome",
-                                       "weights", "signs", "implementation")
+    key: COMMON_POOLS[key]
+    for key in (
+        "mode",
+        "spectral_radius",
+        "learning_rate",
+        "connectome",
+        "weights",
+        "signs",
+        "implementation",
+    )
 } | {
     "seed": ([0, 7, None, MAX_SEED], [-1, 1.5, "0", True, MAX_SEED + 1]),
     "input_dim": ([1, 3], BAD_SIZES),
@@ -1635,13 +1929,16 @@ UNVALIDATED = {
     "ConnectomeDense complex mask": lambda: ConnectomeDense(np.array([[1 + 1j, 0], [0, 1]])),
     "ConnectomeDense string mask": lambda: ConnectomeDense(np.array([["1", "0"], ["0", "1"]])),
     "ReservoirCell datetime mask": lambda: ReservoirCell(
-        np.array([[np.datetime64(1, "s")]]), input_neurons="all"),
+        np.array([[np.datetime64(1, "s")]]), input_neurons="all"
+    ),
     "ConnectomeDense huge count": lambda: ConnectomeDense([[10**400]]),
     "classifier steps=2**70": lambda: elegans_classifier(**CLASSIFIER_BASE | {"steps": 2**70}),
     "classifier features=2**70": lambda: elegans_classifier(
-        **CLASSIFIER_BASE | {"features": 2**70}),
+        **CLASSIFIER_BASE | {"features": 2**70}
+    ),
     "classifier num_heads=2**70": lambda: elegans_classifier(
-        **CLASSIFIER_BASE | {"num_heads": 2**70}),
+        **CLASSIFIER_BASE | {"num_heads": 2**70}
+    ),
     "resolve_connectome(42)": lambda: elegans_classifier(**CLASSIFIER_BASE | {"connectome": 42}),
 }
 
@@ -1655,8 +1952,9 @@ def test_fuzz_found_unvalidated_input(case):
 # --- found by these fuzz families, still open: each must refuse with the package's error --
 def _reservoir_weights_finite() -> None:
     """Subnormal counts: the scale 0.9 / (a subnormal radius) overflows to infinite weights."""
-    cell = result_or_error(lambda: ReservoirCell(np.array([[0.0, 5e-324], [5e-324, 0.0]]),
-                                                 input_neurons="all", seed=0))
+    cell = result_or_error(
+        lambda: ReservoirCell(np.array([[0.0, 5e-324], [5e-324, 0.0]]), input_neurons="all", seed=0)
+    )
     assert cell is None or np.all(np.isfinite(cell.initial_recurrent)), cell.initial_recurrent
 
 
@@ -1665,33 +1963,53 @@ def _dense_weights_on_the_mask() -> None:
     layer = result_or_error(lambda: ConnectomeDense(np.array([[5e-324, 1.0]]), seed=0))
     if layer is not None:
         layer(np.ones((1, 1), "float32"))
-        np.testing.assert_allclose(np.abs(np.asarray(layer.effective_kernel)), [[1.0, 1.0]],
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            np.abs(np.asarray(layer.effective_kernel)), [[1.0, 1.0]], rtol=1e-6
+        )
 
 
 OPEN_FINDINGS = {
     # read_rows (edgelist.py): pandas' "EOF inside string starting at row N" is passed on.
     "edge list: a quote left open to the end of the file": (
-        partial(read_text_edgelist, 'pre,post\nA,B\n"C,D\nE,F\n'), 3),
+        partial(read_text_edgelist, 'pre,post\nA,B\n"C,D\nE,F\n'),
+        3,
+    ),
     # read_rows: pandas' ParserWarning for the first data row has no line number.
     "edge list: two extra fields on the first data row": (
-        partial(read_text_edgelist, "pre,post\nA,B,x,y\nC,D\n"), 2),
+        partial(read_text_edgelist, "pre,post\nA,B,x,y\nC,D\n"),
+        2,
+    ),
     # build_connectome (tables.py) names the neuron table row, not the file line.
     "edge list: an empty post name": (partial(read_text_edgelist, "pre,post\nA,B\nC,\n"), 3),
     # core._CONTROL (and tables._neurons) cover C0 and DEL, not the C1 controls.
-    "Connectome: a name holding U+0085 NEXT LINE": (lambda: Connectome(
-        ["A\x85B", "C"], ["S", "S"], chemical=np.zeros((2, 2)), electrical=np.zeros((2, 2))),
-        None),
+    "Connectome: a name holding U+0085 NEXT LINE": (
+        lambda: Connectome(
+            ["A\x85B", "C"], ["S", "S"], chemical=np.zeros((2, 2)), electrical=np.zeros((2, 2))
+        ),
+        None,
+    ),
     # layers/wiring.py _matrix_from_config: int() / np.asarray raise OverflowError /
     # MemoryError, which _wiring_from_dict does not turn into a ConfigurationError.
-    "wiring config: shape [inf, 1]": (partial(wiring_from_config, {
-        "shape": [math.inf, 1], "pre": [], "post": []}, "fuzz"), None),
-    "wiring config: shape [10**30, 1]": (partial(wiring_from_config, {
-        "shape": [10**30, 1], "pre": [], "post": []}, "fuzz"), None),
-    "wiring config: shape [2**40, 1]": (partial(wiring_from_config, {
-        "shape": [2**40, 1], "pre": [], "post": []}, "fuzz"), None),
-    "wiring config: count 10**400": (partial(wiring_from_config, {
-        "shape": [1, 1], "pre": [0], "post": [0], "counts": [10**400]}, "fuzz"), None),
+    "wiring config: shape [inf, 1]": (
+        partial(wiring_from_config, {"shape": [math.inf, 1], "pre": [], "post": []}, "fuzz"),
+        None,
+    ),
+    "wiring config: shape [10**30, 1]": (
+        partial(wiring_from_config, {"shape": [10**30, 1], "pre": [], "post": []}, "fuzz"),
+        None,
+    ),
+    "wiring config: shape [2**40, 1]": (
+        partial(wiring_from_config, {"shape": [2**40, 1], "pre": [], "post": []}, "fuzz"),
+        None,
+    ),
+    "wiring config: count 10**400": (
+        partial(
+            wiring_from_config,
+            {"shape": [1, 1], "pre": [0], "post": [0], "counts": [10**400]},
+            "fuzz",
+        ),
+        None,
+    ),
 }
 
 
@@ -1703,17 +2021,22 @@ def test_fuzz_found_open_refusals(case):
         assert line in lines_named(error), f"should name line {line}: {error}"
 
 
-@pytest.mark.parametrize("check", [_reservoir_weights_finite, _dense_weights_on_the_mask],
-                         ids=["ReservoirCell subnormal counts", "ConnectomeDense subnormal count"])
+@pytest.mark.parametrize(
+    "check",
+    [_reservoir_weights_finite, _dense_weights_on_the_mask],
+    ids=["ReservoirCell subnormal counts", "ConnectomeDense subnormal count"],
+)
 def test_fuzz_found_open_scaling(check):
     check()
 
 
 def test_fuzz_cases_total_is_documented():
     """FUZZ_CASES is the sum of max_examples over the property tests, as the docstring says."""
-    properties = [test for test in globals().values()
-                  if callable(test) and hasattr(test, "hypothesis")]
-    assert sum(test._hypothesis_internal_use_settings.max_examples
-               for test in properties) == budget(FUZZ_CASES)
+    properties = [
+        test for test in globals().values() if callable(test) and hasattr(test, "hypothesis")
+    ]
+    assert sum(
+        test._hypothesis_internal_use_settings.max_examples for test in properties
+    ) == budget(FUZZ_CASES)
     assert len(properties) == len(EXAMPLES)
     assert f"({FUZZ_CASES:,})" in " ".join(__doc__.split())

@@ -24,8 +24,11 @@ def property_tests() -> list:
     tests = []
     for name in PROPERTY_MODULES:
         module = importlib.import_module(name)
-        tests += [pytest.param(value, id=f"{name}::{key}") for key, value in vars(module).items()
-                  if key.startswith("test_") and hasattr(value, "hypothesis")]
+        tests += [
+            pytest.param(value, id=f"{name}::{key}")
+            for key, value in vars(module).items()
+            if key.startswith("test_") and hasattr(value, "hypothesis")
+        ]
     return tests
 
 

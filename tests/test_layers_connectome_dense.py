@@ -82,8 +82,9 @@ def test_plain_masks_in_every_form_agree():
 # --- the formula -----------------------------------------------------------------------------
 def test_rank2_is_a_masked_dense_layer():
     mask = small_mask()
-    layer = ConnectomeDense(mask, activation="tanh",
-                            bias_initializer=keras.initializers.RandomNormal(seed=1), seed=2)
+    layer = ConnectomeDense(
+        mask, activation="tanh", bias_initializer=keras.initializers.RandomNormal(seed=1), seed=2
+    )
     x = np.random.default_rng(1).normal(size=(3, 6)).astype("float32")
     outputs = numpy(layer(x))
     kernel, bias = numpy(layer.effective_kernel), numpy(layer.bias)
@@ -100,12 +101,16 @@ def test_rank2_is_a_masked_dense_layer():
 @pytest.mark.parametrize("features", [2, 7])  # the two orders of the product (F_out < or > F_in)
 def test_rank3_matches_an_explicit_loop_over_synapses(features):
     mask = small_mask(seed=features)
-    layer = ConnectomeDense(mask, features=features, seed=3,
-                            bias_initializer=keras.initializers.RandomNormal(seed=4))
+    layer = ConnectomeDense(
+        mask, features=features, seed=3, bias_initializer=keras.initializers.RandomNormal(seed=4)
+    )
     x = np.random.default_rng(2).normal(size=(2, 6, 4)).astype("float32")
     outputs = numpy(layer(x))
-    kernel, transform, bias = (numpy(layer.effective_kernel), numpy(layer.feature_kernel),
-                               numpy(layer.bias))
+    kernel, transform, bias = (
+        numpy(layer.effective_kernel),
+        numpy(layer.feature_kernel),
+        numpy(layer.bias),
+    )
     expected = np.tile(bias, (2, 5, 1))
     for pre, post in zip(*np.nonzero(mask), strict=True):
         for b in range(2):
@@ -118,8 +123,9 @@ def test_rank3_matches_an_explicit_loop_over_synapses(features):
 # --- initial values --------------------------------------------------------------------------
 @pytest.mark.parametrize("synapses", ["all", "chemical", "electrical"])
 def test_count_weights_are_log1p_counts_up_to_one_scale(worm, synapses):
-    layer = built(ConnectomeDense(worm, synapses=synapses, spectral_radius=1.0, seed=4),
-                  (None, 279))
+    layer = built(
+        ConnectomeDense(worm, synapses=synapses, spectral_radius=1.0, seed=4), (None, 279)
+    )
     values = numpy(layer.synapse_values)
     ratio = np.abs(values) / np.log1p(synapses_of(worm, synapses).counts)
     np.testing.assert_allclose(ratio, ratio.mean(), rtol=1e-6)
@@ -139,8 +145,10 @@ def test_default_scale_gives_unit_incoming_norms(worm):
 
 
 def test_random_weights_ignore_counts(worm):
-    layer = built(ConnectomeDense(worm, synapses="chemical", weights="random",
-                                  spectral_radius=1.0, seed=6), (None, 279))
+    layer = built(
+        ConnectomeDense(worm, synapses="chemical", weights="random", spectral_radius=1.0, seed=6),
+        (None, 279),
+    )
     ratio = np.abs(numpy(layer.synapse_values)) / np.log1p(synapses_of(worm, "chemical").counts)
     assert ratio.std() / ratio.mean() > 0.3
 
@@ -153,8 +161,9 @@ def test_neurotransmitter_signs_make_gabaergic_synapses_inhibitory(worm):
     expected = syn.chemical & gaba[syn.presynaptic]
     np.testing.assert_array_equal(values < 0, expected)
     assert expected.sum() == 76 and np.all(values[~syn.chemical] > 0)
-    chemical = built(ConnectomeDense(worm, "chemical", signs="neurotransmitter", seed=7),
-                     (None, 279))
+    chemical = built(
+        ConnectomeDense(worm, "chemical", signs="neurotransmitter", seed=7), (None, 279)
+    )
     kernel = numpy(chemical.effective_kernel)
     np.testing.assert_array_equal(kernel < 0, worm.mask("chemical") & gaba[:, None])
     assert gaba.sum() == 26
@@ -171,8 +180,9 @@ def test_shuffled_counts_change_the_initial_values(worm):
 
 
 def test_same_seed_same_values_and_unseeded_layers_record_theirs(worm):
-    first, second, other = (built(ConnectomeDense(worm, features=3, seed=s), (None, 279, 2))
-                            for s in (9, 9, 10))
+    first, second, other = (
+        built(ConnectomeDense(worm, features=3, seed=s), (None, 279, 2)) for s in (9, 9, 10)
+    )
     np.testing.assert_array_equal(numpy(first.synapse_values), numpy(second.synapse_values))
     assert not np.array_equal(numpy(first.synapse_values), numpy(other.synapse_values))
     unseeded = built(ConnectomeDense(worm), (None, 279))
@@ -291,8 +301,11 @@ def test_invalid_masks_raise(mask, arguments, error, message):
     ("wiring", "kwargs", "shape"),
     [
         ("worm", {"synapses": "chemical", "weights": "random", "activation": "relu"}, (3, 279)),
-        ("worm", {"features": 3, "sign_constraint": "nonneg", "signs": "neurotransmitter"},
-         (3, 279, 2)),
+        (
+            "worm",
+            {"features": 3, "sign_constraint": "nonneg", "signs": "neurotransmitter"},
+            (3, 279, 2),
+        ),
         ("worm", {"synapses": "electrical", "spectral_radius": 0.8}, (3, 279)),
         ("mask", {"use_bias": False}, (3, 6)),
     ],

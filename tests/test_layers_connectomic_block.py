@@ -68,8 +68,9 @@ def shifts(block, x, values: np.ndarray) -> np.ndarray:
     [("deep", False, (2, 12)), ("deep", True, (2, 12)), ("reservoir", False, (2, 5, 3))],
 )
 def test_every_synapse_on_a_sensory_motor_path_influences_the_output(worm, mode, gating, shape):
-    block = ConnectomicBlock(worm, mode=mode, features=4, steps=STEPS_COVERING_ALL_PATHS,
-                             gating=gating, seed=0)
+    block = ConnectomicBlock(
+        worm, mode=mode, features=4, steps=STEPS_COVERING_ALL_PATHS, gating=gating, seed=0
+    )
     x = np.random.default_rng(1).normal(size=shape).astype("float32")
     block(x)
     hops = value_hops(worm, block)
@@ -77,10 +78,14 @@ def test_every_synapse_on_a_sensory_motor_path_influences_the_output(worm, mode,
     chemical = np.flatnonzero(np.isfinite(hops) & block.syn.chemical)
     electrical = np.flatnonzero(np.isfinite(hops) & ~block.syn.chemical)
     farthest = np.flatnonzero(np.isfinite(hops) & (hops >= STEPS_COVERING_ALL_PATHS - 1))
-    sample = np.concatenate([rng.choice(chemical, 15, replace=False),
-                             rng.choice(electrical, 15, replace=False),
-                             np.flatnonzero(hops == STEPS_COVERING_ALL_PATHS),
-                             rng.choice(farthest, 9, replace=False)])
+    sample = np.concatenate(
+        [
+            rng.choice(chemical, 15, replace=False),
+            rng.choice(electrical, 15, replace=False),
+            np.flatnonzero(hops == STEPS_COVERING_ALL_PATHS),
+            rng.choice(farthest, 9, replace=False),
+        ]
+    )
     moved = shifts(block, x, sample)
     # A value off every path changes the output by exactly 0 (it only ever multiplies zero
     # states); on a path the change decays with the hops (down to ~1e-7 over 6 gated hops).
@@ -158,17 +163,24 @@ def test_uniform_receptive_fields_pool_the_mean_token(worm):
     kernel, bias = (numpy(w) for w in block.embedding.weights)
     pooled = (x @ kernel + bias).mean(axis=1)  # (batch, features)
     expected = np.repeat(pooled[:, :, None], 98, axis=2)
-    np.testing.assert_allclose(states[:, :, worm.role_indices("S")], expected, rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(states[:, :, worm.role_indices("S")], expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize(("steps", "gating", "implementation"),
-                         [(1, False, "dense"), (2, False, "dense"), (2, True, "sparse"),
-                          (3, True, "dense"), (3, False, "sparse")])
+@pytest.mark.parametrize(
+    ("steps", "gating", "implementation"),
+    [
+        (1, False, "dense"),
+        (2, False, "dense"),
+        (2, True, "sparse"),
+        (3, True, "dense"),
+        (3, False, "sparse"),
+    ],
+)
 def test_steps_follow_the_formula_on_the_whole_matrix(worm, steps, gating, implementation):
     # the block multiplies only the sensory rows (first step) and motor columns (last step)
-    block = ConnectomicBlock(worm, features=3, steps=steps, gating=gating,
-                             implementation=implementation, seed=12)
+    block = ConnectomicBlock(
+        worm, features=3, steps=steps, gating=gating, implementation=implementation, seed=12
+    )
     x = np.random.default_rng(13).normal(size=(2, 7)).astype("float32")
     outputs = numpy(block(x))
     states = numpy(block._sensory_states(ops.convert_to_tensor(x)))
@@ -180,8 +192,9 @@ def test_steps_follow_the_formula_on_the_whole_matrix(worm, steps, gating, imple
             gate = np.einsum("fg,bfn->bgn", numpy(block.gate_kernel), states)
             update = update / (1.0 + np.exp(-(gate + numpy(block.gate_bias))))
         states = np.tanh(states + update)
-    np.testing.assert_allclose(outputs, states[:, :, worm.role_indices("M")].transpose(0, 2, 1),
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        outputs, states[:, :, worm.role_indices("M")].transpose(0, 2, 1), rtol=1e-5, atol=1e-5
+    )
     sizes = {key: (syn.num_pre, syn.num_post) for key, syn in block.step_synapses.items()}
     assert sizes[True, steps == 1] == (98, 89 if steps == 1 else 279)
     assert sizes[steps == 1, True] == (98 if steps == 1 else 279, 89)
@@ -205,8 +218,9 @@ def test_reservoir_mode_freezes_the_synapses_at_the_spectral_radius(worm, rho):
 def test_reservoir_training_leaves_the_synapses_alone(worm):
     keras.utils.set_random_seed(1)
     block = ConnectomicBlock(worm, mode="reservoir", features=4, steps=2, seed=11)
-    model = keras.Sequential([keras.Input((5, 4)), block,
-                              keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input((5, 4)), block, keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)]
+    )
     rng = np.random.default_rng(12)
     x = rng.normal(size=(32, 5, 4)).astype("float32")
     y = x.reshape(32, -1)[:, :3].sum(axis=1, keepdims=True)
@@ -216,8 +230,9 @@ def test_reservoir_training_leaves_the_synapses_alone(worm):
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, batch_size=8, epochs=3, verbose=0)
     assert model.evaluate(x, y, verbose=0) < before
-    for weight, value in zip((block.synapse_values, block.feature_kernel, block.bias), frozen,
-                             strict=True):
+    for weight, value in zip(
+        (block.synapse_values, block.feature_kernel, block.bias), frozen, strict=True
+    ):
         np.testing.assert_array_equal(numpy(weight), value)
     assert not np.array_equal(numpy(block.receptive_fields), fields)
 
@@ -225,8 +240,9 @@ def test_reservoir_training_leaves_the_synapses_alone(worm):
 def test_deep_mode_trains_the_synapses(worm):
     keras.utils.set_random_seed(2)
     block = ConnectomicBlock(worm, mode="deep", features=4, steps=2, gating=True, seed=6)
-    model = keras.Sequential([keras.Input((10,)), block,
-                              keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input((10,)), block, keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)]
+    )
     trainable = {id(w) for w in block.trainable_weights}
     for weight in (block.synapse_values, block.feature_kernel, block.bias, block.gate_kernel):
         assert id(weight) in trainable
@@ -310,8 +326,11 @@ def test_wiring_without_roles_or_motors_is_refused(worm):
 
 @pytest.mark.parametrize(
     ("shape", "message"),
-    [((None, 2, 3, 4), "expected (batch, F)"), ((None, None), "with F known"),
-     ((None, None, 3), "token axis")],
+    [
+        ((None, 2, 3, 4), "expected (batch, F)"),
+        ((None, None), "with F known"),
+        ((None, None, 3), "token axis"),
+    ],
 )
 def test_bad_input_shapes_are_refused(worm, shape, message):
     with pytest.raises(ConfigurationError, match=re.escape(message)):
@@ -335,8 +354,9 @@ def test_same_seed_same_block(worm):
 )
 def test_save_and_load_round_trip(worm, tmp_path, mode, shape, gating):
     inputs = keras.Input(shape)
-    block = ConnectomicBlock(worm, mode=mode, features=4, steps=3, gating=gating, dropout=0.1,
-                             signs="neurotransmitter")
+    block = ConnectomicBlock(
+        worm, mode=mode, features=4, steps=3, gating=gating, dropout=0.1, signs="neurotransmitter"
+    )
     model = keras.Model(inputs, block(inputs))
     config = json.loads(json.dumps(block.get_config()))
     assert config["seed"] == block.seed and config["signs"] == "neurotransmitter"
@@ -364,8 +384,9 @@ def test_a_block_at_fly_scale_holds_no_sensory_by_neuron_array():
     clique = np.array([(a, b) for a in range(2, 12) for b in range(2, 12) if a != b])
     pre, post = np.r_[sensory, clique[:, 0]], np.r_[sensory + 1, clique[:, 1]]
     chemical = sp.csr_array((np.ones(pre.size), (pre, post)), shape=(n, n))
-    fly = Connectome(tuple(f"n{i}" for i in range(n)), tuple(roles), chemical,
-                     sp.csr_array((n, n)), name="ring")
+    fly = Connectome(
+        tuple(f"n{i}" for i in range(n)), tuple(roles), chemical, sp.csr_array((n, n)), name="ring"
+    )
     block = ConnectomicBlock(fly, features=2, steps=1, implementation="sparse", seed=0)
     tokens = np.random.default_rng(0).normal(size=(1, 3, 2)).astype("float32")
     motors = numpy(block(tokens))

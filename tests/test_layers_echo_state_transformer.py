@@ -47,8 +47,15 @@ def test_sequence_in_sequence_out(worm, state_neurons, width):
 
 
 def test_reservoir_arguments_reach_the_cell(worm):
-    layer = small(worm, spectral_radius=0.7, leak_rate=0.3, input_neurons="SI",
-                  signs="neurotransmitter", weights="random", seed=1)
+    layer = small(
+        worm,
+        spectral_radius=0.7,
+        leak_rate=0.3,
+        input_neurons="SI",
+        signs="neurotransmitter",
+        weights="random",
+        seed=1,
+    )
     layer.build((None, 5, 2))
     cell = layer.cell
     assert cell.leak_rate == 0.3 and cell.weights_rule == "random"
@@ -57,8 +64,9 @@ def test_reservoir_arguments_reach_the_cell(worm):
     assert abs(radius(matrix) - 0.7) < 1e-6
     gaba = inhibitory_neurons(worm, "test")
     chemical_only = worm.mask("chemical") & ~worm.mask("electrical")
-    np.testing.assert_array_equal((matrix < 0)[chemical_only], (gaba[:, None] & chemical_only)
-                                  [chemical_only])
+    np.testing.assert_array_equal(
+        (matrix < 0)[chemical_only], (gaba[:, None] & chemical_only)[chemical_only]
+    )
 
 
 def test_reservoir_is_frozen_and_blocks_train(worm):
@@ -80,8 +88,10 @@ def test_reservoir_is_frozen_and_blocks_train(worm):
     model.fit(x, y, batch_size=16, epochs=4, verbose=0)
     assert model.evaluate(x, y, verbose=0, batch_size=32) < before
     np.testing.assert_array_equal(numpy(cell.recurrent_values), recurrent)
-    moved = [not np.array_equal(a, numpy(w)) for a, w in zip(others, layer.blocks[0].weights,
-                                                               strict=True)]
+    moved = [
+        not np.array_equal(a, numpy(w))
+        for a, w in zip(others, layer.blocks[0].weights, strict=True)
+    ]
     assert sum(moved) >= len(moved) - 2
 
 
@@ -105,8 +115,9 @@ def test_same_seed_same_weights(worm):
     for layer in layers:
         layer.build((None, 5, 2))
     first, second, other = layers
-    assert [w.path.split("/", 1)[1] for w in first.weights] == \
-        [w.path.split("/", 1)[1] for w in second.weights]
+    assert [w.path.split("/", 1)[1] for w in first.weights] == [
+        w.path.split("/", 1)[1] for w in second.weights
+    ]
     differ = 0
     for a, b, c in zip(first.weights, second.weights, other.weights, strict=True):
         np.testing.assert_array_equal(numpy(a), numpy(b), err_msg=a.path)
@@ -123,8 +134,9 @@ def test_every_attention_projection_and_block_is_distinct(worm):
         found = [numpy(w) for w in block.attention.weights if w.path.endswith("/kernel")]
         assert len(found) == 4
         kernels.extend(found)
-    kernels.extend(numpy(w) for w in (layer.tokens.kernel, *(b.hidden.kernel for b in
-                                                               layer.blocks)))
+    kernels.extend(
+        numpy(w) for w in (layer.tokens.kernel, *(b.hidden.kernel for b in layer.blocks))
+    )
     for a in range(len(kernels)):
         for b in range(a + 1, len(kernels)):
             if kernels[a].shape == kernels[b].shape:
@@ -144,9 +156,18 @@ def test_unseeded_layer_records_its_seed(worm):
 
 # --- saving and checks -----------------------------------------------------------------------
 def test_save_and_load_round_trip(worm, tmp_path):
-    layer = EchoStateTransformer(worm, d_model=8, num_heads=2, num_blocks=2, ff_dim=8,
-                                 leak_rate=0.3, input_neurons="SI", state_neurons="M",
-                                 signs="neurotransmitter", dropout=0.1)
+    layer = EchoStateTransformer(
+        worm,
+        d_model=8,
+        num_heads=2,
+        num_blocks=2,
+        ff_dim=8,
+        leak_rate=0.3,
+        input_neurons="SI",
+        state_neurons="M",
+        signs="neurotransmitter",
+        dropout=0.1,
+    )
     inputs = keras.Input((5, 2))
     model = keras.Model(inputs, layer(inputs))
     config = json.loads(json.dumps(layer.get_config()))

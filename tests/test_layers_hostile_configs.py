@@ -65,23 +65,30 @@ def crafted(folder, name: str, shape, neurons: int, **changes) -> str:
 
 
 def load_capped(paths: list[str]) -> dict[str, str]:
-    done = subprocess.run([sys.executable, "-c", LOADER.format(limit=LIMIT), *paths],
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    done = subprocess.run(
+        [sys.executable, "-c", LOADER.format(limit=LIMIT), *paths],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_crafted_connectome_dense_sizes_are_refused_in_bounded_memory(tmp_path):
     cases = {
-        crafted(tmp_path, "huge", [10_000_000, 10_000_000], 10_000_000):
-            "ConfigurationError: ConnectomeDense: wiring config shape .* exceeds the limit",
-        crafted(tmp_path, "dense", [20_000, 20_000], 20_000, implementation="dense"):
-            "ConfigurationError: .*dense 20,000 x 20,000 synaptic matrix .* exceeds the dense "
-            "budget",
-        crafted(tmp_path, "float", [4.7, 4.7], 4):
-            r"ConfigurationError: ConnectomeDense: wiring config shape \[4.7, 4.7\] is not two "
-            "integers",
+        crafted(
+            tmp_path, "huge", [10_000_000, 10_000_000], 10_000_000
+        ): "ConfigurationError: ConnectomeDense: wiring config shape .* exceeds the limit",
+        crafted(
+            tmp_path, "dense", [20_000, 20_000], 20_000, implementation="dense"
+        ): "ConfigurationError: .*dense 20,000 x 20,000 synaptic matrix .* exceeds the dense "
+        "budget",
+        crafted(
+            tmp_path, "float", [4.7, 4.7], 4
+        ): r"ConfigurationError: ConnectomeDense: wiring config shape \[4.7, 4.7\] is not two "
+        "integers",
     }
     results = load_capped(list(cases))
     for path, pattern in cases.items():

@@ -68,8 +68,9 @@ def value_and_grads(fn, args: list[np.ndarray]) -> tuple[np.ndarray, list[np.nda
     return numpy(outputs), grads
 
 
-def layer_value_and_grads(layer, inputs: np.ndarray, cotangent: np.ndarray, variables: list,
-                          **kwargs) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def layer_value_and_grads(
+    layer, inputs: np.ndarray, cotangent: np.ndarray, variables: list, **kwargs
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Outputs, d/d inputs and d/d ``variables`` of ``sum(layer(inputs) * cotangent)``.
 
     The layer runs through ``stateless_call``, so frozen (non-trainable)
@@ -86,8 +87,9 @@ def layer_value_and_grads(layer, inputs: np.ndarray, cotangent: np.ndarray, vari
 
     def loss(tensors):
         x, state = tensors[0], tensors[1:]
-        outputs, _ = layer.stateless_call(state[: len(trainable)], state[len(trainable):], x,
-                                          **kwargs)
+        outputs, _ = layer.stateless_call(
+            state[: len(trainable)], state[len(trainable) :], x, **kwargs
+        )
         return ops.sum(outputs * ops.convert_to_tensor(cotangent, outputs.dtype)), outputs
 
     outputs, grads = value_and_grads(loss, [inputs, *values])
@@ -110,8 +112,13 @@ def random_connectome(n: int = 9, seed: int = 0) -> Connectome:
     electrical = upper + upper.T
     electrical[2, 2] = 2.0
     roles = tuple("S" if i < 3 else "M" if i >= n - 3 else "I" for i in range(n))
-    return Connectome(tuple(f"n{i}" for i in range(n)), roles, chemical=chemical,
-                      electrical=electrical, name="random")
+    return Connectome(
+        tuple(f"n{i}" for i in range(n)),
+        roles,
+        chemical=chemical,
+        electrical=electrical,
+        name="random",
+    )
 
 
 def loop_propagate(x: np.ndarray, values: np.ndarray, syn) -> np.ndarray:
@@ -147,8 +154,14 @@ def test_random_graph_has_shared_and_summed_values():
 @pytest.mark.parametrize(
     ("wiring", "leading"),
     # TensorFlow computes up to 7 rows with scipy (CPU) and from 8 (CSR_MIN_COLUMNS) with CSR
-    [("connectome", (4,)), ("connectome", (2, 3)), ("connectome", (3, 4)), ("rectangular", (5,)),
-     ("rectangular", (1,)), ("rectangular", (9,))],
+    [
+        ("connectome", (4,)),
+        ("connectome", (2, 3)),
+        ("connectome", (3, 4)),
+        ("rectangular", (5,)),
+        ("rectangular", (1,)),
+        ("rectangular", (9,)),
+    ],
 )
 def test_propagate_equals_an_explicit_loop(implementation, wiring, leading):
     if wiring == "connectome":
@@ -180,17 +193,20 @@ def test_sparse_kernel_in_float64_is_exact_to_rounding():
     syn = synapses_of((rng.random((8, 6)) < 0.4) * rng.integers(1, 5, (8, 6)))
     assert syn.one_to_one
     x, values = rng.normal(size=(3, syn.num_pre)), rng.normal(size=syn.num_values)
-    y = propagate(ops.convert_to_tensor(x, "float64"), ops.convert_to_tensor(values, "float64"),
-                  syn, "sparse")
+    y = propagate(
+        ops.convert_to_tensor(x, "float64"), ops.convert_to_tensor(values, "float64"), syn, "sparse"
+    )
     assert keras.backend.standardize_dtype(y.dtype) == "float64"
     np.testing.assert_allclose(numpy(y), loop_propagate(x, values, syn), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow graph tracing")
-@pytest.mark.parametrize(("batch", "on_host"),
-                         [(1, True), (1, False), (kernels.CSR_MIN_COLUMNS + 3, True)])
-def test_tensorflow_picks_its_product_at_run_time_when_the_batch_is_unknown(batch, on_host,
-                                                                            monkeypatch):
+@pytest.mark.parametrize(
+    ("batch", "on_host"), [(1, True), (1, False), (kernels.CSR_MIN_COLUMNS + 3, True)]
+)
+def test_tensorflow_picks_its_product_at_run_time_when_the_batch_is_unknown(
+    batch, on_host, monkeypatch
+):
     """Few rows: scipy on CPU (on_host) or COO (what a GPU runs); many rows: CSR."""
     import tensorflow as tf
 
@@ -244,6 +260,7 @@ def test_sparse_gradients_agree_across_many_chunks(worm, monkeypatch):
     cotangent = rng.normal(size=(3, 279)).astype("float32")
     results = {}
     for implementation in ("dense", "sparse"):
+
         def loss(tensors, implementation=implementation):
             y = propagate(tensors[0], tensors[1], syn, implementation)
             return ops.sum(y * ops.convert_to_tensor(cotangent)), y
@@ -267,7 +284,8 @@ def test_choose_picks_dense_up_to_the_limit():
 
 
 @pytest.mark.parametrize(
-    "layer", [
+    "layer",
+    [
         lambda w: ConnectomeDense(w, implementation="csr"),
         lambda w: ReservoirCell(w, implementation="csr"),
         lambda w: ConnectomicBlock(w, implementation="csr"),
@@ -295,8 +313,10 @@ def compare_twins(dense, sparse, inputs, variables_of, **kwargs) -> None:
     assert_same_weights(dense, sparse)
     shape = tuple(dense(inputs).shape)
     cotangent = np.random.default_rng(11).normal(size=shape).astype("float32")
-    results = [layer_value_and_grads(layer, inputs, cotangent, variables_of(layer), **kwargs)
-               for layer in (dense, sparse)]
+    results = [
+        layer_value_and_grads(layer, inputs, cotangent, variables_of(layer), **kwargs)
+        for layer in (dense, sparse)
+    ]
     (y_d, dx_d, dv_d), (y_s, dx_s, dv_s) = results
     assert_close(y_s, y_d, "outputs")
     assert_close(dx_s, dx_d, "d inputs")
@@ -306,10 +326,16 @@ def compare_twins(dense, sparse, inputs, variables_of, **kwargs) -> None:
 
 @pytest.mark.parametrize("synapses", ["all", "chemical", "electrical"])
 def test_connectome_dense_rank2_dense_equals_sparse(worm, synapses):
-    dense, sparse = twin_layers(lambda impl: ConnectomeDense(
-        worm, synapses=synapses, activation="tanh",
-        bias_initializer=keras.initializers.RandomNormal(seed=7),
-        implementation=impl, seed=1))
+    dense, sparse = twin_layers(
+        lambda impl: ConnectomeDense(
+            worm,
+            synapses=synapses,
+            activation="tanh",
+            bias_initializer=keras.initializers.RandomNormal(seed=7),
+            implementation=impl,
+            seed=1,
+        )
+    )
     x = np.random.default_rng(12).normal(size=(4, 279)).astype("float32")
     for layer in (dense, sparse):
         layer.build(x.shape)
@@ -318,9 +344,16 @@ def test_connectome_dense_rank2_dense_equals_sparse(worm, synapses):
 
 @pytest.mark.parametrize("features", [2, 6])  # fewer / more output features than F_in = 3
 def test_connectome_dense_rank3_dense_equals_sparse(worm, features):
-    dense, sparse = twin_layers(lambda impl: ConnectomeDense(
-        worm, features=features, activation="tanh", implementation=impl, seed=2,
-        feature_initializer=keras.initializers.GlorotUniform(seed=3)))
+    dense, sparse = twin_layers(
+        lambda impl: ConnectomeDense(
+            worm,
+            features=features,
+            activation="tanh",
+            implementation=impl,
+            seed=2,
+            feature_initializer=keras.initializers.GlorotUniform(seed=3),
+        )
+    )
     x = np.random.default_rng(13).normal(size=(2, 279, 3)).astype("float32")
     for layer in (dense, sparse):
         layer.build(x.shape)
@@ -330,9 +363,16 @@ def test_connectome_dense_rank3_dense_equals_sparse(worm, features):
 @pytest.mark.parametrize("trainable", [False, True])
 def test_reservoir_cell_in_rnn_dense_equals_sparse(worm, trainable):
     def make(impl):
-        cell = ReservoirCell(worm, spectral_radius=0.9, leak_rate=0.6, bias_scaling=0.1,
-                             output_neurons="M", implementation=impl, seed=4,
-                             trainable=trainable)
+        cell = ReservoirCell(
+            worm,
+            spectral_radius=0.9,
+            leak_rate=0.6,
+            bias_scaling=0.1,
+            output_neurons="M",
+            implementation=impl,
+            seed=4,
+            trainable=trainable,
+        )
         return keras.layers.RNN(cell, return_sequences=True)
 
     dense, sparse = make("dense"), make("sparse")
@@ -344,16 +384,20 @@ def test_reservoir_cell_in_rnn_dense_equals_sparse(worm, trainable):
     # Work around the JAX kernel-cache bug (see test_sparse_layer_trains_under_jit): one eager
     # call outside any trace caches the kernel of this batch size with concrete indices.
     propagate(ops.zeros((2, 279)), sparse.cell.recurrent_values, sparse.cell.syn, "sparse")
-    compare_twins(dense, sparse, x,
-                  lambda layer: [layer.cell.recurrent_values, layer.cell.input_kernel])
+    compare_twins(
+        dense, sparse, x, lambda layer: [layer.cell.recurrent_values, layer.cell.input_kernel]
+    )
 
 
 @pytest.mark.parametrize(
     ("shape", "mode", "gating"), [((2, 10), "deep", True), ((2, 6, 5), "reservoir", False)]
 )
 def test_connectomic_block_dense_equals_sparse(worm, shape, mode, gating):
-    dense, sparse = twin_layers(lambda impl: ConnectomicBlock(
-        worm, mode=mode, features=3, steps=3, gating=gating, implementation=impl, seed=5))
+    dense, sparse = twin_layers(
+        lambda impl: ConnectomicBlock(
+            worm, mode=mode, features=3, steps=3, gating=gating, implementation=impl, seed=5
+        )
+    )
     x = np.random.default_rng(15).normal(size=shape).astype("float32")
     for layer in (dense, sparse):
         layer.build(x.shape)
@@ -361,8 +405,11 @@ def test_connectomic_block_dense_equals_sparse(worm, shape, mode, gating):
 
 
 def test_connectomic_block_with_shared_values_dense_equals_sparse(worm):
-    dense, sparse = twin_layers(lambda impl: ConnectomicBlock(
-        worm, features=3, steps=2, shared_values=500, implementation=impl, seed=6))
+    dense, sparse = twin_layers(
+        lambda impl: ConnectomicBlock(
+            worm, features=3, steps=2, shared_values=500, implementation=impl, seed=6
+        )
+    )
     x = np.random.default_rng(16).normal(size=(2, 8)).astype("float32")
     for layer in (dense, sparse):
         layer.build(x.shape)
@@ -395,7 +442,6 @@ def test_a_fresh_sparse_reservoir_gives_gradients(worm):
     x = np.random.default_rng(18).normal(size=(2, 3, 1)).astype("float32")
     rnn.build(x.shape)
     cotangent = np.ones((2, 279), "float32")
-    _, d_inputs, (d_values,) = layer_value_and_grads(rnn, x, cotangent,
-                                                     [rnn.cell.recurrent_values])
+    _, d_inputs, (d_values,) = layer_value_and_grads(rnn, x, cotangent, [rnn.cell.recurrent_values])
     assert np.all(np.isfinite(d_values)) and np.count_nonzero(d_values) > 0
     assert np.count_nonzero(d_inputs) > 0

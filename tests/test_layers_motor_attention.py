@@ -18,14 +18,20 @@ from elegans_keras.layers.motor_attention import seed_attention
 
 def inputs(seed: int = 0, query_shape=(2, 6), tokens_shape=(2, 9, 5)):
     rng = np.random.default_rng(seed)
-    return (rng.normal(size=query_shape).astype("float32"),
-            rng.normal(size=tokens_shape).astype("float32"))
+    return (
+        rng.normal(size=query_shape).astype("float32"),
+        rng.normal(size=tokens_shape).astype("float32"),
+    )
 
 
 @pytest.mark.parametrize(
     ("query_shape", "output_dim", "expected"),
-    [((2, 6), None, (2, 6)), ((2, 6), 3, (2, 3)), ((2, 4, 6), 3, (2, 3)),
-     ((2, 4, 6), None, (2, 6))],
+    [
+        ((2, 6), None, (2, 6)),
+        ((2, 6), 3, (2, 3)),
+        ((2, 4, 6), 3, (2, 3)),
+        ((2, 4, 6), None, (2, 6)),
+    ],
 )
 def test_output_is_one_pooled_vector(query_shape, output_dim, expected):
     readout = MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=output_dim, seed=0)
@@ -57,8 +63,9 @@ def test_rank3_query_is_averaged_over_positions():
     readout = MotorAttentionReadout(num_heads=2, key_dim=4, seed=3)
     query, tokens = inputs(3, (2, 4, 6))
     per_position = [numpy(readout(query[:, t], tokens)) for t in range(4)]
-    np.testing.assert_allclose(numpy(readout(query, tokens)), np.mean(per_position, axis=0),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        numpy(readout(query, tokens)), np.mean(per_position, axis=0), rtol=1e-5, atol=1e-6
+    )
 
 
 # --- seeds -----------------------------------------------------------------------------------
@@ -83,8 +90,9 @@ def test_projections_get_distinct_seeded_values():
         for b in range(a + 1, 3):
             assert not np.array_equal(found[a], found[b]), (a, b)
             assert np.abs(found[a] - found[b]).max() > 0.1
-    unseeded_like = keras.layers.MultiHeadAttention(2, 4, kernel_initializer=
-                                                    keras.initializers.GlorotUniform(seed=4))
+    unseeded_like = keras.layers.MultiHeadAttention(
+        2, 4, kernel_initializer=keras.initializers.GlorotUniform(seed=4)
+    )
     unseeded_like.build((2, 1, 5), (2, 9, 5), (2, 9, 5))
     same = [numpy(w) for w in kernel_weights(unseeded_like)]
     # what seed_attention avoids: a seeded kernel_initializer repeats one set of values
@@ -105,8 +113,9 @@ def test_seed_attention_gives_kernel_k_seed_plus_k_and_zero_biases():
 
 def test_same_seed_same_weights_different_seed_different_weights():
     query, tokens = inputs(5)
-    layers = [MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=3, seed=s)
-              for s in (7, 7, 8)]
+    layers = [
+        MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=3, seed=s) for s in (7, 7, 8)
+    ]
     outputs = [numpy(layer(query, tokens)) for layer in layers]
     first, second, other = (kernels(layer) for layer in layers)
     for a, b, c in zip(first, second, other, strict=True):
@@ -200,8 +209,11 @@ def test_invalid_arguments_name_the_argument(arguments, message):
 
 @pytest.mark.parametrize(
     ("query", "tokens", "message"),
-    [((None, 6), (None, 5), "motor_tokens of shape"), ((None,), (None, 9, 5), "query of shape"),
-     ((None, 1, 2, 6), (None, 9, 5), "query of shape")],
+    [
+        ((None, 6), (None, 5), "motor_tokens of shape"),
+        ((None,), (None, 9, 5), "query of shape"),
+        ((None, 1, 2, 6), (None, 9, 5), "query of shape"),
+    ],
 )
 def test_bad_ranks_are_refused(query, tokens, message):
     with pytest.raises(ConfigurationError, match=message):

@@ -41,8 +41,9 @@ def recurrent_matrix(cell: ReservoirCell) -> np.ndarray:
     ],
 )
 def test_spectral_radius_is_exact_whatever_the_dtype_policy(worm, rho, weights, synapses, dtype):
-    cell = ReservoirCell(worm, spectral_radius=rho, weights=weights, synapses=synapses, seed=1,
-                         dtype=dtype)
+    cell = ReservoirCell(
+        worm, spectral_radius=rho, weights=weights, synapses=synapses, seed=1, dtype=dtype
+    )
     states = keras.layers.RNN(cell)(np.ones((1, 3, 1), "float32"))
     assert cell.recurrent_values.dtype == "float32"
     assert cell.recurrent_values.shape == (synapses_of(worm, synapses).num_values,)
@@ -146,19 +147,26 @@ def test_frozen_by_default_and_trainable_on_request(worm):
     frozen = keras.layers.RNN(ReservoirCell(worm, seed=7))
     frozen.build((None, 5, 1))
     assert frozen.trainable_weights == []
-    assert sorted(w.name for w in frozen.non_trainable_weights) == \
-        ["bias", "input_kernel", "recurrent_values"]
+    assert sorted(w.name for w in frozen.non_trainable_weights) == [
+        "bias",
+        "input_kernel",
+        "recurrent_values",
+    ]
     trainable = keras.layers.RNN(ReservoirCell(worm, seed=7, trainable=True))
     trainable.build((None, 5, 1))
-    assert sorted(w.name for w in trainable.trainable_weights) == \
-        ["bias", "input_kernel", "recurrent_values"]
+    assert sorted(w.name for w in trainable.trainable_weights) == [
+        "bias",
+        "input_kernel",
+        "recurrent_values",
+    ]
     assert trainable.count_params() == 2711 + 279 + 279
 
 
 def test_trainable_cell_learns_on_its_synapses_and_inputs_only(worm):
     keras.utils.set_random_seed(2)
-    cell = ReservoirCell(worm, input_neurons="S", output_neurons="M", trainable=True,
-                         spectral_radius=0.5, seed=8)
+    cell = ReservoirCell(
+        worm, input_neurons="S", output_neurons="M", trainable=True, spectral_radius=0.5, seed=8
+    )
     model = keras.Sequential([keras.Input((6, 1)), keras.layers.RNN(cell), keras.layers.Dense(1)])
     rng = np.random.default_rng(3)
     x = rng.normal(size=(32, 6, 1)).astype("float32")
@@ -177,8 +185,9 @@ def test_trainable_cell_learns_on_its_synapses_and_inputs_only(worm):
 
 
 def test_same_seed_same_reservoir(worm):
-    first, second, other = (built(ReservoirCell(worm, bias_scaling=0.1, seed=s), features=2)
-                            for s in (9, 9, 10))
+    first, second, other = (
+        built(ReservoirCell(worm, bias_scaling=0.1, seed=s), features=2) for s in (9, 9, 10)
+    )
     for name in ("recurrent_values", "input_kernel", "bias"):
         np.testing.assert_array_equal(numpy(getattr(first, name)), numpy(getattr(second, name)))
         assert not np.array_equal(numpy(getattr(first, name)), numpy(getattr(other, name))), name
@@ -221,8 +230,12 @@ def test_invalid_arguments_name_the_argument(worm, arguments, message):
     [
         (np.ones((3, 4)), {"input_neurons": "all"}, ConfigurationError, "must be square"),
         (np.ones((3, 3)), {}, ConfigurationError, "needs a Connectome"),
-        (np.ones((3, 3)), {"input_neurons": "all", "signs": "neurotransmitter"},
-         ConfigurationError, "needs a Connectome"),
+        (
+            np.ones((3, 3)),
+            {"input_neurons": "all", "signs": "neurotransmitter"},
+            ConfigurationError,
+            "needs a Connectome",
+        ),
         (np.triu(np.ones((3, 3)), k=1), {"input_neurons": "all"}, ConnectomeError, "no cycle"),
     ],
 )
@@ -239,8 +252,14 @@ def test_unknown_input_width_is_refused(worm):
 @pytest.mark.parametrize("wiring", ["worm", "mask"])
 def test_save_and_load_round_trip(worm, tmp_path, wiring):
     if wiring == "worm":
-        cell = ReservoirCell(worm, leak_rate=0.5, output_neurons="M", bias_scaling=0.1,
-                             signs="neurotransmitter", weights="random")
+        cell = ReservoirCell(
+            worm,
+            leak_rate=0.5,
+            output_neurons="M",
+            bias_scaling=0.1,
+            signs="neurotransmitter",
+            weights="random",
+        )
     else:
         mask = np.random.default_rng(4).random((20, 20)) < 0.3
         cell = ReservoirCell(mask, input_neurons=[0, 1, 2], seed=11)

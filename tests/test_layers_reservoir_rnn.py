@@ -17,11 +17,19 @@ from elegans_keras.layers.recurrence import host_recurrence_available
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 
 
-def cell_of(worm, implementation: str = "sparse", trainable: bool = False,
-            output_neurons: str = "M") -> ReservoirCell:
-    return ReservoirCell(worm, spectral_radius=0.9, leak_rate=0.4, bias_scaling=0.1,
-                         output_neurons=output_neurons, implementation=implementation, seed=3,
-                         trainable=trainable)
+def cell_of(
+    worm, implementation: str = "sparse", trainable: bool = False, output_neurons: str = "M"
+) -> ReservoirCell:
+    return ReservoirCell(
+        worm,
+        spectral_radius=0.9,
+        leak_rate=0.4,
+        bias_scaling=0.1,
+        output_neurons=output_neurons,
+        implementation=implementation,
+        seed=3,
+        trainable=trainable,
+    )
 
 
 def sequences(batch: int = 2, steps: int = 12) -> np.ndarray:
@@ -61,8 +69,7 @@ def test_fused_false_and_masks_take_the_rnn_loop(worm, fused_calls):
     x = sequences()
     unfused = ReservoirRNN(cell_of(worm), fused=False)(x)
     assert not fused_calls
-    np.testing.assert_allclose(numpy(unfused), numpy(keras.layers.RNN(cell_of(worm))(x)),
-                               atol=1e-6)
+    np.testing.assert_allclose(numpy(unfused), numpy(keras.layers.RNN(cell_of(worm))(x)), atol=1e-6)
     # all neurons out: Keras's masked loop needs outputs the size of the state
     mask = np.ones((2, 12), bool)
     mask[1, 8:] = False
@@ -75,14 +82,17 @@ def test_fused_false_and_masks_take_the_rnn_loop(worm, fused_calls):
 
 
 @pytest.mark.skipif(not ON_TENSORFLOW, reason="the fused recurrence is TensorFlow's")
-@pytest.mark.parametrize(("implementation", "trainable"),
-                         [("dense", False), ("sparse", False), ("sparse", True)])
+@pytest.mark.parametrize(
+    ("implementation", "trainable"), [("dense", False), ("sparse", False), ("sparse", True)]
+)
 def test_gradients_equal_the_rnn_loop(worm, implementation, trainable, fused_calls):
     import tensorflow as tf
 
     cell = cell_of(worm, implementation, trainable)
-    layers = (ReservoirRNN(cell, return_sequences=True, return_state=True),
-              keras.layers.RNN(cell, return_sequences=True, return_state=True))
+    layers = (
+        ReservoirRNN(cell, return_sequences=True, return_state=True),
+        keras.layers.RNN(cell, return_sequences=True, return_state=True),
+    )
     x = tf.constant(sequences())
     start = tf.constant(np.random.default_rng(7).normal(scale=0.1, size=(2, 279)), tf.float32)
     weights = np.random.default_rng(8).normal(size=(12, 89)).astype("float32")
@@ -96,9 +106,10 @@ def test_gradients_equal_the_rnn_loop(worm, implementation, trainable, fused_cal
         results.append([tf.convert_to_tensor(g).numpy() for g in tape.gradient(loss, sources)])
     assert len(results[0]) == (5 if trainable else 2)
     names = ["inputs", "initial state", "recurrent values", "input kernel", "bias"]
-    for name, got, want in zip(names[:len(results[0])], *results, strict=True):
-        np.testing.assert_allclose(got, want, atol=1e-5 * max(1.0, np.abs(want).max()),
-                                   err_msg=name)
+    for name, got, want in zip(names[: len(results[0])], *results, strict=True):
+        np.testing.assert_allclose(
+            got, want, atol=1e-5 * max(1.0, np.abs(want).max()), err_msg=name
+        )
     assert len(fused_calls) == (1 if host_recurrence_available("float32") else 0)
 
 
@@ -110,8 +121,9 @@ def test_layers_before_it_train_through_it(worm):
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     before = numpy(model.get_layer("before").kernel)
     rng = np.random.default_rng(9)
-    model.fit(rng.normal(size=(8, 10, 2)), rng.normal(size=(8, 1)), batch_size=4, epochs=1,
-              verbose=0)
+    model.fit(
+        rng.normal(size=(8, 10, 2)), rng.normal(size=(8, 1)), batch_size=4, epochs=1, verbose=0
+    )
     assert np.abs(numpy(model.get_layer("before").kernel) - before).max() > 1e-6
 
 
@@ -126,10 +138,13 @@ def test_saves_and_loads_with_its_fused_flag(worm, tmp_path):
     np.testing.assert_allclose(numpy(loaded(sequences())), numpy(model(sequences())), atol=1e-6)
 
 
-@pytest.mark.parametrize(("cell", "fused", "message"), [
-    ("gru", True, "cell must be a ReservoirCell, got GRUCell"),
-    ("reservoir", "yes", "fused must be True or False, got 'yes'"),
-])
+@pytest.mark.parametrize(
+    ("cell", "fused", "message"),
+    [
+        ("gru", True, "cell must be a ReservoirCell, got GRUCell"),
+        ("reservoir", "yes", "fused must be True or False, got 'yes'"),
+    ],
+)
 def test_bad_arguments_name_the_problem(worm, cell, fused, message):
     made = keras.layers.GRUCell(4) if cell == "gru" else cell_of(worm)
     with pytest.raises(ConfigurationError, match=message):

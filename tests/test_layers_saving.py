@@ -32,14 +32,16 @@ def build_model(worm, kind: str, implementation: str, seed: int) -> tuple[keras.
         shape, layer = (279, 3), ConnectomeDense(worm, features=4, **common)
     elif kind == "reservoir":
         shape = (5, 2)
-        layer = keras.layers.RNN(ReservoirCell(worm, leak_rate=0.5, output_neurons="M",
-                                               bias_scaling=0.1, trainable=True, **common))
+        layer = keras.layers.RNN(
+            ReservoirCell(
+                worm, leak_rate=0.5, output_neurons="M", bias_scaling=0.1, trainable=True, **common
+            )
+        )
     elif kind == "block":
         shape, layer = (6, 3), ConnectomicBlock(worm, features=4, steps=2, gating=True, **common)
     else:
         shape = (5, 2)
-        layer = EchoStateTransformer(worm, d_model=8, num_heads=2, num_blocks=1, ff_dim=8,
-                                     **common)
+        layer = EchoStateTransformer(worm, d_model=8, num_heads=2, num_blocks=1, ff_dim=8, **common)
     inputs = keras.Input(shape)
     return keras.Model(inputs, layer(inputs)), shape
 
@@ -65,8 +67,9 @@ KINDS = ["dense_rank2", "dense_rank3", "reservoir", "block", "est"]
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("saved", "loaded"), [("dense", "sparse"), ("sparse", "dense")])
-def test_weights_saved_with_one_implementation_load_into_the_other(worm, tmp_path, kind, saved,
-                                                                   loaded):
+def test_weights_saved_with_one_implementation_load_into_the_other(
+    worm, tmp_path, kind, saved, loaded
+):
     source, shape = build_model(worm, kind, saved, seed=1)
     target, _ = build_model(worm, kind, loaded, seed=2)
     warm_up(source, 2)
@@ -92,8 +95,9 @@ def test_load_model_round_trips_every_layer_in_safe_mode(worm, tmp_path, kind):
     np.testing.assert_array_equal(numpy(restored(x)), numpy(model(x)))
     assert restored.count_params() == model.count_params()
     assert len(restored.trainable_weights) == len(model.trainable_weights)
-    assert json.loads(json.dumps(restored.get_config())) == json.loads(json.dumps(
-        model.get_config()))
+    assert json.loads(json.dumps(restored.get_config())) == json.loads(
+        json.dumps(model.get_config())
+    )
 
 
 def test_an_elegans_ai_model_round_trips(worm, tmp_path):
@@ -101,7 +105,8 @@ def test_an_elegans_ai_model_round_trips(worm, tmp_path):
     inputs = keras.Input((8, 4))
     tokens = ConnectomicBlock(worm, features=8, steps=2, seed=6)(inputs)
     query = keras.layers.Dense(8, kernel_initializer=keras.initializers.GlorotUniform(7))(
-        keras.layers.Flatten()(inputs))
+        keras.layers.Flatten()(inputs)
+    )
     readout = MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=3, seed=8)(query, tokens)
     model = keras.Model(inputs, readout)
     x = np.random.default_rng(9).normal(size=(2, 8, 4)).astype("float32")
@@ -136,8 +141,11 @@ def saved_dense(worm, tmp_path_factory) -> Path:
 
 def test_load_model_refuses_a_connectome_file_in_safe_mode(worm, tmp_path, saved_dense):
     graphml = write_graphml(worm, tmp_path / "worm.graphml")
-    edited = rewrite_config(saved_dense, tmp_path / "path.keras",
-                            lambda c: c.__setitem__("connectome_or_mask", str(graphml)))
+    edited = rewrite_config(
+        saved_dense,
+        tmp_path / "path.keras",
+        lambda c: c.__setitem__("connectome_or_mask", str(graphml)),
+    )
     with pytest.raises(ConfigurationError, match="safe mode"):
         keras.models.load_model(edited, safe_mode=True)
     with pytest.raises(ConfigurationError, match="safe mode"):
@@ -157,8 +165,9 @@ def test_load_model_refuses_a_connectome_file_in_safe_mode(worm, tmp_path, saved
     ],
 )
 def test_load_model_refuses_bad_wiring_indices(tmp_path, saved_dense, edit, message):
-    edited = rewrite_config(saved_dense, tmp_path / "bad.keras",
-                            lambda c: edit(c["connectome_or_mask"]))
+    edited = rewrite_config(
+        saved_dense, tmp_path / "bad.keras", lambda c: edit(c["connectome_or_mask"])
+    )
     with pytest.raises(ConfigurationError, match=message):
         keras.models.load_model(edited, safe_mode=True)
 
@@ -170,17 +179,26 @@ def layer_config(worm, layer: str) -> tuple[type, dict, str]:
         return ReservoirCell, ReservoirCell(worm, seed=0).get_config(), "connectome_or_mask"
     if layer == "ConnectomicBlock":
         return ConnectomicBlock, ConnectomicBlock(worm, seed=0).get_config(), "connectome"
-    return (EchoStateTransformer,
-            EchoStateTransformer(worm, d_model=8, num_heads=2, seed=0).get_config(), "connectome")
+    return (
+        EchoStateTransformer,
+        EchoStateTransformer(worm, d_model=8, num_heads=2, seed=0).get_config(),
+        "connectome",
+    )
 
 
 LAYERS = ["ConnectomeDense", "ReservoirCell", "ConnectomicBlock", "EchoStateTransformer"]
 
 
 @pytest.mark.parametrize("layer", LAYERS)
-@pytest.mark.parametrize(("group", "position", "index"),
-                         [("chemical", "pre", -1), ("chemical", "post", 279),
-                          ("electrical", "pre", 10**6), ("electrical", "post", -279)])
+@pytest.mark.parametrize(
+    ("group", "position", "index"),
+    [
+        ("chemical", "pre", -1),
+        ("chemical", "post", 279),
+        ("electrical", "pre", 10**6),
+        ("electrical", "post", -279),
+    ],
+)
 def test_from_config_refuses_bad_wiring_indices(worm, layer, group, position, index):
     cls, config, key = layer_config(worm, layer)
     config = json.loads(json.dumps(config))

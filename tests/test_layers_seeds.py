@@ -23,8 +23,9 @@ def make(worm, kind: str, seed: int | None, dropout: float = 0.0) -> keras.layer
         # its ``seed`` covers the synapse values only (as documented); the feature kernel
         # follows Keras's global seed and the bias its own initializer's seed
         keras.utils.set_random_seed(0)
-        layer = ConnectomeDense(worm, features=3, seed=seed,
-                                bias_initializer=keras.initializers.RandomNormal(seed=0))
+        layer = ConnectomeDense(
+            worm, features=3, seed=seed, bias_initializer=keras.initializers.RandomNormal(seed=0)
+        )
         layer.build((None, 279, 2))
     elif kind == "ReservoirCell":
         layer = keras.layers.RNN(ReservoirCell(worm, bias_scaling=0.2, seed=seed))
@@ -33,20 +34,27 @@ def make(worm, kind: str, seed: int | None, dropout: float = 0.0) -> keras.layer
         layer = ConnectomicBlock(worm, features=4, gating=True, dropout=dropout, seed=seed)
         layer.build((None, 6, 3))
     elif kind == "MotorAttentionReadout":
-        layer = MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=3, dropout=dropout,
-                                      seed=seed)
+        layer = MotorAttentionReadout(
+            num_heads=2, key_dim=4, output_dim=3, dropout=dropout, seed=seed
+        )
         layer.build((None, 5), (None, 9, 5))
     else:
-        layer = EchoStateTransformer(worm, d_model=8, num_heads=2, num_blocks=2, ff_dim=8,
-                                     dropout=dropout, seed=seed)
+        layer = EchoStateTransformer(
+            worm, d_model=8, num_heads=2, num_blocks=2, ff_dim=8, dropout=dropout, seed=seed
+        )
         layer.build((None, 4, 2))
     return layer
 
 
 # weights whose values another seed decides (see make)
 SEEDED_ELSEWHERE = {"ConnectomeDense": {"feature_kernel", "bias"}}
-KINDS = ["ConnectomeDense", "ReservoirCell", "ConnectomicBlock", "MotorAttentionReadout",
-         "EchoStateTransformer"]
+KINDS = [
+    "ConnectomeDense",
+    "ReservoirCell",
+    "ConnectomicBlock",
+    "MotorAttentionReadout",
+    "EchoStateTransformer",
+]
 
 
 def is_random(value: np.ndarray) -> bool:
@@ -93,10 +101,16 @@ def test_connectome_dense_feature_kernel_follows_the_global_seed(worm):
 def test_attention_projections_are_distinct_and_seeded(worm, kind):
     layer = make(worm, kind, 23)
     again = make(worm, kind, 23)
-    attentions = [layer.attention] if kind == "MotorAttentionReadout" else \
-        [block.attention for block in layer.blocks]
-    repeated = [again.attention] if kind == "MotorAttentionReadout" else \
-        [block.attention for block in again.blocks]
+    attentions = (
+        [layer.attention]
+        if kind == "MotorAttentionReadout"
+        else [block.attention for block in layer.blocks]
+    )
+    repeated = (
+        [again.attention]
+        if kind == "MotorAttentionReadout"
+        else [block.attention for block in again.blocks]
+    )
     seen = []
     for attention, twin in zip(attentions, repeated, strict=True):
         kernels = [w for w in attention.weights if w.path.endswith("/kernel")]
@@ -111,8 +125,9 @@ def test_attention_projections_are_distinct_and_seeded(worm, kind):
     assert len(seen) == 4 * len(attentions)
 
 
-@pytest.mark.parametrize("kind", ["ConnectomeDense", "ReservoirCell", "ConnectomicBlock",
-                                  "EchoStateTransformer"])
+@pytest.mark.parametrize(
+    "kind", ["ConnectomeDense", "ReservoirCell", "ConnectomicBlock", "EchoStateTransformer"]
+)
 def test_an_unseeded_layer_draws_a_seed_and_keeps_it(worm, kind):
     first, second = make(worm, kind, None), make(worm, kind, None)
     config = (first.cell if kind == "ReservoirCell" else first).get_config()
@@ -128,8 +143,9 @@ def test_dropout_follows_the_seed(worm, kind):
         if kind == "ConnectomicBlock":
             layer = ConnectomicBlock(worm, features=4, dropout=0.5, seed=seed)
         else:
-            layer = EchoStateTransformer(worm, d_model=8, num_heads=2, num_blocks=1, ff_dim=8,
-                                         dropout=0.5, seed=seed)
+            layer = EchoStateTransformer(
+                worm, d_model=8, num_heads=2, num_blocks=1, ff_dim=8, dropout=0.5, seed=seed
+            )
         layer.build(x.shape)
         return layer
 
@@ -140,8 +156,9 @@ def test_dropout_follows_the_seed(worm, kind):
     inference = numpy(first(x, training=False))
     assert np.abs(a - inference).max() > 1e-4  # dropout did act
     # another seed: other weights and masks, so compare the dropout effect, not the values
-    assert not np.allclose(numpy(other(x, training=True)) - numpy(other(x, training=False)),
-                           a - inference)
+    assert not np.allclose(
+        numpy(other(x, training=True)) - numpy(other(x, training=False)), a - inference
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -23,7 +23,13 @@ from elegans_keras.layers.synapses import (
 GABAERGIC = {
     *(f"DD{i:02d}" for i in range(1, 7)),
     *(f"VD{i:02d}" for i in range(1, 14)),
-    "RMED", "RMEL", "RMER", "RMEV", "AVL", "DVB", "RIS",
+    "RMED",
+    "RMEL",
+    "RMER",
+    "RMEV",
+    "AVL",
+    "DVB",
+    "RIS",
 }
 
 
@@ -69,8 +75,9 @@ def test_values_set_to_counts_rebuild_the_count_matrix(worm):
     matrix = syn.matrix(syn.counts).toarray()
     np.testing.assert_array_equal(matrix, worm.adjacency("all"))
     chemical = synapses_of(worm, "chemical")
-    np.testing.assert_array_equal(chemical.matrix(chemical.counts).toarray(),
-                                  worm.chemical.toarray())
+    np.testing.assert_array_equal(
+        chemical.matrix(chemical.counts).toarray(), worm.chemical.toarray()
+    )
     presynaptic_is_pre = chemical.presynaptic == chemical.pre
     assert presynaptic_is_pre.all()
 
@@ -86,8 +93,10 @@ def test_plain_masks_are_one_to_one():
 
 @pytest.mark.parametrize(
     ("wiring", "kind", "message"),
-    [("mask", "chemical", "synapses='chemical' needs a Connectome"),
-     ("worm", "gap", "synapses='gap'")],
+    [
+        ("mask", "chemical", "synapses='chemical' needs a Connectome"),
+        ("worm", "gap", "synapses='gap'"),
+    ],
 )
 def test_bad_synapse_kinds(worm, wiring, kind, message):
     with pytest.raises(ConfigurationError, match=re.escape(message)):
@@ -183,8 +192,9 @@ def test_unit_incoming_norms(worm):
     assert np.all(norms[~has_inputs] == 0.0)
     column = int(np.argmax(worm.mask("chemical").sum(axis=0)))
     expected = np.log1p(worm.chemical.toarray()[:, column])
-    np.testing.assert_allclose(np.abs(matrix[:, column]), expected / np.linalg.norm(expected),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        np.abs(matrix[:, column]), expected / np.linalg.norm(expected), rtol=1e-12
+    )
 
 
 def test_unit_incoming_keeps_gap_junction_values_shared(worm):
@@ -231,8 +241,9 @@ def test_tie_values_groups_the_entries(worm):
     assert tied.num_values == 100 and tied.num_entries == syn.num_entries
     members = np.bincount(tied.value_index, minlength=100)
     assert members.min() >= syn.num_entries // 100 and members.max() <= syn.num_entries // 100 + 1
-    entry_counts = np.bincount(syn.entry_index, weights=syn.counts[syn.value_index],
-                               minlength=syn.num_entries)
+    entry_counts = np.bincount(
+        syn.entry_index, weights=syn.counts[syn.value_index], minlength=syn.num_entries
+    )
     expected = np.bincount(tied.value_index, weights=entry_counts, minlength=100) / members
     np.testing.assert_allclose(tied.counts, expected)
     np.testing.assert_array_equal(tie_values(syn, 100, seed=0).value_index, tied.value_index)

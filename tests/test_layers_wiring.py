@@ -31,9 +31,14 @@ from elegans_keras.layers.wiring import (
 def tiny_connectome() -> Connectome:
     chemical = np.array([[0, 2, 0, 0], [0, 0, 1, 0], [0, 0, 0, 3], [1, 0, 0, 0]])
     electrical = np.array([[0, 0, 1, 0], [0, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 2]])
-    return Connectome(("a", "b", "c", "d"), ("S", "I", "I", "M"), chemical=chemical,
-                      electrical=electrical, attributes={"neurotransmitters": ("GABA",) * 4},
-                      name="tiny")
+    return Connectome(
+        ("a", "b", "c", "d"),
+        ("S", "I", "I", "M"),
+        chemical=chemical,
+        electrical=electrical,
+        attributes={"neurotransmitters": ("GABA",) * 4},
+        name="tiny",
+    )
 
 
 # --- JSON form ------------------------------------------------------------------------------
@@ -52,8 +57,12 @@ def test_connectome_config_round_trips_to_the_same_connectome(worm):
 def test_mask_config_round_trips_counts():
     counts = np.array([[0.0, 2.0, 0.0], [1.0, 0.0, 5.0]])
     config = json.loads(json.dumps(wiring_config(counts)))
-    assert config == {"shape": [2, 3], "pre": [0, 1, 1], "post": [1, 0, 2],
-                      "counts": [2.0, 1.0, 5.0]}
+    assert config == {
+        "shape": [2, 3],
+        "pre": [0, 1, 1],
+        "post": [1, 0, 2],
+        "counts": [2.0, 1.0, 5.0],
+    }
     np.testing.assert_array_equal(resolve_wiring(config, "test").toarray(), counts)
     boolean = wiring_config(counts > 0)
     assert "counts" not in boolean
@@ -62,8 +71,13 @@ def test_mask_config_round_trips_counts():
 
 @pytest.mark.parametrize(
     "form",
-    [lambda m: m, lambda m: m.tolist(), lambda m: m.astype(int), lambda m: sp.csr_array(m),
-     lambda m: m * 3.0],
+    [
+        lambda m: m,
+        lambda m: m.tolist(),
+        lambda m: m.astype(int),
+        lambda m: sp.csr_array(m),
+        lambda m: m * 3.0,
+    ],
 )
 def test_plain_masks_in_every_form_resolve_to_one_matrix(form):
     mask = np.random.default_rng(0).random((5, 4)) < 0.5
@@ -110,13 +124,20 @@ def test_a_connectome_file_in_a_config_is_refused_in_safe_mode(tmp_path):
 
 @pytest.mark.parametrize(
     ("layer", "key"),
-    [(ConnectomeDense, "connectome_or_mask"), (ReservoirCell, "connectome_or_mask"),
-     (ConnectomicBlock, "connectome"), (EchoStateTransformer, "connectome")],
+    [
+        (ConnectomeDense, "connectome_or_mask"),
+        (ReservoirCell, "connectome_or_mask"),
+        (ConnectomicBlock, "connectome"),
+        (EchoStateTransformer, "connectome"),
+    ],
 )
 def test_every_layer_refuses_a_file_path_config_in_safe_mode(worm, tmp_path, layer, key):
     path = write_graphml(worm, tmp_path / "worm.graphml")
-    config = layer(worm, seed=0).get_config() if layer is not EchoStateTransformer else \
-        layer(worm, d_model=8, num_heads=2, seed=0).get_config()
+    config = (
+        layer(worm, seed=0).get_config()
+        if layer is not EchoStateTransformer
+        else layer(worm, d_model=8, num_heads=2, seed=0).get_config()
+    )
     assert isinstance(config[key], dict)  # saved configs carry the wiring itself, not a path
     config[key] = str(path)
     with pytest.raises(ConfigurationError, match="safe mode"):
@@ -193,9 +214,16 @@ def test_neuron_selections(worm, spec, expected):
 
 @pytest.mark.parametrize(
     ("spec", "message"),
-    [("", "input_neurons=''"), ("X", "input_neurons='X'"), ([1, 1], "repeats"),
-     ([0.5], "integer"), ([-1], "index -1"), ([279], "index 279 outside 0..278"),
-     ([], "selects no neurons"), ([[0, 1]], "flat list")],
+    [
+        ("", "input_neurons=''"),
+        ("X", "input_neurons='X'"),
+        ([1, 1], "repeats"),
+        ([0.5], "integer"),
+        ([-1], "index -1"),
+        ([279], "index 279 outside 0..278"),
+        ([], "selects no neurons"),
+        ([[0, 1]], "flat list"),
+    ],
 )
 def test_bad_neuron_selections(worm, spec, message):
     with pytest.raises(ConfigurationError, match=re.escape(message)):

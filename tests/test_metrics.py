@@ -169,8 +169,9 @@ def test_small_world_separates_lattice_small_world_and_random_graphs():
 
 def test_small_world_sigma_agrees_with_networkx_on_a_small_graph():
     graph = nx.connected_watts_strogatz_graph(24, 4, 0.1, seed=2)
-    ours = np.mean([small_world(from_graph(graph), seed=s, lattice_niter=0)["sigma"]
-                    for s in range(3)])
+    ours = np.mean(
+        [small_world(from_graph(graph), seed=s, lattice_niter=0)["sigma"] for s in range(3)]
+    )
     reference = nx.sigma(graph, niter=5, nrand=6, seed=0)
     print(f"\nsigma ours {ours:.3f}, networkx {reference:.3f}")
     assert ours == pytest.approx(reference, rel=0.2)

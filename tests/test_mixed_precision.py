@@ -44,8 +44,9 @@ def round_trip(model: keras.Model, inputs: np.ndarray, folder: Path) -> None:
     model.save(path)
     loaded = keras.models.load_model(path, safe_mode=True)
     assert loaded.dtype_policy.name == model.dtype_policy.name
-    np.testing.assert_allclose(loaded.predict(inputs, verbose=0), model.predict(inputs, verbose=0),
-                               rtol=1e-2, atol=1e-2)
+    np.testing.assert_allclose(
+        loaded.predict(inputs, verbose=0), model.predict(inputs, verbose=0), rtol=1e-2, atol=1e-2
+    )
 
 
 def test_classifier(policy: str, digits: tuple[np.ndarray, np.ndarray], tmp_path: Path) -> None:

@@ -76,15 +76,17 @@ def test_decay_steps_take_the_learning_rate_along_a_cosine_to_zero(factory, digi
         factory(decay_steps=0)
 
 
-def _head_scale_and_stem_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray
-                                  ) -> tuple[float, float]:
+def _head_scale_and_stem_gradient(
+    model: keras.Model, x: np.ndarray, y: np.ndarray
+) -> tuple[float, float]:
     """Std of the features entering the class layer, and the stem's gradient norm, at init."""
     import tensorflow as tf
 
     hidden = keras.Model(model.inputs, model.get_layer("classes").input)
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(
-            keras.losses.sparse_categorical_crossentropy(y, model(x, training=True)))
+            keras.losses.sparse_categorical_crossentropy(y, model(x, training=True))
+        )
     stem = [w for w in model.trainable_weights if w.path.startswith("stem_conv")]
     gradients = tape.gradient(loss, stem)
     norm = float(np.sqrt(sum(float(tf.reduce_sum(g * g)) for g in gradients)))
@@ -136,13 +138,15 @@ def test_classifier_learns_and_round_trips(digits, tmp_path):
     path = tmp_path / "classifier.keras"
     model.save(path)
     restored = keras.models.load_model(path, safe_mode=True)
-    np.testing.assert_allclose(restored.predict(x[:8], verbose=0), model.predict(x[:8], verbose=0),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        restored.predict(x[:8], verbose=0), model.predict(x[:8], verbose=0), atol=1e-6
+    )
 
 
 def test_classifier_on_color_images_and_other_connectomes():
-    model = elegans_classifier((32, 32, 3), 100, connectome="witvliet2021_8", filters=(16, 32, 32),
-                               augment=True)
+    model = elegans_classifier(
+        (32, 32, 3), 100, connectome="witvliet2021_8", filters=(16, 32, 32), augment=True
+    )
     images = np.random.default_rng(0).random((2, 32, 32, 3), dtype=np.float32)
     out = model.predict(images, verbose=0)
     assert out.shape == (2, 100)
@@ -224,16 +228,27 @@ def test_load_model_in_a_new_process_after_importing_the_package(tmp_path):
     import subprocess
     import sys
 
-    model = elegans_classifier(connectome=ek.load_connectome().subgraph(roles="SM"), features=2,
-                               filters=(4,), num_heads=1, seed=0)
+    model = elegans_classifier(
+        connectome=ek.load_connectome().subgraph(roles="SM"),
+        features=2,
+        filters=(4,),
+        num_heads=1,
+        seed=0,
+    )
     path = tmp_path / "worm.keras"
     model.save(path)
     x = np.zeros((1, 28, 28, 1), "float32")
     expected = model.predict(x, verbose=0)
-    script = ("import sys, numpy as np, keras, elegans_keras\n"
-              "m = keras.models.load_model(sys.argv[1])\n"
-              "np.save(sys.argv[2], m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0))\n")
-    done = subprocess.run([sys.executable, "-c", script, str(path), str(tmp_path / "out.npy")],
-                          capture_output=True, text=True, timeout=300)
+    script = (
+        "import sys, numpy as np, keras, elegans_keras\n"
+        "m = keras.models.load_model(sys.argv[1])\n"
+        "np.save(sys.argv[2], m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(tmp_path / "out.npy")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-6)

@@ -14,8 +14,10 @@ import keras
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                reason="MultiWorkerMirroredStrategy needs the TensorFlow backend")
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="MultiWorkerMirroredStrategy needs the TensorFlow backend",
+)
 
 WORKER = Path(__file__).with_name("multi_worker_worker.py")
 WORKERS = 2
@@ -51,13 +53,23 @@ def test_two_workers_train_in_sync(tmp_path: Path) -> None:
     processes = []
     try:
         for index, (output, log) in enumerate(zip(outputs, logs)):
-            env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "KERAS_BACKEND": "tensorflow",
-                   "TF_CONFIG": json.dumps({"cluster": cluster,
-                                            "task": {"type": "worker", "index": index}})}
+            env = {
+                **os.environ,
+                "CUDA_VISIBLE_DEVICES": "",
+                "KERAS_BACKEND": "tensorflow",
+                "TF_CONFIG": json.dumps(
+                    {"cluster": cluster, "task": {"type": "worker", "index": index}}
+                ),
+            }
             with log.open("w") as stream:
-                processes.append(subprocess.Popen([sys.executable, str(WORKER), str(output)],
-                                                  env=env, stdout=stream,
-                                                  stderr=subprocess.STDOUT))
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, str(WORKER), str(output)],
+                        env=env,
+                        stdout=stream,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
         wait_all(processes, TIMEOUT_S)
         for process, log in zip(processes, logs):
             assert process.poll() == 0, f"{log.name}:\n{log.read_text()[-3000:]}"
@@ -72,8 +84,9 @@ def test_two_workers_train_in_sync(tmp_path: Path) -> None:
     assert len(names) > 10  # trainable weights: BatchNorm moving statistics stay per worker
     assert all(int(result["replicas"]) == WORKERS for result in results)
     for name in names:
-        np.testing.assert_allclose(results[0][name], results[1][name], rtol=1e-5, atol=1e-6,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            results[0][name], results[1][name], rtol=1e-5, atol=1e-6, err_msg=name
+        )
     for result in results:
         assert float(result["loss_after"]) < float(result["loss_before"])
     assert float(results[0]["loss_after"]) == pytest.approx(float(results[1]["loss_after"]))

@@ -35,7 +35,6 @@ FAMILIES = {
 GENERATED = ("erdos_renyi", "watts_strogatz", "barabasi_albert")
 
 
-
 @pytest.fixture(scope="module")
 def nulls(worm: Connectome) -> dict[str, Connectome]:
     return {family: make_null_model(worm, family, seed=3, **p) for family, p in FAMILIES.items()}
@@ -105,8 +104,9 @@ def test_rewire_with_p_zero_is_the_identity(worm, allow_self_loops):
 def test_rewire_keeps_pre_neurons_and_their_counts(worm):
     null = rewire(worm, p=0.5, seed=0)
     for row in (0, 50, 120, 278):
-        assert np.array_equal(sorted_counts(null.chemical.toarray()[row]),
-                              sorted_counts(worm.chemical.toarray()[row]))
+        assert np.array_equal(
+            sorted_counts(null.chemical.toarray()[row]), sorted_counts(worm.chemical.toarray()[row])
+        )
     assert np.array_equal(
         sorted_counts(null.electrical.toarray(), upper=True),
         sorted_counts(worm.electrical.toarray(), upper=True),
@@ -138,8 +138,9 @@ def test_degree_preserving_keeps_degree_sequences(worm, nulls):
         assert np.array_equal(null.mask("chemical").sum(axis), worm.mask("chemical").sum(axis))
     assert np.array_equal(null.mask("electrical").sum(1), worm.mask("electrical").sum(1))
     assert np.array_equal(np.diag(null.electrical.toarray()), np.diag(worm.electrical.toarray()))
-    assert np.array_equal(sorted_counts(null.chemical.toarray()),
-                          sorted_counts(worm.chemical.toarray()))
+    assert np.array_equal(
+        sorted_counts(null.chemical.toarray()), sorted_counts(worm.chemical.toarray())
+    )
     kept = np.count_nonzero(null.mask("chemical") & worm.mask("chemical"))
     assert kept < 0.5 * 2194
 
@@ -154,8 +155,9 @@ def test_shuffle_weights_keeps_masks_and_count_multisets(worm, nulls):
     null = nulls["shuffle_weights"]
     for kind in ("chemical", "electrical"):
         assert np.array_equal(null.mask(kind), worm.mask(kind))
-    assert np.array_equal(sorted_counts(null.chemical.toarray()),
-                          sorted_counts(worm.chemical.toarray()))
+    assert np.array_equal(
+        sorted_counts(null.chemical.toarray()), sorted_counts(worm.chemical.toarray())
+    )
     assert np.array_equal(
         sorted_counts(null.electrical.toarray(), upper=True),
         sorted_counts(worm.electrical.toarray(), upper=True),
@@ -268,8 +270,9 @@ def small_connectomes(draw) -> Connectome:
     return tiny(chemical, gaps + np.triu(gaps, 1).T)
 
 
-PROPERTY = settings(max_examples=budget(40), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=budget(40), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @PROPERTY
@@ -279,8 +282,9 @@ def test_rewire_invariants_on_small_graphs(c, p, seed):
     assert null.num_edges("chemical") == c.num_edges("chemical")
     assert null.num_edges("electrical") == c.num_edges("electrical")
     assert np.array_equal(null.chemical.toarray().sum(1), c.chemical.toarray().sum(1))
-    assert np.array_equal(sorted_counts(null.electrical.toarray(), True),
-                          sorted_counts(c.electrical.toarray(), True))
+    assert np.array_equal(
+        sorted_counts(null.electrical.toarray(), True), sorted_counts(c.electrical.toarray(), True)
+    )
     new_loops = (np.diag(null.chemical.toarray()) > 0) & ~(np.diag(c.chemical.toarray()) > 0)
     assert not new_loops.any()
 
@@ -293,8 +297,9 @@ def test_degree_preserving_invariants_on_small_graphs(c, seed, swaps):
         assert np.array_equal(null.mask("chemical").sum(axis), c.mask("chemical").sum(axis))
     assert np.array_equal(null.mask("electrical").sum(1), c.mask("electrical").sum(1))
     assert np.array_equal(np.diag(null.chemical.toarray()), np.diag(c.chemical.toarray()))
-    assert np.array_equal(sorted_counts(null.chemical.toarray()),
-                          sorted_counts(c.chemical.toarray()))
+    assert np.array_equal(
+        sorted_counts(null.chemical.toarray()), sorted_counts(c.chemical.toarray())
+    )
 
 
 @PROPERTY
@@ -302,8 +307,9 @@ def test_degree_preserving_invariants_on_small_graphs(c, seed, swaps):
 def test_shuffle_and_erdos_renyi_on_small_graphs(c, seed):
     shuffled = shuffle_weights(c, seed=seed)
     assert np.array_equal(shuffled.mask(), c.mask())
-    assert np.array_equal(sorted_counts(shuffled.chemical.toarray()),
-                          sorted_counts(c.chemical.toarray()))
+    assert np.array_equal(
+        sorted_counts(shuffled.chemical.toarray()), sorted_counts(c.chemical.toarray())
+    )
     n = c.num_neurons
     if c.num_edges("chemical") <= n * (n - 1) and c.num_edges("electrical") <= n * (n - 1) // 2:
         null = erdos_renyi(c, seed=seed)

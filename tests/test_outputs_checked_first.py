@@ -26,26 +26,56 @@ def test_compare_into_an_unwritable_place_fails_before_any_run(unwritable, monke
 
     monkeypatch.setattr(runner, "run_one", no_work)
     monkeypatch.setattr(runner, "resolve_connectome", no_work)
-    assert main(["-q", "compare", "--task", "memory", "--families", "connectome", "--seeds", "1",
-                 "--quick", "--out", str(unwritable)]) == 2
+    assert (
+        main(
+            [
+                "-q",
+                "compare",
+                "--task",
+                "memory",
+                "--families",
+                "connectome",
+                "--seeds",
+                "1",
+                "--quick",
+                "--out",
+                str(unwritable),
+            ]
+        )
+        == 2
+    )
     error = capsys.readouterr().err
     assert f"cannot write {str(unwritable)!r}" in error and "Not a directory" in error
 
 
-def test_compare_with_an_unopenable_lock_file_fails_before_any_run(tmp_path, monkeypatch,
-                                                                    capsys):
+def test_compare_with_an_unopenable_lock_file_fails_before_any_run(tmp_path, monkeypatch, capsys):
     import elegans_keras.study.runner as runner
 
     monkeypatch.setattr(runner, "run_one", no_work)
     out = tmp_path / "study.csv"
     (tmp_path / "study.csv.lock").mkdir()
-    assert main(["-q", "compare", "--task", "memory", "--families", "connectome", "--seeds", "1",
-                 "--quick", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "-q",
+                "compare",
+                "--task",
+                "memory",
+                "--families",
+                "connectome",
+                "--seeds",
+                "1",
+                "--quick",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "cannot write the lock file of" in capsys.readouterr().err
 
 
-def test_analyze_into_an_unwritable_place_fails_before_the_metrics(unwritable, monkeypatch,
-                                                                    capsys):
+def test_analyze_into_an_unwritable_place_fails_before_the_metrics(unwritable, monkeypatch, capsys):
     import elegans_keras.connectome.metrics as metrics
 
     monkeypatch.setattr(metrics, "graph_metrics", no_work)

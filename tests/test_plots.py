@@ -55,7 +55,6 @@ def pixels_of(rgb: np.ndarray, colour: str) -> int:
     return int(np.all(np.abs(rgb - np.array(to_rgb(colour))) < 0.02, axis=-1).sum())
 
 
-
 # --- connectome and adjacency ---------------------------------------------------------------
 def test_role_order_groups_roles_then_soma_position(worm):
     order = role_order(worm)
@@ -118,11 +117,17 @@ def run_dir(tmp_path):
     folder = tmp_path / "mnist_classify" / "deep-seed0"
     folder.mkdir(parents=True)
     epochs = np.arange(6)
-    pd.DataFrame({
-        "epoch": epochs, "accuracy": 0.5 + 0.08 * epochs, "learning_rate": 1e-3,
-        "loss": 1.0 / (1 + epochs), "pixel_accuracy": 0.9 + 0.01 * epochs,
-        "val_accuracy": 0.48 + 0.07 * epochs, "val_loss": [1.0, 0.6, 0.4, 0.35, 0.38, 0.41],
-    }).to_csv(folder / "metrics.csv", index=False)
+    pd.DataFrame(
+        {
+            "epoch": epochs,
+            "accuracy": 0.5 + 0.08 * epochs,
+            "learning_rate": 1e-3,
+            "loss": 1.0 / (1 + epochs),
+            "pixel_accuracy": 0.9 + 0.01 * epochs,
+            "val_accuracy": 0.48 + 0.07 * epochs,
+            "val_loss": [1.0, 0.6, 0.4, 0.35, 0.38, 0.41],
+        }
+    ).to_csv(folder / "metrics.csv", index=False)
     return folder
 
 
@@ -134,18 +139,24 @@ def test_metric_names_pair_training_and_validation_columns(run_dir):
 def test_curves_figure(run_dir, tmp_path):
     out = tmp_path / "figures" / "curves.png"
     read_png(plot_curves(run_dir, out, dpi=DPI), 3.0 + 0.4, 4.2 * 3)
-    read_png(plot_curves(run_dir / "metrics.csv", tmp_path / "two" / "c.png", columns=2, dpi=DPI),
-             2 * 3.0 + 0.4, 4.2 * 2)
+    read_png(
+        plot_curves(run_dir / "metrics.csv", tmp_path / "two" / "c.png", columns=2, dpi=DPI),
+        2 * 3.0 + 0.4,
+        4.2 * 2,
+    )
 
 
-@pytest.mark.parametrize("content, problem", [
-    (None, "does not exist"),
-    ("", "unreadable"),
-    ("loss,val_loss\n0.5,0.6\n", "no 'epoch' column"),
-    ("epoch,loss\n", "no epochs"),
-    ("epoch,loss\nfirst,0.5\n", "'epoch' column is not numeric"),
-    ("epoch,note\n0,ok\n", "no numeric metric"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (None, "does not exist"),
+        ("", "unreadable"),
+        ("loss,val_loss\n0.5,0.6\n", "no 'epoch' column"),
+        ("epoch,loss\n", "no epochs"),
+        ("epoch,loss\nfirst,0.5\n", "'epoch' column is not numeric"),
+        ("epoch,note\n0,ok\n", "no numeric metric"),
+    ],
+)
 def test_curves_refuse_bad_logs(tmp_path, content, problem):
     folder = tmp_path / "run"
     folder.mkdir()
@@ -165,18 +176,22 @@ def digits(count: int, seed: int = 0) -> np.ndarray:
 def test_reconstruction_grid(tmp_path):
     images = digits(10)
     out = tmp_path / "recon.png"
-    rgb = read_png(plot_reconstructions(images, 0.8 * images + 0.1, out, n=6, dpi=DPI),
-                   3.2, 1.3 * 6 + 0.8)
+    rgb = read_png(
+        plot_reconstructions(images, 0.8 * images + 0.1, out, n=6, dpi=DPI), 3.2, 1.3 * 6 + 0.8
+    )
     assert pixels_of(rgb, "white") > 1000 and pixels_of(rgb, "black") > 1000
 
 
-@pytest.mark.parametrize("images, recon, n, problem", [
-    (digits(4), digits(4)[:, :14], 4, "differ"),
-    (digits(4), digits(4), 5, "n=5"),
-    (digits(4), digits(4), 0, "n=0"),
-    (digits(4), np.full((4, 28, 28), np.nan), 4, "NaN"),
-    (np.zeros((4, 28)), np.zeros((4, 28)), 4, "shape"),
-])
+@pytest.mark.parametrize(
+    "images, recon, n, problem",
+    [
+        (digits(4), digits(4)[:, :14], 4, "differ"),
+        (digits(4), digits(4), 5, "n=5"),
+        (digits(4), digits(4), 0, "n=0"),
+        (digits(4), np.full((4, 28, 28), np.nan), 4, "NaN"),
+        (np.zeros((4, 28)), np.zeros((4, 28)), 4, "shape"),
+    ],
+)
 def test_reconstruction_grid_refuses_bad_arrays(tmp_path, images, recon, n, problem):
     with pytest.raises(ConfigurationError, match=problem):
         plot_reconstructions(images, recon, tmp_path / "recon.png", n=n)
@@ -191,22 +206,34 @@ def published(tmp_path_factory):
     folder = tmp_path_factory.mktemp("weights")
     run = tmp_path_factory.mktemp("logs") / "mnist_unsup" / "tiny-run"
     run.mkdir(parents=True)
-    record = {"experiment": "mnist_unsup", "factory": "elegans_autoencoder",
-              "config": {"features": 4},
-              "test_data": {"dataset": "mnist", "binarize": 0.3, "target": "input"},
-              "test_metrics": {},
-              "logs": str(run)}
+    record = {
+        "experiment": "mnist_unsup",
+        "factory": "elegans_autoencoder",
+        "config": {"features": 4},
+        "test_data": {"dataset": "mnist", "binarize": 0.3, "target": "input"},
+        "test_metrics": {},
+        "logs": str(run),
+    }
     publish(elegans_autoencoder(features=4), "tiny", record, weights_dir=folder)
     return folder, run
 
 
 def test_published_model_reconstructions_by_name_and_run(published, tmp_path):
     weights_dir, run = published
-    rgb = read_png(PLOTS["reconstructions"]("tiny", tmp_path / "a" / "r.png", n=4,
-                                            weights_dir=weights_dir, dpi=DPI), 3.2, 1.3 * 4 + 0.8)
-    same = read_png(plot_model_reconstructions(run, tmp_path / "b" / "r.png", n=4,
-                                               weights_dir=weights_dir, dpi=DPI),
-                    3.2, 1.3 * 4 + 0.8)
+    rgb = read_png(
+        PLOTS["reconstructions"](
+            "tiny", tmp_path / "a" / "r.png", n=4, weights_dir=weights_dir, dpi=DPI
+        ),
+        3.2,
+        1.3 * 4 + 0.8,
+    )
+    same = read_png(
+        plot_model_reconstructions(
+            run, tmp_path / "b" / "r.png", n=4, weights_dir=weights_dir, dpi=DPI
+        ),
+        3.2,
+        1.3 * 4 + 0.8,
+    )
     np.testing.assert_array_equal(rgb, same)
 
 
@@ -226,10 +253,16 @@ def test_published_model_reconstructions_refuse_unknown_sources(published, tmp_p
 def topology_rows(seeds: int = 5) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     rows = [{"family": "connectome", "p": np.nan, "seed": s} for s in range(seeds)]
-    rows += [{"family": "rewire", "p": p, "seed": s}
-             for p in (0.0, 0.01, 0.1, 0.5, 1.0) for s in range(seeds)]
-    rows += [{"family": f, "p": np.nan, "seed": s}
-             for f in ("erdos_renyi", "watts_strogatz") for s in range(seeds)]
+    rows += [
+        {"family": "rewire", "p": p, "seed": s}
+        for p in (0.0, 0.01, 0.1, 0.5, 1.0)
+        for s in range(seeds)
+    ]
+    rows += [
+        {"family": f, "p": np.nan, "seed": s}
+        for f in ("erdos_renyi", "watts_strogatz")
+        for s in range(seeds)
+    ]
     table = pd.DataFrame(rows)
     drop = np.where(table["family"] == "rewire", 0.05 * table["p"].fillna(0), 0.03)
     table["test_accuracy"] = 0.95 - drop + 0.01 * rng.standard_normal(len(table))
@@ -250,7 +283,11 @@ def test_confidence_band_is_the_t_interval():
 
 def test_family_order_puts_the_connectome_first():
     assert family_order(pd.Series(["ba", "rewire", "er", "connectome", "ba"])) == [
-        "connectome", "rewire", "ba", "er"]
+        "connectome",
+        "rewire",
+        "ba",
+        "er",
+    ]
 
 
 def test_topology_figure_and_default_metric(tmp_path):
@@ -263,18 +300,22 @@ def test_topology_figure_and_default_metric(tmp_path):
     read_png(plot_topology(csv, out, dpi=DPI), 5.0, 13.0)
     without_rewire = tmp_path / "study" / "families.csv"
     topology_rows().query("family != 'rewire'").drop(columns="test_accuracy").to_csv(
-        without_rewire, index=False)
+        without_rewire, index=False
+    )
     assert read_topology(without_rewire)[1] == "nrmse"
     read_png(plot_topology(without_rewire, tmp_path / "other" / "t.png", dpi=DPI), 5.0, 13.0)
 
 
-@pytest.mark.parametrize("change, metric, problem", [
-    (lambda t: t.drop(columns="p"), None, r"lacks column\(s\) \['p'\]"),
-    (lambda t: t.drop(columns=["test_accuracy", "nrmse"]), None, "none of the metric columns"),
-    (lambda t: t, "f1", "no column 'f1'"),
-    (lambda t: t.assign(nrmse="high"), "nrmse", "'nrmse' is not numeric"),
-    (lambda t: t.assign(test_accuracy=np.nan), None, "no run with a 'test_accuracy' value"),
-])
+@pytest.mark.parametrize(
+    "change, metric, problem",
+    [
+        (lambda t: t.drop(columns="p"), None, r"lacks column\(s\) \['p'\]"),
+        (lambda t: t.drop(columns=["test_accuracy", "nrmse"]), None, "none of the metric columns"),
+        (lambda t: t, "f1", "no column 'f1'"),
+        (lambda t: t.assign(nrmse="high"), "nrmse", "'nrmse' is not numeric"),
+        (lambda t: t.assign(test_accuracy=np.nan), None, "no run with a 'test_accuracy' value"),
+    ],
+)
 def test_topology_refuses_bad_tables(tmp_path, change, metric, problem):
     csv = tmp_path / "topology.csv"
     change(topology_rows()).to_csv(csv, index=False)
@@ -290,6 +331,7 @@ def test_plots_registry_names_the_cli_figures():
 
 
 def test_weight_variants_are_their_own_conditions_in_figures():
-    table = pd.DataFrame({"family": ["connectome", "connectome", "rewire"],
-                          "weights": ["count", "random", "count"]})
+    table = pd.DataFrame(
+        {"family": ["connectome", "connectome", "rewire"], "weights": ["count", "random", "count"]}
+    )
     assert list(label_weights(table)["family"]) == ["connectome", "connectome [random]", "rewire"]

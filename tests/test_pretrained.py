@@ -20,8 +20,13 @@ from elegans_keras.pretrained import (
     sha256_of,
 )
 
-CONFIG = {"input_shape": [28, 28, 1], "num_classes": 10, "features": 8, "mode": "reservoir",
-          "seed": 3}
+CONFIG = {
+    "input_shape": [28, 28, 1],
+    "num_classes": 10,
+    "features": 8,
+    "mode": "reservoir",
+    "seed": 3,
+}
 
 
 @pytest.fixture()
@@ -31,8 +36,13 @@ def published(tmp_path):
     return model, path
 
 
-RECORD = {"experiment": "mnist_classify", "factory": "elegans_classifier", "config": CONFIG,
-          "test_data": {"dataset": "mnist"}, "test_metrics": {"accuracy": 0.1}}
+RECORD = {
+    "experiment": "mnist_classify",
+    "factory": "elegans_classifier",
+    "config": CONFIG,
+    "test_data": {"dataset": "mnist"},
+    "test_metrics": {"accuracy": 0.1},
+}
 
 
 def test_publish_then_load_gives_the_same_model(published, tmp_path):
@@ -40,12 +50,15 @@ def test_publish_then_load_gives_the_same_model(published, tmp_path):
     entry = read_manifest(tmp_path)["tiny"]
     assert entry["sha256"] == sha256_of(path)
     assert entry["file"] == f"tiny-{entry['sha256'][:12]}.weights.h5"
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == \
-        ["manifest.json", entry["file"]]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "manifest.json",
+        entry["file"],
+    ]
     x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
     restored = load_pretrained("tiny", tmp_path)
-    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        restored.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6
+    )
 
 
 def test_corrupt_weights_are_refused(published, tmp_path):
@@ -102,14 +115,23 @@ def test_a_kill_before_the_manifest_keeps_the_old_pair(published, tmp_path, monk
     load_pretrained("tiny", tmp_path)
 
 
-@pytest.mark.parametrize("manifest, message", [
-    ("[]", "unreadable"),
-    ('{"models": {"m": {"factory": "elegans_classifier"}}}', "lacks"),
-    ('{"models": {"m": {"factory": "f", "config": {}, "test_data": {}, "test_metrics": {}, '
-     '"sha256": "0", "file": "../../../../etc/passwd"}}}', "plain file name"),
-    ('{"models": {"m": {"factory": "f", "config": {}, "test_data": {}, "test_metrics": {}, '
-     '"sha256": "0", "file": "/etc/passwd"}}}', "plain file name"),
-])
+@pytest.mark.parametrize(
+    "manifest, message",
+    [
+        ("[]", "unreadable"),
+        ('{"models": {"m": {"factory": "elegans_classifier"}}}', "lacks"),
+        (
+            '{"models": {"m": {"factory": "f", "config": {}, "test_data": {}, "test_metrics": {}, '
+            '"sha256": "0", "file": "../../../../etc/passwd"}}}',
+            "plain file name",
+        ),
+        (
+            '{"models": {"m": {"factory": "f", "config": {}, "test_data": {}, "test_metrics": {}, '
+            '"sha256": "0", "file": "/etc/passwd"}}}',
+            "plain file name",
+        ),
+    ],
+)
 def test_hostile_manifests_are_refused(tmp_path, manifest, message):
     (tmp_path / "manifest.json").write_text(manifest)
     with pytest.raises(WeightsError, match=message):
@@ -130,8 +152,9 @@ def test_shipped_weights_are_small_and_match_their_checksums():
         path = folder / entry["file"]
         assert path.stat().st_size < 20 * 2**20, name
         assert sha256_of(path) == entry["sha256"], name
-        assert {"factory", "config", "test_data", "test_metrics", "command",
-                "parameters"} <= set(entry)
+        assert {"factory", "config", "test_data", "test_metrics", "command", "parameters"} <= set(
+            entry
+        )
 
 
 def test_shipped_classifier_reproduces_its_manifest_accuracy():
@@ -156,15 +179,18 @@ def edit_entry(folder, **changes) -> dict:
     return entry
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"config": [28, 28, 1]}, "'tiny'.*config is a list, expected a mapping"),
-    ({"config": "num_classes=10"}, "'tiny'.*config is a str, expected a mapping"),
-    ({"config": {**CONFIG, "colour": "red"}}, "'tiny'.*does not fit elegans_classifier"),
-    ({"config": {**CONFIG, "mode": "sideways"}}, "'tiny'.*elegans_classifier refuses"),
-    ({"test_data": [1]}, "'tiny'.*test_data is a list, expected a mapping"),
-    ({"test_metrics": {"accuracy": "high"}}, "'tiny'.*test_metrics .* not numbers"),
-    ({"size_bytes": "big"}, "'tiny'.*size_bytes 'big' is not a byte count"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"config": [28, 28, 1]}, "'tiny'.*config is a list, expected a mapping"),
+        ({"config": "num_classes=10"}, "'tiny'.*config is a str, expected a mapping"),
+        ({"config": {**CONFIG, "colour": "red"}}, "'tiny'.*does not fit elegans_classifier"),
+        ({"config": {**CONFIG, "mode": "sideways"}}, "'tiny'.*elegans_classifier refuses"),
+        ({"test_data": [1]}, "'tiny'.*test_data is a list, expected a mapping"),
+        ({"test_metrics": {"accuracy": "high"}}, "'tiny'.*test_metrics .* not numbers"),
+        ({"size_bytes": "big"}, "'tiny'.*size_bytes 'big' is not a byte count"),
+    ],
+)
 def test_malformed_entries_are_weights_errors(published, tmp_path, changes, message):
     from elegans_keras.pretrained import list_pretrained
 
@@ -192,8 +218,9 @@ def test_weights_of_another_model_are_a_weights_error(published, tmp_path):
 
 
 @pytest.mark.parametrize("declared", ["kept", "removed"])
-def test_a_3_gib_weights_file_is_refused_by_its_size_before_hashing(published, tmp_path,
-                                                                    monkeypatch, declared):
+def test_a_3_gib_weights_file_is_refused_by_its_size_before_hashing(
+    published, tmp_path, monkeypatch, declared
+):
     import elegans_keras.pretrained as pretrained
 
     _, path = published
@@ -224,8 +251,14 @@ def test_a_huge_config_is_refused_before_the_model_is_built(published, tmp_path)
         "except WeightsError as error:\n"
         "    print('refused:', error)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "refused: published model 'tiny': config num_classes=10000000 asks for more" \
-        in done.stdout
+    assert (
+        "refused: published model 'tiny': config num_classes=10000000 asks for more" in done.stdout
+    )

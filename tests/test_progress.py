@@ -18,8 +18,9 @@ def ticks(*times: float):
 
 def test_redirected_output_is_plain_lines():
     out = io.StringIO()
-    assert list(progress(range(50), desc="graph metrics", stream=out,
-                         clock=ticks(*range(51)))) == list(range(50))
+    assert list(
+        progress(range(50), desc="graph metrics", stream=out, clock=ticks(*range(51)))
+    ) == list(range(50))
     text = out.getvalue()
     assert "\r" not in text and "\x1b" not in text and "\b" not in text
     lines = text.splitlines()

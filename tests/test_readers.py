@@ -36,8 +36,10 @@ def test_cook_adjacency_reads_every_cell(raw_connectome_dir):
 
 
 def test_cook_adjacency_somatic_neurons_equal_the_bundled_cook2019(raw_connectome_dir):
-    cook = ek.read_adjacency(raw_connectome_dir / "cook2019_herm_chem_adj.csv",
-                             raw_connectome_dir / "cook2019_herm_elec_adj.csv")
+    cook = ek.read_adjacency(
+        raw_connectome_dir / "cook2019_herm_chem_adj.csv",
+        raw_connectome_dir / "cook2019_herm_elec_adj.csv",
+    )
     bundled = ek.load_connectome("cook2019_herm")
     order = [cook.index(name) for name in bundled.names]
     assert abs(cook.chemical[order][:, order] - bundled.chemical).sum() == 0
@@ -46,8 +48,9 @@ def test_cook_adjacency_somatic_neurons_equal_the_bundled_cook2019(raw_connectom
 
 def test_male_sheet_layout_reads_the_same_way(tmp_path):
     """The workbook's male sheets share the layout: BOM, post names across, pre names down."""
-    chem = write(tmp_path / "male_chem.csv",
-                 "\ufeff,CA01,R1AL,SPCL,HOA\nCA01,,2,,\nR1AL,1,,3,\nHOA,,,,7\n")
+    chem = write(
+        tmp_path / "male_chem.csv", "\ufeff,CA01,R1AL,SPCL,HOA\nCA01,,2,,\nR1AL,1,,3,\nHOA,,,,7\n"
+    )
     elec = write(tmp_path / "male_gap.csv", "\ufeff,CA01,SPCL\nCA01,,4\nSPCL,4,\n")
     male = ek.read_adjacency(chem, elec, roles={"R1AL": "S"}, name="male")
     assert male.names == ("CA01", "R1AL", "HOA", "SPCL")
@@ -57,13 +60,16 @@ def test_male_sheet_layout_reads_the_same_way(tmp_path):
     assert male.num_edges("electrical") == 1
 
 
-@pytest.mark.parametrize("body, message", [
-    ("\ufeff,A,B\nA,,x\nB,,\n", "line 2, cell \\(A -> B\\) holds 'x'"),
-    ("\ufeff,A,B\nA,,-1\nB,,\n", "holds '-1'"),
-    ("\ufeff,A,A\nA,,1\n", "same name"),
-    ("\ufeff,A,B\nA,,1\nA,,2\n", "row name 'A' appears twice"),
-    ("\ufeff,A,B\nA,,1,5\n", "line 2 has more fields"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("\ufeff,A,B\nA,,x\nB,,\n", "line 2, cell \\(A -> B\\) holds 'x'"),
+        ("\ufeff,A,B\nA,,-1\nB,,\n", "holds '-1'"),
+        ("\ufeff,A,A\nA,,1\n", "same name"),
+        ("\ufeff,A,B\nA,,1\nA,,2\n", "row name 'A' appears twice"),
+        ("\ufeff,A,B\nA,,1,5\n", "line 2 has more fields"),
+    ],
+)
 def test_bad_adjacency_is_refused_naming_the_cell(tmp_path, body, message):
     with pytest.raises(ConnectomeError, match=message):
         ek.read_adjacency(write(tmp_path / "bad.csv", body))
@@ -83,10 +89,13 @@ def test_unclosed_quote_is_refused(tmp_path):
         ek.read_edgelist(write(tmp_path / "q.csv", 'pre,post,count\nA,"B,3\nC,D,1\n'))
 
 
-@pytest.mark.parametrize("body, line", [
-    ("pre,post,count\nA,B,3,9\nC,D,1\n", 2),
-    ("pre,post,count\nC,D,1\nA,B,3,9\n", 3),
-])
+@pytest.mark.parametrize(
+    "body, line",
+    [
+        ("pre,post,count\nA,B,3,9\nC,D,1\n", 2),
+        ("pre,post,count\nC,D,1\nA,B,3,9\n", 3),
+    ],
+)
 def test_extra_field_is_refused_naming_the_line(tmp_path, body, line):
     with pytest.raises(ConnectomeError, match=f"line {line} has more fields than the 3"):
         ek.read_edgelist(write(tmp_path / "extra.csv", body))
@@ -114,10 +123,12 @@ def test_cook_edge_list_reads_as_before(raw_connectome_dir):
 
 
 # --- GraphML (issue 13.5) ---------------------------------------------------------------
-HEADER = ('<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
-          '<key id="r" for="node" attr.name="role" attr.type="string"/>'
-          '<key id="t" for="edge" attr.name="synapse_type" attr.type="string"/>'
-          '<key id="w" for="edge" attr.name="weight" attr.type="double"/>')
+HEADER = (
+    '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+    '<key id="r" for="node" attr.name="role" attr.type="string"/>'
+    '<key id="t" for="edge" attr.name="synapse_type" attr.type="string"/>'
+    '<key id="w" for="edge" attr.name="weight" attr.type="double"/>'
+)
 NODES = '<node id="a"><data key="r">S</data></node><node id="b"><data key="r">M</data></node>'
 
 
@@ -126,17 +137,23 @@ def graphml(tmp_path, body: str):
 
 
 def test_edges_sharing_an_id_are_refused(tmp_path):
-    body = ('<graph edgedefault="directed">' + NODES +
-            '<edge id="e1" source="a" target="b"><data key="t">C</data></edge>'
-            '<edge id="e1" source="a" target="b"><data key="t">E</data></edge></graph>')
+    body = (
+        '<graph edgedefault="directed">'
+        + NODES
+        + '<edge id="e1" source="a" target="b"><data key="t">C</data></edge>'
+        '<edge id="e1" source="a" target="b"><data key="t">E</data></edge></graph>'
+    )
     with pytest.raises(ConnectomeError, match="edge id 'e1' is declared twice"):
         ek.read_graphml(graphml(tmp_path, body))
 
 
 def test_parallel_edges_of_both_types_are_both_kept(tmp_path):
-    body = ('<graph edgedefault="directed">' + NODES +
-            '<edge id="e1" source="a" target="b"><data key="t">C</data></edge>'
-            '<edge id="e2" source="a" target="b"><data key="t">E</data></edge></graph>')
+    body = (
+        '<graph edgedefault="directed">'
+        + NODES
+        + '<edge id="e1" source="a" target="b"><data key="t">C</data></edge>'
+        '<edge id="e2" source="a" target="b"><data key="t">E</data></edge></graph>'
+    )
     c = ek.read_graphml(graphml(tmp_path, body))
     assert c.chemical[0, 1] == 1 and c.electrical[0, 1] == 1 == c.electrical[1, 0]
 
@@ -148,8 +165,10 @@ def test_second_graph_is_refused(tmp_path):
 
 
 def test_nested_graph_is_refused(tmp_path):
-    body = ('<graph edgedefault="directed"><node id="a"><data key="r">S</data>'
-            '<graph edgedefault="directed"><node id="a::x"/></graph></node></graph>')
+    body = (
+        '<graph edgedefault="directed"><node id="a"><data key="r">S</data>'
+        '<graph edgedefault="directed"><node id="a::x"/></graph></node></graph>'
+    )
     with pytest.raises(ConnectomeError, match="nested <graph>"):
         ek.read_graphml(graphml(tmp_path, body))
 
@@ -167,7 +186,10 @@ def test_oversized_connectome_is_refused_before_allocating():
 
 
 def test_undirected_graphml_mirrors_chemical_edges(tmp_path):
-    body = ('<graph edgedefault="undirected">' + NODES +
-            '<edge source="a" target="b"><data key="w">2</data></edge></graph>')
+    body = (
+        '<graph edgedefault="undirected">'
+        + NODES
+        + '<edge source="a" target="b"><data key="w">2</data></edge></graph>'
+    )
     c = ek.read_graphml(graphml(tmp_path, body))
     assert np.array_equal(c.chemical.toarray(), [[0, 2], [2, 0]])

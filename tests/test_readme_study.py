@@ -29,12 +29,22 @@ TABLE_METRICS = ("memory_capacity", "test_accuracy")
 POWER = "- Power:"
 NUMBER = r"[+-]?\d+(?:\.\d+)?"
 # README row labels -> (family, weights); rewired rows name their p values.
-FAMILY_WORDS = {"connectome": "connectome", "rewired": "rewire", "complete graph": "complete",
-                "degree-preserving": "degree_preserving", "shuffled counts": "shuffle_weights",
-                "no wiring": "no_graph", "erdős-rényi": "erdos_renyi",
-                "watts-strogatz": "watts_strogatz", "barabási-albert": "barabasi_albert"}
-WEIGHT_WORDS = {"synapse counts": "count", "random values": "random",
-                "transmitter signs": "neurotransmitter"}
+FAMILY_WORDS = {
+    "connectome": "connectome",
+    "rewired": "rewire",
+    "complete graph": "complete",
+    "degree-preserving": "degree_preserving",
+    "shuffled counts": "shuffle_weights",
+    "no wiring": "no_graph",
+    "erdős-rényi": "erdos_renyi",
+    "watts-strogatz": "watts_strogatz",
+    "barabási-albert": "barabasi_albert",
+}
+WEIGHT_WORDS = {
+    "synapse counts": "count",
+    "random values": "random",
+    "transmitter signs": "neurotransmitter",
+}
 
 # Where the README may knowingly disagree with the CSV: (metric, row label, quantity) -> the fix.
 # Empty since the five cells found at first (rounded twice, a power sentence missing an effect)
@@ -63,11 +73,17 @@ def tables(text: str) -> list[Table]:
             while end < len(lines) and lines[end].startswith("|"):
                 end += 1
             start = max((j for j in range(k) if lines[j].startswith(("#", "|"))), default=-1)
-            stop = next((j for j in range(end, len(lines)) if lines[j].startswith(("#", "|"))),
-                        len(lines))
-            found.append(Table(cells[1].replace(" ", "_"),
-                               [split_row(line) for line in lines[k + 2:end]],
-                               "\n".join(lines[start + 1:k]), "\n".join(lines[end:stop])))
+            stop = next(
+                (j for j in range(end, len(lines)) if lines[j].startswith(("#", "|"))), len(lines)
+            )
+            found.append(
+                Table(
+                    cells[1].replace(" ", "_"),
+                    [split_row(line) for line in lines[k + 2 : end]],
+                    "\n".join(lines[start + 1 : k]),
+                    "\n".join(lines[end:stop]),
+                )
+            )
             k = end
         else:
             k += 1
@@ -117,16 +133,19 @@ def study() -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
         runs = results[(results["task"] == task) & ~results["family"].isin(ABLATION_FAMILIES)]
         for metric, direction in spec.metrics.items():
             if metric in TABLE_METRICS:
-                computed[metric] = (summarize(runs, metric),
-                                    versus_connectome(runs, metric, direction == "higher"))
+                computed[metric] = (
+                    summarize(runs, metric),
+                    versus_connectome(runs, metric, direction == "higher"),
+                )
     return computed
 
 
 @pytest.fixture(scope="module")
 def readme_tables() -> list[Table]:
     found = tables(README.read_text(encoding="utf-8"))
-    assert set(TABLE_METRICS) <= {table.metric for table in found}, \
+    assert set(TABLE_METRICS) <= {table.metric for table in found}, (
         "README: the memory and MNIST study tables (| condition | ... | vs connectome |)"
+    )
     return found
 
 
@@ -143,15 +162,19 @@ def radius_of(table: Table, summary: pd.DataFrame) -> float:
 
 def select(frame: pd.DataFrame, radius: float, condition: tuple[str, float, str]) -> pd.Series:
     family, p, weights = condition
-    rows = frame[(frame["spectral_radius"] == radius) & (frame["family"] == family)
-                 & (frame["weights"] == weights)
-                 & (frame["p"].isna() if np.isnan(p) else np.isclose(frame["p"], p))]
+    rows = frame[
+        (frame["spectral_radius"] == radius)
+        & (frame["family"] == family)
+        & (frame["weights"] == weights)
+        & (frame["p"].isna() if np.isnan(p) else np.isclose(frame["p"], p))
+    ]
     assert len(rows) == 1, f"{condition} at radius {radius}: {len(rows)} rows in the study"
     return rows.iloc[0]
 
 
-def check_row(row: list[str], metric: str, radius: float, summary: pd.DataFrame,
-              tests: pd.DataFrame) -> dict[tuple[str, str], str]:
+def check_row(
+    row: list[str], metric: str, radius: float, summary: pd.DataFrame, tests: pd.DataFrame
+) -> dict[tuple[str, str], str]:
     """The problems of one README table row, by (row label, quantity); empty when all agree."""
     label, value, versus = row
     chosen = conditions(label)
@@ -176,8 +199,11 @@ def check_row(row: list[str], metric: str, radius: float, summary: pd.DataFrame,
             problems[label, "comparison"] = "only the reference has no comparison"
         return problems
     compared = [select(tests, radius, condition) for condition in chosen]
-    claim = re.fullmatch(rf"(?:(?P<difference>{NUMBER})(?: points)?|all (?P<word>better|worse)),"
-                         rf" q (?P<op>=|<=|≤) (?P<q>{NUMBER})", versus)
+    claim = re.fullmatch(
+        rf"(?:(?P<difference>{NUMBER})(?: points)?|all (?P<word>better|worse)),"
+        rf" q (?P<op>=|<=|≤) (?P<q>{NUMBER})",
+        versus,
+    )
     assert claim, f"{label}: unreadable comparison {versus!r}"
     if claim["difference"] is not None:
         difference = compared[0]["difference"] * POINTS.get(metric, 1.0)
@@ -190,13 +216,19 @@ def check_row(row: list[str], metric: str, radius: float, summary: pd.DataFrame,
             problems[label, "direction"] = f"not all {claim['word']}: {wrong}"
     q_values = [t["q_value"] for t in compared]
     shown = [max(q_values)] if claim["op"] != "=" else q_values
-    problems.update({(label, f"q {k}"): f"{q!r} is printed {claim['q']}"
-                     for k, q in enumerate(shown) if not printed_as(q, claim["q"])})
+    problems.update(
+        {
+            (label, f"q {k}"): f"{q!r} is printed {claim['q']}"
+            for k, q in enumerate(shown)
+            if not printed_as(q, claim["q"])
+        }
+    )
     return problems
 
 
-def agree_but_for_known_drift(metric: str, problems: dict[tuple[str, str], str],
-                              power: bool) -> None:
+def agree_but_for_known_drift(
+    metric: str, problems: dict[tuple[str, str], str], power: bool
+) -> None:
     """Every problem is in :data:`KNOWN_DRIFT` and every known drift (of the table or of its
     power bullet) is still there."""
     known = {key for key in KNOWN_DRIFT if key[0] == metric and (key[1] == POWER) == power}
@@ -213,16 +245,18 @@ def test_readme_study_table_recomputes_from_the_csv(metric, study, readme_tables
     summary, tests = study[metric]
     radius = radius_of(table, summary)
     assert len(table.rows) >= 5, f"{metric}: the README table lost its rows"
-    assert any(map(is_reference, conditions(table.rows[0][0]))), \
+    assert any(map(is_reference, conditions(table.rows[0][0]))), (
         f"{metric}: the README table's first row is not the connectome reference"
+    )
     problems = {}
     for row in table.rows:
         problems.update(check_row(row, metric, radius, summary, tests))
     agree_but_for_known_drift(metric, problems, power=False)
 
 
-def power_claims(table: Table, metric: str, summary: pd.DataFrame, tests: pd.DataFrame,
-                 radius: float) -> dict[tuple[str, str], str]:
+def power_claims(
+    table: Table, metric: str, summary: pd.DataFrame, tests: pd.DataFrame, radius: float
+) -> dict[tuple[str, str], str]:
     """The problems of the table's ``- Power:`` bullet (sd, detectable difference, effects)."""
     bullet = re.search(rf"^{POWER}(.*?)(?=^- |\Z)", table.after, re.S | re.M)
     assert bullet, f"{metric}: no {POWER!r} bullet after the table"
@@ -230,22 +264,29 @@ def power_claims(table: Table, metric: str, summary: pd.DataFrame, tests: pd.Dat
     at = tests[tests["spectral_radius"] == radius]
     detectable = at["detectable"].dropna() * POINTS.get(metric, 1.0)
     shown_rows = [c for row in table.rows for c in conditions(row[0]) if not is_reference(c)]
-    effects = [abs(select(tests, radius, c)["difference"]) * POINTS.get(metric, 1.0)
-               for c in shown_rows]
+    effects = [
+        abs(select(tests, radius, c)["difference"]) * POINTS.get(metric, 1.0) for c in shown_rows
+    ]
     reference = select(summary, radius, ("connectome", np.nan, "count"))
-    checks = [(rf"sd is ({NUMBER})", [reference["sd"]]),
-              (rf"difference of about ({NUMBER})", [detectable.median()]),
-              (rf"difference of ({NUMBER}) to ({NUMBER})", [detectable.min(), detectable.max()]),
-              (rf"\(median ({NUMBER})", [detectable.median()]),
-              (rf"effects above are ({NUMBER}) to ({NUMBER})", [min(effects), max(effects)])]
+    checks = [
+        (rf"sd is ({NUMBER})", [reference["sd"]]),
+        (rf"difference of about ({NUMBER})", [detectable.median()]),
+        (rf"difference of ({NUMBER}) to ({NUMBER})", [detectable.min(), detectable.max()]),
+        (rf"\(median ({NUMBER})", [detectable.median()]),
+        (rf"effects above are ({NUMBER}) to ({NUMBER})", [min(effects), max(effects)]),
+    ]
     problems, matched = {}, 0
     for pattern, values in checks:
         found = re.search(pattern, text)
         if found:
             matched += 1
-            problems.update({(POWER, found.group(0)): f"{value!r} is printed {printed}"
-                             for value, printed in zip(values, found.groups())
-                             if not printed_as(value, printed)})
+            problems.update(
+                {
+                    (POWER, found.group(0)): f"{value!r} is printed {printed}"
+                    for value, printed in zip(values, found.groups())
+                    if not printed_as(value, printed)
+                }
+            )
     assert matched, f"{metric}: the power bullet states nothing this test reads: {text!r}"
     return problems
 

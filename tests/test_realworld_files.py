@@ -44,8 +44,10 @@ def _graph(kind: type[nx.Graph], worm: ek.Connectome, edges) -> nx.Graph:
 def _edges(worm: ek.Connectome, synapses: str, kind: str, upper: bool = False):
     """(pre, post, data) per stored pair of one matrix (the upper triangle if ``upper``)."""
     coo = sp.triu(getattr(worm, synapses)).tocoo() if upper else getattr(worm, synapses).tocoo()
-    return [(worm.names[i], worm.names[j], {"synapse_type": kind, "weight": w})
-            for i, j, w in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist())]
+    return [
+        (worm.names[i], worm.names[j], {"synapse_type": kind, "weight": w})
+        for i, j, w in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist())
+    ]
 
 
 def test_networkx_multidigraph_reads_back_to_the_same_fingerprint(worm, tmp_path):
@@ -58,8 +60,7 @@ def test_networkx_multidigraph_reads_back_to_the_same_fingerprint(worm, tmp_path
 def test_networkx_digraphs_read_back_to_the_same_fingerprint(worm, tmp_path):
     """A DiGraph holds one edge per ordered pair: a file of chemical synapses and a file of
     junctions (listed both ways) are what a user's DiGraphs look like."""
-    for synapses, kind, other in (("chemical", "C", "electrical"),
-                                  ("electrical", "E", "chemical")):
+    for synapses, kind, other in (("chemical", "C", "electrical"), ("electrical", "E", "chemical")):
         path = tmp_path / f"{synapses}.graphml"
         nx.write_graphml(_graph(nx.DiGraph, worm, _edges(worm, synapses, kind)), path)
         expected = worm.replace(**{other: _empty(worm)})
@@ -86,9 +87,13 @@ def test_igraph_graphml_reads_back_to_the_same_fingerprint(worm, tmp_path):
     graph.vs["name"], graph.vs["role"] = list(worm.names), list(worm.roles)
     edges = _edges(worm, "chemical", "C") + _edges(worm, "electrical", "E")
     position = {label: k for k, label in enumerate(worm.names)}
-    graph.add_edges([(position[pre], position[post]) for pre, post, _ in edges],
-                    attributes={"synapse_type": [data["synapse_type"] for *_, data in edges],
-                                "weight": [data["weight"] for *_, data in edges]})
+    graph.add_edges(
+        [(position[pre], position[post]) for pre, post, _ in edges],
+        attributes={
+            "synapse_type": [data["synapse_type"] for *_, data in edges],
+            "weight": [data["weight"] for *_, data in edges],
+        },
+    )
     path = tmp_path / "igraph.graphml"
     graph.write_graphml(str(path))
     assert ek.read_graphml(path).fingerprint == worm.fingerprint
@@ -99,9 +104,11 @@ def test_package_graphml_reads_back_to_the_same_fingerprint(worm, tmp_path):
     assert ek.read_graphml(path).fingerprint == worm.fingerprint
 
 
-GRAPHML_HEAD = ('<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
-                '<key id="r" for="node" attr.name="role" attr.type="string"/>'
-                '<key id="t" for="edge" attr.name="synapse_type" attr.type="string"/>')
+GRAPHML_HEAD = (
+    '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+    '<key id="r" for="node" attr.name="role" attr.type="string"/>'
+    '<key id="t" for="edge" attr.name="synapse_type" attr.type="string"/>'
+)
 
 
 def _graphml(tmp_path, edges: str, graph: str = 'edgedefault="directed"'):
@@ -112,24 +119,35 @@ def _graphml(tmp_path, edges: str, graph: str = 'edgedefault="directed"'):
 
 
 def _edge(source: str, target: str, edge_id: str, kind: str = "C") -> str:
-    return (f'<edge id="{edge_id}" source="{source}" target="{target}">'
-            f'<data key="t">{kind}</data></edge>')
+    return (
+        f'<edge id="{edge_id}" source="{source}" target="{target}">'
+        f'<data key="t">{kind}</data></edge>'
+    )
 
 
-@pytest.mark.parametrize("graph, edges", [
-    ('edgedefault="directed"', _edge("a", "b", "0") + _edge("a", "b", "0", "E")),
-    ('edgedefault="undirected"', _edge("a", "b", "0") + _edge("b", "a", "0", "E")),
-    ('edgedefault="directed" parse.edgeids="canonical"', _edge("a", "b", "e0")
-     + _edge("b", "c", "e0")),
-])
+@pytest.mark.parametrize(
+    "graph, edges",
+    [
+        ('edgedefault="directed"', _edge("a", "b", "0") + _edge("a", "b", "0", "E")),
+        ('edgedefault="undirected"', _edge("a", "b", "0") + _edge("b", "a", "0", "E")),
+        (
+            'edgedefault="directed" parse.edgeids="canonical"',
+            _edge("a", "b", "e0") + _edge("b", "c", "e0"),
+        ),
+    ],
+)
 def test_graphml_true_edge_id_repeats_are_refused(tmp_path, graph, edges):
     with pytest.raises(ConnectomeError, match=r"ids.graphml': edge id '(e?)0' is declared twice"):
         ek.read_graphml(_graphml(tmp_path, edges, graph))
 
 
 def test_graphml_edge_ids_repeating_across_pairs_are_read(tmp_path):
-    edges = (_edge("a", "b", "0") + _edge("a", "b", "1", "E") + _edge("b", "a", "0")
-             + _edge("b", "c", "0"))
+    edges = (
+        _edge("a", "b", "0")
+        + _edge("a", "b", "1", "E")
+        + _edge("b", "a", "0")
+        + _edge("b", "c", "0")
+    )
     worm = ek.read_graphml(_graphml(tmp_path, edges))
     assert worm.chemical.toarray().tolist() == [[0, 1, 0], [1, 0, 1], [0, 0, 0]]
     assert worm.electrical.toarray().tolist() == [[0, 1, 0], [1, 0, 0], [0, 0, 0]]
@@ -182,8 +200,10 @@ def test_flywire_flow_after_a_quoted_comma_header_is_checked(tmp_path):
 
 
 def test_flywire_connections_after_a_quoted_comma_header_are_read(tmp_path):
-    connections = _write(tmp_path / "c.csv",
-                         HEADER + "pre_root_id,post_root_id,syn_count\n0,x,11,22,3\n1,y,22,11,4\n")
+    connections = _write(
+        tmp_path / "c.csv",
+        HEADER + "pre_root_id,post_root_id,syn_count\n0,x,11,22,3\n1,y,22,11,4\n",
+    )
     fly = ek.read_flywire(connections)
     assert fly.names == ("11", "22") and fly.chemical.toarray().tolist() == [[0, 3], [4, 0]]
 
@@ -204,8 +224,10 @@ def _peak_mib(call) -> tuple[float, str]:
 def test_adjacency_cell_too_long_for_a_count_is_refused_before_a_grid_is_sized(tmp_path, digits):
     """One long cell in a 1,000 x 1,000 sheet (1 MB) once sized a string grid by it."""
     rows = ["," + ",".join(f"n{j}" for j in range(1000))]
-    rows += [f"n{i}," + ",".join("7" * digits if (i, j) == (500, 3) else "" for j in range(1000))
-             for i in range(1000)]
+    rows += [
+        f"n{i}," + ",".join("7" * digits if (i, j) == (500, 3) else "" for j in range(1000))
+        for i in range(1000)
+    ]
     sheet = _write(tmp_path / "long.csv", "\n".join(rows) + "\n")
     peak, message = _peak_mib(lambda: ek.read_adjacency(sheet))
     assert f"line 502, cell (n500 -> n3) holds {digits} characters (more than 64)" in message
@@ -230,16 +252,21 @@ def test_wide_headers_are_read_in_linear_time(tmp_path, reader):
     """50,000 columns (under 400 kB): the repeated-name check was quadratic (minutes)."""
     extra = [f"c{k}" for k in range(50_000)]
     if reader == "flywire":
-        path = _write(tmp_path / "wide.csv", ",".join(["pre_root_id", "post_root_id",
-                                                       "syn_count", *extra]) + "\n11,22,3"
-                      + "," * len(extra) + "\n")
+        path = _write(
+            tmp_path / "wide.csv",
+            ",".join(["pre_root_id", "post_root_id", "syn_count", *extra])
+            + "\n11,22,3"
+            + "," * len(extra)
+            + "\n",
+        )
         assert ek.read_flywire(path).chemical.toarray().tolist() == [[0, 3], [0, 0]]
         _write(path, path.read_text().replace("c49999", "C7"))
         with pytest.raises(ConnectomeError, match="columns 'c7' and 'C7' have the same name"):
             ek.read_flywire(path)
     else:
-        path = _write(tmp_path / "wide.csv", ",".join(["", *extra]) + "\nc0,1"
-                      + "," * (len(extra) - 1) + "\n")
+        path = _write(
+            tmp_path / "wide.csv", ",".join(["", *extra]) + "\nc0,1" + "," * (len(extra) - 1) + "\n"
+        )
         worm = ek.read_adjacency(path)
         assert worm.num_neurons == 50_000 and worm.chemical[0, 0] == 1
 
@@ -247,9 +274,10 @@ def test_wide_headers_are_read_in_linear_time(tmp_path, reader):
 def test_cr_only_adjacency_sheet_is_read(tmp_path):
     """Lines were counted by LF only: a CR-only sheet looked like one line of 504,100 cells."""
     names = [f"n{j}" for j in range(709)]
-    rows = ["," + ",".join(names)] + [f"{name}," + ",".join("2" if i == j else ""
-                                                            for j in range(709))
-                                      for i, name in enumerate(names)]
+    rows = ["," + ",".join(names)] + [
+        f"{name}," + ",".join("2" if i == j else "" for j in range(709))
+        for i, name in enumerate(names)
+    ]
     sheet = _write(tmp_path / "cr.csv", "\r".join(rows) + "\r")
     worm = ek.read_adjacency(sheet)
     assert worm.num_neurons == 709 and worm.chemical.diagonal().tolist() == [2.0] * 709
@@ -264,11 +292,14 @@ def test_adjacency_neuron_named_nan_is_a_name(tmp_path):
 FLY_HEADER = "pre_root_id,post_root_id,syn_count\n"
 
 
-@pytest.mark.parametrize("count, problem", [
-    ("9007199254740993", "is 9007199254740992 (2**53) or more"),
-    ("1e-400", "is too small for a float64 (it reads as 0)"),
-    ("-0", "is negative (it has a minus sign)"),
-])
+@pytest.mark.parametrize(
+    "count, problem",
+    [
+        ("9007199254740993", "is 9007199254740992 (2**53) or more"),
+        ("1e-400", "is too small for a float64 (it reads as 0)"),
+        ("-0", "is negative (it has a minus sign)"),
+    ],
+)
 @pytest.mark.parametrize("packed", [False, True])
 def test_flywire_counts_a_float64_would_change_are_refused(tmp_path, count, problem, packed):
     text = FLY_HEADER + f"11,22,3\n22,11,{count}\n"
@@ -286,18 +317,22 @@ def test_flywire_zero_counts_written_as_zero_are_read(tmp_path):
     assert ek.read_flywire(path).chemical.sum() == 2
 
 
-@pytest.mark.parametrize("count, problem", [
-    ("9007199254740993", "is 9007199254740992 (2**53) or more"),
-    ("1e-400", "is too small"),
-    ("-0", "is negative"),
-])
-def test_edgelist_and_adjacency_counts_a_float64_would_change_are_refused(tmp_path, count,
-                                                                          problem):
+@pytest.mark.parametrize(
+    "count, problem",
+    [
+        ("9007199254740993", "is 9007199254740992 (2**53) or more"),
+        ("1e-400", "is too small"),
+        ("-0", "is negative"),
+    ],
+)
+def test_edgelist_and_adjacency_counts_a_float64_would_change_are_refused(tmp_path, count, problem):
     edges = _write(tmp_path / "e.csv", f"pre,post,count\na,b,1\nb,a,{count}\n")
-    with pytest.raises(ConnectomeError,
-                       match=re.escape(f"line 3 (b -> a): weight '{count}' {problem}")):
+    with pytest.raises(
+        ConnectomeError, match=re.escape(f"line 3 (b -> a): weight '{count}' {problem}")
+    ):
         ek.read_edgelist(edges)
     sheet = _write(tmp_path / "s.csv", f",a,b\na,,1\nb,{count},\n")
-    with pytest.raises(ConnectomeError,
-                       match=re.escape(f"line 3, cell (b -> a) holds '{count}', which {problem}")):
+    with pytest.raises(
+        ConnectomeError, match=re.escape(f"line 3, cell (b -> a) holds '{count}', which {problem}")
+    ):
         ek.read_adjacency(sheet)

@@ -40,12 +40,23 @@ def codex(tmp_path):
     """A folder of the three Codex downloads, gzipped as on the download page."""
     folder = tmp_path / "flywire"
     folder.mkdir()
-    return (write(folder / "connections.csv.gz", CONNECTIONS,
-                  [f"{A},{B},AL_L,3,ACH", f"{A},{B},AL_R,4,ACH", f"{B},{C},SMP_R,5,GABA"]),
-            write(folder / "classification.csv.gz", CLASSIFICATION,
-                  [f"{A},afferent,sensory,,,,,,left,AN", f"{C},efferent,motor,,,,,,right,"]),
-            write(folder / "neurons.csv.gz", NEURONS,
-                  [f"{A},{A},ACH,0.9,0,0,0,0,0.9,0", f"{B},{B},GABA,0.8,0,0,0.8,0,0,0"]))
+    return (
+        write(
+            folder / "connections.csv.gz",
+            CONNECTIONS,
+            [f"{A},{B},AL_L,3,ACH", f"{A},{B},AL_R,4,ACH", f"{B},{C},SMP_R,5,GABA"],
+        ),
+        write(
+            folder / "classification.csv.gz",
+            CLASSIFICATION,
+            [f"{A},afferent,sensory,,,,,,left,AN", f"{C},efferent,motor,,,,,,right,"],
+        ),
+        write(
+            folder / "neurons.csv.gz",
+            NEURONS,
+            [f"{A},{A},ACH,0.9,0,0,0,0,0.9,0", f"{B},{B},GABA,0.8,0,0,0.8,0,0,0"],
+        ),
+    )
 
 
 @pytest.fixture
@@ -53,12 +64,25 @@ def neuprint(tmp_path):
     """A folder with a neuPrint connection table and neuron table (to_csv(index=False))."""
     folder = tmp_path / "hemibrain"
     folder.mkdir()
-    return (write(folder / "connections.csv", NP_CONNECTIONS,
-                  ["5813105172,1640909284,MB(R),6", "5813105172,1640909284,SLP(R),2",
-                   "1640909284,987654321,CA(R),4"]),
-            write(folder / "neurons.csv", NP_NEURONS,
-                  ["5813105172,KCab,KCab(R),Traced,Traced,False,acetylcholine,,",
-                   "1640909284,APL,APL(R),Traced,Traced,False,glutamate,gaba,"]))
+    return (
+        write(
+            folder / "connections.csv",
+            NP_CONNECTIONS,
+            [
+                "5813105172,1640909284,MB(R),6",
+                "5813105172,1640909284,SLP(R),2",
+                "1640909284,987654321,CA(R),4",
+            ],
+        ),
+        write(
+            folder / "neurons.csv",
+            NP_NEURONS,
+            [
+                "5813105172,KCab,KCab(R),Traced,Traced,False,acetylcholine,,",
+                "1640909284,APL,APL(R),Traced,Traced,False,glutamate,gaba,",
+            ],
+        ),
+    )
 
 
 @pytest.fixture
@@ -81,8 +105,10 @@ def test_flywire_folder_and_files(codex):
     folder = codex[0].parent
     assert same(ek.resolve_connectome(f"flywire:{folder}"), expected)
     assert same(ek.resolve_connectome(str(folder)), expected)  # recognised: a Codex folder
-    assert same(ek.resolve_connectome(",".join(["flywire:" + str(codex[0]), str(codex[1]),
-                                                str(codex[2])])), expected)
+    assert same(
+        ek.resolve_connectome(",".join(["flywire:" + str(codex[0]), str(codex[1]), str(codex[2])])),
+        expected,
+    )
     partial = ek.resolve_connectome(f"flywire:{codex[0]},,{codex[2]}")  # no classification
     assert same(partial, ek.read_flywire(codex[0], neurons=codex[2]))
     assert same(ek.resolve_connectome(str(codex[0])), ek.read_flywire(codex[0]))
@@ -131,17 +157,23 @@ def test_a_path_with_a_comma_is_taken_whole(tmp_path):
 
 
 # --- one error for what cannot be read ----------------------------------------------------
-@pytest.mark.parametrize("make, problem", [
-    (lambda d: "nothing_like_this", "no such file or folder, and not a bundled name"),
-    (lambda d: "bundled:nothing", "unknown bundled connectome 'nothing'"),
-    (lambda d: "flywire:", "nothing after the prefix"),
-    (lambda d: f"adjacency:{d / 'missing.csv'}", "no such file or folder '.*missing.csv'"),
-    (lambda d: f"adjacency:{d / 'x.csv'},{d / 'x.csv'},{d / 'x.csv'}", "3 comma-separated paths"),
-    (lambda d: f"graphml:{d}", "is a folder, not a file"),
-    (lambda d: str(d / "x.csv"), r"not recognised \(its first line \['left', 'right'\]\)"),
-    (lambda d: str(d), "no FlyWire connections table"),
-    (lambda d: str(d / "edges.csv.gz"), "a gzip edge list is not read"),
-])
+@pytest.mark.parametrize(
+    "make, problem",
+    [
+        (lambda d: "nothing_like_this", "no such file or folder, and not a bundled name"),
+        (lambda d: "bundled:nothing", "unknown bundled connectome 'nothing'"),
+        (lambda d: "flywire:", "nothing after the prefix"),
+        (lambda d: f"adjacency:{d / 'missing.csv'}", "no such file or folder '.*missing.csv'"),
+        (
+            lambda d: f"adjacency:{d / 'x.csv'},{d / 'x.csv'},{d / 'x.csv'}",
+            "3 comma-separated paths",
+        ),
+        (lambda d: f"graphml:{d}", "is a folder, not a file"),
+        (lambda d: str(d / "x.csv"), r"not recognised \(its first line \['left', 'right'\]\)"),
+        (lambda d: str(d), "no FlyWire connections table"),
+        (lambda d: str(d / "edges.csv.gz"), "a gzip edge list is not read"),
+    ],
+)
 def test_unreadable_forms_name_the_argument_and_the_accepted_forms(tmp_path, make, problem):
     (tmp_path / "x.csv").write_text("left,right\nA,B\n")
     with gzip.open(tmp_path / "edges.csv.gz", "wt") as handle:
@@ -157,8 +189,11 @@ def test_unreadable_forms_name_the_argument_and_the_accepted_forms(tmp_path, mak
 def test_ambiguous_folders_are_refused(codex, neuprint):
     folder = codex[0].parent
     write(folder / "connections_no_threshold.csv.gz", CONNECTIONS, [f"{A},{B},AL_L,1,ACH"])
-    with pytest.raises(ConnectomeError, match="2 flywire connections tables "
-                       r"\(connections.csv.gz, connections_no_threshold.csv.gz\)"):
+    with pytest.raises(
+        ConnectomeError,
+        match="2 flywire connections tables "
+        r"\(connections.csv.gz, connections_no_threshold.csv.gz\)",
+    ):
         ek.resolve_connectome(str(folder))
     (folder / "connections_no_threshold.csv.gz").unlink()
     (folder / "bodies.csv").write_bytes(neuprint[0].read_bytes())
@@ -221,8 +256,11 @@ def test_flywire_roles_and_default_role(codex, strict_warnings):
     plain = ek.read_flywire(connections, classification)
     assert plain.roles == ("S", "I", "M")  # B has no classification row: default I
     assert ek.read_flywire(connections, classification, default_role="S").roles == ("S", "S", "M")
-    assert ek.read_flywire(connections, classification, roles={str(B): "M", str(A): "I"}
-                           ).roles == ("I", "M", "M")
+    assert ek.read_flywire(connections, classification, roles={str(B): "M", str(A): "I"}).roles == (
+        "I",
+        "M",
+        "M",
+    )
     with pytest.raises(ConnectomeError, match=rf"connections.csv.gz': neuron {B} has no role"):
         ek.read_flywire(connections, classification, default_role=None)
     with pytest.raises(ConnectomeError, match="roles= names neuron '12', which the tables"):
@@ -232,15 +270,21 @@ def test_flywire_roles_and_default_role(codex, strict_warnings):
 def test_neuprint_roles_and_default_role(neuprint, strict_warnings):
     connections, neurons = neuprint
     assert ek.read_neuprint(connections, neurons).roles == ("I", "I", "I")
-    assert ek.read_neuprint(connections, default_role="M", roles={"987654321": "S"}
-                            ).roles == ("M", "M", "S")
+    assert ek.read_neuprint(connections, default_role="M", roles={"987654321": "S"}).roles == (
+        "M",
+        "M",
+        "S",
+    )
     with pytest.raises(ConnectomeError, match="neuron 5813105172 has no role"):
         ek.read_neuprint(connections, neurons, default_role=None)
 
 
 def test_fly_readers_old_positional_name_warns(codex, neuprint):
-    with pytest.warns(DeprecationWarning, match=r"read_flywire\(connections, classification, "
-                      r"neurons, name\) is deprecated: pass them by keyword"):
+    with pytest.warns(
+        DeprecationWarning,
+        match=r"read_flywire\(connections, classification, "
+        r"neurons, name\) is deprecated: pass them by keyword",
+    ):
         fly = ek.read_flywire(codex[0], None, None, "fw")
     assert fly.name == "fw" and fly == ek.read_flywire(codex[0])
     with pytest.warns(DeprecationWarning, match=r"read_neuprint\(connections, neurons, name\)"):

@@ -30,14 +30,31 @@ from elegans_keras.pretrained import load_pretrained, publish, read_manifest
 from elegans_keras.training import run_callbacks, start_run
 
 WAIT_S = 600
-COMMAND = ["--limit", "1500", "--epochs", "5", "--batch-size", "64", "--learning-rate", "0.03",
-           "--quiet"]
+COMMAND = [
+    "--limit",
+    "1500",
+    "--epochs",
+    "5",
+    "--batch-size",
+    "64",
+    "--learning-rate",
+    "0.03",
+    "--quiet",
+]
 
 
 def launch(root: Path, run_id: str, log: Path) -> subprocess.Popen:
     """Start the experiment on run ``root/mnist_classify/run_id`` (CPU only)."""
-    command = [sys.executable, "-m", "elegans_keras.experiments.mnist_classify", *COMMAND,
-               "--out", str(root), "--run-id", run_id]
+    command = [
+        sys.executable,
+        "-m",
+        "elegans_keras.experiments.mnist_classify",
+        *COMMAND,
+        "--out",
+        str(root),
+        "--run-id",
+        run_id,
+    ]
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
     with open(log, "wb") as stream:
         return subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, env=env)
@@ -59,8 +76,11 @@ def h5_arrays(path: Path) -> dict[str, np.ndarray]:
     """Every dataset of an HDF5 file by its path."""
     arrays: dict[str, np.ndarray] = {}
     with h5py.File(path, "r") as handle:
-        handle.visititems(lambda name, item: arrays.__setitem__(name, item[()])
-                          if isinstance(item, h5py.Dataset) else None)
+        handle.visititems(
+            lambda name, item: (
+                arrays.__setitem__(name, item[()]) if isinstance(item, h5py.Dataset) else None
+            )
+        )
     return arrays
 
 
@@ -97,8 +117,10 @@ def test_killed_experiment_resumes_with_its_schedule_and_identical_weights(tmp_p
     assert sorted(final) == sorted(expected) and len(final) > 10
     for name, values in expected.items():
         np.testing.assert_array_equal(final[name], values, err_msg=name)
-    assert (json.loads((run_dir / "test_metrics.json").read_text())["test_metrics"]
-            == json.loads((reference_dir / "test_metrics.json").read_text())["test_metrics"])
+    assert (
+        json.loads((run_dir / "test_metrics.json").read_text())["test_metrics"]
+        == json.loads((reference_dir / "test_metrics.json").read_text())["test_metrics"]
+    )
 
 
 class Interrupted(Exception):
@@ -110,7 +132,8 @@ def test_a_checkpoint_torn_by_a_crash_is_never_resumed_from(tmp_path, monkeypatc
     x, y = np.ones((8, 4), "float32"), np.zeros((8, 2), "float32")
     started: list[int] = []
     marker = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: started.append(epoch))
+        on_epoch_begin=lambda epoch, logs: started.append(epoch)
+    )
 
     def fit() -> None:
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
@@ -137,10 +160,21 @@ def test_a_checkpoint_torn_by_a_crash_is_never_resumed_from(tmp_path, monkeypatc
     assert [row["epoch"] for row in epoch_rows(run_dir)] == ["0", "1", "2", "3"]
 
 
-CONFIG = {"input_shape": [28, 28, 1], "num_classes": 10, "features": 4, "filters": [4],
-          "num_heads": 1, "mode": "reservoir", "seed": 3}
-RECORD = {"factory": "elegans_classifier", "config": CONFIG, "test_data": {"dataset": "mnist"},
-          "test_metrics": {"accuracy": 0.1}}
+CONFIG = {
+    "input_shape": [28, 28, 1],
+    "num_classes": 10,
+    "features": 4,
+    "filters": [4],
+    "num_heads": 1,
+    "mode": "reservoir",
+    "seed": 3,
+}
+RECORD = {
+    "factory": "elegans_classifier",
+    "config": CONFIG,
+    "test_data": {"dataset": "mnist"},
+    "test_metrics": {"accuracy": 0.1},
+}
 
 
 @pytest.fixture()
@@ -151,8 +185,9 @@ def published(tmp_path):
     return model, {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
 
-def test_publish_interrupted_while_saving_weights_leaves_previous_files(published, tmp_path,
-                                                                        monkeypatch):
+def test_publish_interrupted_while_saving_weights_leaves_previous_files(
+    published, tmp_path, monkeypatch
+):
     model, before = published
 
     def save_partially_then_fail(self, path, *args, **kwargs):
@@ -168,7 +203,8 @@ def test_publish_interrupted_while_saving_weights_leaves_previous_files(publishe
 
 
 def test_publish_interrupted_while_writing_manifest_keeps_the_old_pair(
-        published, tmp_path, monkeypatch):
+    published, tmp_path, monkeypatch
+):
     model, before = published
     dumps = json.dumps
 
@@ -186,6 +222,7 @@ def test_publish_interrupted_while_writing_manifest_keeps_the_old_pair(
     for name, data in before.items():
         assert after[name] == data, name
     restored = load_pretrained("tiny", tmp_path)
-    np.testing.assert_array_equal(restored.get_weights()[0], elegans_classifier(**CONFIG)
-                                  .get_weights()[0])
+    np.testing.assert_array_equal(
+        restored.get_weights()[0], elegans_classifier(**CONFIG).get_weights()[0]
+    )
     assert read_manifest(tmp_path)["tiny"]["file"] in after

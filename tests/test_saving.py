@@ -17,8 +17,9 @@ def test_load_model_restores_a_connectome_layer(tmp_path):
     path = tmp_path / "worm.keras"
     model.save(path)
     x = np.ones((2, 279), "float32")
-    np.testing.assert_allclose(ek.load_model(path).predict(x, verbose=0),
-                               model.predict(x, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        ek.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6
+    )
 
 
 def test_an_unregistered_class_is_named_in_one_short_line(tmp_path):

@@ -41,10 +41,15 @@ def test_default_plan_has_every_family_variant_and_seed():
     assert len(runs) == (3 + 6 + 5) * 5
     crossed = build_plan(["connectome", "erdos_renyi"], seeds=2, weights=WEIGHT_VARIANTS)
     assert [(r.family, r.weights) for r in crossed[::2]] == [
-        ("connectome", "count"), ("connectome", "random"), ("connectome", "neurotransmitter"),
-        ("erdos_renyi", "count")]
+        ("connectome", "count"),
+        ("connectome", "random"),
+        ("connectome", "neurotransmitter"),
+        ("erdos_renyi", "count"),
+    ]
     assert Run("connectome", 0, weights="neurotransmitter").synapse_options == {
-        "weights": "count", "signs": "neurotransmitter"}
+        "weights": "count",
+        "signs": "neurotransmitter",
+    }
     assert Run("connectome", 0, weights="random").label == "connectome [random]"
     assert {r.p for r in runs if r.family == "rewire"} == {0.1, 0.2, 0.4, 0.6, 0.8, 1.0}
     assert len(set(runs)) == len(runs)
@@ -52,13 +57,16 @@ def test_default_plan_has_every_family_variant_and_seed():
     assert Run("ablation", 0, ablation="S->I").label == "ablation S->I"
 
 
-@pytest.mark.parametrize("arguments, problem", [
-    ({"families": ["rewired"]}, "unknown family"),
-    ({"seeds": 0}, "seeds=0"),
-    ({"weights": ["counts"]}, "weights"),
-    ({"p_values": [1.5]}, "p_values"),
-    ({"families": ["ablation"], "ablations": ["S->X"]}, "ablations"),
-])
+@pytest.mark.parametrize(
+    "arguments, problem",
+    [
+        ({"families": ["rewired"]}, "unknown family"),
+        ({"seeds": 0}, "seeds=0"),
+        ({"weights": ["counts"]}, "weights"),
+        ({"p_values": [1.5]}, "p_values"),
+        ({"families": ["ablation"], "ablations": ["S->X"]}, "ablations"),
+    ],
+)
 def test_bad_plans_are_refused(arguments, problem):
     with pytest.raises(ConfigurationError, match=problem):
         build_plan(**arguments)
@@ -122,29 +130,46 @@ def study_table(shift: float = 1.0, seeds: int = 5) -> pd.DataFrame:
     """A synthetic study: the connectome is ``shift`` better than erdos_renyi; rewire equals it."""
     rng = np.random.default_rng(0)
     rows = []
-    conditions = [("connectome", np.nan, np.nan, 0.0), ("rewire", 0.5, np.nan, 0.0),
-                  ("erdos_renyi", np.nan, np.nan, -shift), ("ablation", np.nan, "S->I", -shift),
-                  ("random_removal", np.nan, "S->I", 0.0)]
+    conditions = [
+        ("connectome", np.nan, np.nan, 0.0),
+        ("rewire", 0.5, np.nan, 0.0),
+        ("erdos_renyi", np.nan, np.nan, -shift),
+        ("ablation", np.nan, "S->I", -shift),
+        ("random_removal", np.nan, "S->I", 0.0),
+    ]
     for family, p, ablation, offset in conditions:
         for radius in (0.5, 0.9):
             for seed in range(seeds):
                 value = 10 + offset + rng.normal(0, 0.1)
-                rows.append({"task": "memory", "mode": "reservoir", "budget": "quick",
-                             "connectome": "celegans_herm", "family": family, "p": p,
-                             "ablation": ablation, "weights": "count", "seed": seed,
-                             "spectral_radius": radius,
-                             "memory_capacity": value, "mackey_glass_nrmse": 1 / value,
-                             **{f"mc_delay_{k}": float(np.exp(-k / value)) for k in (1, 2, 3)},
-                             "graph_sigma": 1.7 + offset, "graph_clustering": 0.2 + offset / 10,
-                             "graph_homophily_ratio": 1.2 + rng.normal(0, 0.1)})
+                rows.append(
+                    {
+                        "task": "memory",
+                        "mode": "reservoir",
+                        "budget": "quick",
+                        "connectome": "celegans_herm",
+                        "family": family,
+                        "p": p,
+                        "ablation": ablation,
+                        "weights": "count",
+                        "seed": seed,
+                        "spectral_radius": radius,
+                        "memory_capacity": value,
+                        "mackey_glass_nrmse": 1 / value,
+                        **{f"mc_delay_{k}": float(np.exp(-k / value)) for k in (1, 2, 3)},
+                        "graph_sigma": 1.7 + offset,
+                        "graph_clustering": 0.2 + offset / 10,
+                        "graph_homophily_ratio": 1.2 + rng.normal(0, 0.1),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def test_summary_is_the_t_interval_of_every_seed():
     table = study_table()
     summary = study_stats.summarize(table, "memory_capacity")
-    row = summary[(summary["family"] == "erdos_renyi")
-                  & (summary["spectral_radius"] == 0.9)].iloc[0]
+    row = summary[(summary["family"] == "erdos_renyi") & (summary["spectral_radius"] == 0.9)].iloc[
+        0
+    ]
     values = table.query("family == 'erdos_renyi' and spectral_radius == 0.9")["memory_capacity"]
     low, high = stats.t.interval(0.95, len(values) - 1, values.mean(), stats.sem(values))
     assert row["n"] == 5 and row["mean"] == pytest.approx(values.mean())
@@ -154,9 +179,9 @@ def test_summary_is_the_t_interval_of_every_seed():
 
 def test_versus_connectome_finds_the_real_difference_only():
     table = study_table()
-    tests = study_stats.versus_connectome(table[table["family"].isin(["connectome", "rewire",
-                                                                       "erdos_renyi"])],
-                                          "memory_capacity")
+    tests = study_stats.versus_connectome(
+        table[table["family"].isin(["connectome", "rewire", "erdos_renyi"])], "memory_capacity"
+    )
     er = tests[tests["family"] == "erdos_renyi"]
     rewire = tests[tests["family"] == "rewire"]
     assert (er["q_value"] < 0.05).all() and er["connectome_better"].all()
@@ -164,10 +189,17 @@ def test_versus_connectome_finds_the_real_difference_only():
     assert er["difference"].tolist() == pytest.approx([-1, -1], abs=0.2)
     assert (rewire["q_value"] > 0.05).all()
     assert er["permutation_p"].tolist() == pytest.approx([2 / 252] * 2)
-    pooled = np.sqrt((table.query("family == 'erdos_renyi' and spectral_radius == 0.9")
-                      ["memory_capacity"].var() + table.query(
-                          "family == 'connectome' and spectral_radius == 0.9")
-                      ["memory_capacity"].var()) / 2)
+    pooled = np.sqrt(
+        (
+            table.query("family == 'erdos_renyi' and spectral_radius == 0.9")[
+                "memory_capacity"
+            ].var()
+            + table.query("family == 'connectome' and spectral_radius == 0.9")[
+                "memory_capacity"
+            ].var()
+        )
+        / 2
+    )
     expected = (stats.t.ppf(0.975, 8) + stats.t.ppf(0.8, 8)) * pooled * np.sqrt(2 / 5)
     assert er.loc[er["spectral_radius"] == 0.9, "detectable"].iloc[0] == pytest.approx(expected)
     lower = study_stats.versus_connectome(table, "mackey_glass_nrmse", higher_is_better=False)
@@ -177,7 +209,8 @@ def test_versus_connectome_finds_the_real_difference_only():
 def test_weight_variants_are_tested_against_the_count_connectome():
     table = study_table()
     variant = table[table["family"] == "connectome"].assign(
-        weights="random", memory_capacity=lambda t: t.memory_capacity - 1)
+        weights="random", memory_capacity=lambda t: t.memory_capacity - 1
+    )
     tests = study_stats.versus_connectome(pd.concat([table, variant]), "memory_capacity")
     random = tests[(tests["family"] == "connectome") & (tests["weights"] == "random")]
     assert len(random) == 2 and (random["difference"] < -0.8).all()
@@ -188,8 +221,12 @@ def test_detectable_difference_matches_a_power_calculation():
     rng = np.random.default_rng(0)
     sd, n = 0.002, 5
     delta = study_stats.detectable_difference(sd, n, n)
-    rejections = np.mean([stats.ttest_ind(rng.normal(0, sd, n), rng.normal(delta, sd, n)).pvalue
-                          < 0.05 for _ in range(4000)])
+    rejections = np.mean(
+        [
+            stats.ttest_ind(rng.normal(0, sd, n), rng.normal(delta, sd, n)).pvalue < 0.05
+            for _ in range(4000)
+        ]
+    )
     assert 0.74 < rejections < 0.86
     assert np.isnan(study_stats.detectable_difference(sd, 1, 1))
 
@@ -199,7 +236,8 @@ def test_hedges_g_and_tests_on_known_samples():
     assert study_stats.hedges_g(a, b) == pytest.approx(1.0 * (1 - 3 / 15))
     assert np.isnan(study_stats.hedges_g(a[:1], b))
     assert study_stats.two_sample_tests(a, b)["welch_p"] == pytest.approx(
-        stats.ttest_ind(a, b, equal_var=False).pvalue)
+        stats.ttest_ind(a, b, equal_var=False).pvalue
+    )
 
 
 def test_ablation_effects_separate_the_class_from_its_random_control():
@@ -221,9 +259,15 @@ def test_correlations_follow_the_graph_statistic():
 # --- runner ---------------------------------------------------------------------------------
 def fake_run(graph, base, run, mode, budget, strategy):
     """A task body that scores instantly."""
-    return [{"spectral_radius": r, "memory_capacity": float(run.seed + r),
-             "mackey_glass_nrmse": 0.1, "test_accuracy": 0.5 + run.seed / 100}
-            for r in budget.radii]
+    return [
+        {
+            "spectral_radius": r,
+            "memory_capacity": float(run.seed + r),
+            "mackey_glass_nrmse": 0.1,
+            "test_accuracy": 0.5 + run.seed / 100,
+        }
+        for r in budget.radii
+    ]
 
 
 @pytest.fixture
@@ -238,15 +282,22 @@ def fake_task(monkeypatch):
     for name in ("memory", "mnist"):
         task = dataclasses.replace(study_tasks.TASKS[name], run=run)
         monkeypatch.setitem(study_tasks.TASKS, name, task)
-    monkeypatch.setattr("elegans_keras.study.runner._graph_statistics",
-                        lambda graph, references: {"graph_neurons": graph.num_neurons})
+    monkeypatch.setattr(
+        "elegans_keras.study.runner._graph_statistics",
+        lambda graph, references: {"graph_neurons": graph.num_neurons},
+    )
     return calls
 
 
 def test_study_resumes_and_skips_finished_runs(tmp_path, fake_task):
     out = tmp_path / "study.csv"
-    options = {"families": ["connectome", "erdos_renyi"], "seeds": 3, "quick": True,
-               "out": out, "quiet": True}
+    options = {
+        "families": ["connectome", "erdos_renyi"],
+        "seeds": 3,
+        "quick": True,
+        "out": out,
+        "quiet": True,
+    }
     table = run_study("memory", **options)
     assert len(fake_task) == 6 and len(table) == 6 * len(BUDGETS["quick"].radii)
     assert list(read_results(out).columns[: len(KEY_COLUMNS)]) == list(KEY_COLUMNS)
@@ -255,8 +306,13 @@ def test_study_resumes_and_skips_finished_runs(tmp_path, fake_task):
     assert len(fake_task) == 6
 
     partial = read_results(out)
-    partial = partial[~((partial["family"] == "erdos_renyi") & (partial["seed"] == 2)
-                        & (partial["spectral_radius"] == 0.9))]
+    partial = partial[
+        ~(
+            (partial["family"] == "erdos_renyi")
+            & (partial["seed"] == 2)
+            & (partial["spectral_radius"] == 0.9)
+        )
+    ]
     partial.to_csv(out, index=False)
     again = run_study("memory", **options)
     assert len(fake_task) == 7 and fake_task[-1][1] == 2
@@ -267,8 +323,16 @@ def test_study_resumes_and_skips_finished_runs(tmp_path, fake_task):
     assert len(completed_keys(read_results(out), BUDGETS["quick"].radii)) == 8
 
 
-ROW = {"task": "memory", "mode": "reservoir", "budget": "quick", "connectome": "w",
-       "p": np.nan, "ablation": np.nan, "weights": "count", "spectral_radius": 0.9}
+ROW = {
+    "task": "memory",
+    "mode": "reservoir",
+    "budget": "quick",
+    "connectome": "w",
+    "p": np.nan,
+    "ablation": np.nan,
+    "weights": "count",
+    "spectral_radius": 0.9,
+}
 
 
 def write_rows(out: Path, family: str) -> None:
@@ -284,22 +348,44 @@ def test_two_writers_on_one_csv_keep_each_others_rows(tmp_path):
         list(pool.map(write_rows, [out, out], ["connectome", "erdos_renyi"]))
     table = read_results(out)
     assert len(table) == 40
-    assert table.groupby("family")["seed"].nunique().to_dict() == {"connectome": 20,
-                                                                   "erdos_renyi": 20}
+    assert table.groupby("family")["seed"].nunique().to_dict() == {
+        "connectome": 20,
+        "erdos_renyi": 20,
+    }
 
 
 def test_two_compare_commands_at_once_lose_no_rows(tmp_path):
     out = tmp_path / "s.csv"
-    commands = [[sys.executable, "-m", "elegans_keras.cli", "-q", "compare", "--task", "memory",
-                 "--families", family, "--seeds", "2", "--quick", "--out", str(out)]
-                for family in ("connectome", "erdos_renyi")]
-    processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                 for command in commands]
+    commands = [
+        [
+            sys.executable,
+            "-m",
+            "elegans_keras.cli",
+            "-q",
+            "compare",
+            "--task",
+            "memory",
+            "--families",
+            family,
+            "--seeds",
+            "2",
+            "--quick",
+            "--out",
+            str(out),
+        ]
+        for family in ("connectome", "erdos_renyi")
+    ]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for command in commands
+    ]
     for process in processes:
         assert process.wait(timeout=900) == 0, process.stderr.read().decode()[-2000:]
     table = read_results(out)
-    assert sorted(table.drop_duplicates(["family", "seed"])["family"]) == \
-        ["connectome"] * 2 + ["erdos_renyi"] * 2
+    assert (
+        sorted(table.drop_duplicates(["family", "seed"])["family"])
+        == ["connectome"] * 2 + ["erdos_renyi"] * 2
+    )
     assert len(table) == 4 * len(BUDGETS["quick"].radii)
 
 
@@ -323,20 +409,42 @@ def test_memory_run_scores_every_radius(worm):
     for row in rows:
         assert 0 < row["memory_capacity"] <= BUDGETS["quick"].max_delay
         assert row["memory_capacity"] == pytest.approx(
-            sum(row[f"mc_delay_{k}"] for k in range(1, BUDGETS["quick"].max_delay + 1)))
+            sum(row[f"mc_delay_{k}"] for k in range(1, BUDGETS["quick"].max_delay + 1))
+        )
         assert 0 < row["mackey_glass_nrmse"] < 1
         assert row["family"] == "degree_preserving" and row["seed"] == 1
         assert row["graph_neurons"] == 279 and row["graph_sigma"] > 0
 
 
-def serial_single_threaded(out: Path, families: list[str], seeds: int,
-                           weights: tuple[str, ...] = ("count",)) -> pd.DataFrame:
+def serial_single_threaded(
+    out: Path, families: list[str], seeds: int, weights: tuple[str, ...] = ("count",)
+) -> pd.DataFrame:
     """The same study run serially in a fresh process with one CPU thread per run (as a worker)."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1",
-           "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, "-m", "elegans_keras.cli", "-q", "compare", "--task", "memory",
-               "--families", *families, "--seeds", str(seeds), "--weights", *weights, "--quick",
-               "--out", str(out)]
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "TF_NUM_INTRAOP_THREADS": "1",
+        "TF_NUM_INTEROP_THREADS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "elegans_keras.cli",
+        "-q",
+        "compare",
+        "--task",
+        "memory",
+        "--families",
+        *families,
+        "--seeds",
+        str(seeds),
+        "--weights",
+        *weights,
+        "--quick",
+        "--out",
+        str(out),
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-2000:]
     return read_results(out)
@@ -349,16 +457,23 @@ def test_serial_and_dask_with_one_and_two_workers_give_the_same_numbers_bit_for_
     already started) and on Dask with 1 and 2 single-threaded workers: equal,
     not close (a run's BLAS thread count is fixed on every path).
     """
-    options = {"families": ["connectome", "erdos_renyi"], "seeds": 2, "quick": True,
-               "quiet": True}
+    options = {"families": ["connectome", "erdos_renyi"], "seeds": 2, "quick": True, "quiet": True}
     tables = {"serial": run_study("memory", out=tmp_path / "serial.csv", **options)}
     for workers in (1, 2):
         with study_executor(workers=workers) as executor:
-            tables[workers] = run_study("memory", out=tmp_path / f"dask{workers}.csv",
-                                        executor=executor, threads=1, **options)
+            tables[workers] = run_study(
+                "memory",
+                out=tmp_path / f"dask{workers}.csv",
+                executor=executor,
+                threads=1,
+                **options,
+            )
     order = ["family", "seed", "spectral_radius"]
-    metrics = ["memory_capacity", "mackey_glass_nrmse",
-               *[f"mc_delay_{k}" for k in range(1, BUDGETS["quick"].max_delay + 1)]]
+    metrics = [
+        "memory_capacity",
+        "mackey_glass_nrmse",
+        *[f"mc_delay_{k}" for k in range(1, BUDGETS["quick"].max_delay + 1)],
+    ]
     serial = tables["serial"].sort_values(order).reset_index(drop=True)
     assert len(serial) == 2 * 2 * len(BUDGETS["quick"].radii)
     for workers in (1, 2):
@@ -375,21 +490,28 @@ def test_a_separately_started_scheduler_and_a_killed_worker_lose_nothing(tmp_pat
     next resume): every run ends in the CSV once, with the serial results.
     """
     distributed = pytest.importorskip("distributed")
-    options = {"families": ["connectome", "erdos_renyi"], "seeds": 2, "quick": True,
-               "quiet": True}
+    options = {"families": ["connectome", "erdos_renyi"], "seeds": 2, "quick": True, "quiet": True}
     serial = serial_single_threaded(tmp_path / "serial.csv", options["families"], 2)
     out = tmp_path / "study.csv"
     results, errors = [], []
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, silence_logs=50) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=50,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         pids = client.run(os.getpid)
 
         def study() -> None:
             try:
                 with study_executor(scheduler=cluster.scheduler_address) as executor:
-                    results.append(run_study("memory", out=out, executor=executor, threads=1,
-                                             **options))
+                    results.append(
+                        run_study("memory", out=out, executor=executor, threads=1, **options)
+                    )
             except Exception as error:  # noqa: BLE001 - reported below
                 errors.append(error)
 
@@ -411,9 +533,11 @@ def test_a_separately_started_scheduler_and_a_killed_worker_lose_nothing(tmp_pat
     assert not table.duplicated(["family", "seed", "spectral_radius"]).any()
     columns = ["family", "seed", "spectral_radius", "memory_capacity", "mackey_glass_nrmse"]
     order = ["family", "seed", "spectral_radius"]
-    pd.testing.assert_frame_equal(serial[columns].sort_values(order).reset_index(drop=True),
-                                  table[columns].sort_values(order).reset_index(drop=True),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        serial[columns].sort_values(order).reset_index(drop=True),
+        table[columns].sort_values(order).reset_index(drop=True),
+        check_exact=True,
+    )
 
 
 def test_dask_is_optional_and_says_how_to_install_it(monkeypatch):
@@ -438,15 +562,20 @@ def test_mnist_runs_train_the_connectome_its_twin_and_the_complete_graph(worm):
     assert 0.15 < row["test_accuracy"] <= 1.0 and row["val_accuracy"] > 0.1
     assert row["trainable_parameters"] > 0 and row["parameters"] >= row["trainable_parameters"]
     assert row["p"] == 1.0 and row["mode"] == "deep" and row["budget"] == "quick"
-    models = {family: study_tasks.mnist_model(make_graph(worm, Run(family, 0)), worm,
-                                              Run(family, 0), "deep", budget, decay_steps=70)
-              for family in ("connectome", "no_graph", "complete")}
+    models = {
+        family: study_tasks.mnist_model(
+            make_graph(worm, Run(family, 0)), worm, Run(family, 0), "deep", budget, decay_steps=70
+        )
+        for family in ("connectome", "no_graph", "complete")
+    }
     for model in models.values():  # the same cosine learning rate for every family
         rate = model.optimizer._learning_rate
         assert float(rate(0)) == pytest.approx(budget.learning_rate)
         assert float(rate(70)) == pytest.approx(0.0, abs=1e-9)
-    counts = {family: sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-              for family, model in models.items()}
+    counts = {
+        family: sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+        for family, model in models.items()
+    }
     assert abs(counts["no_graph"] - counts["connectome"]) < 80
     assert counts["complete"] == counts["connectome"]  # shared values: matched
     assert models["no_graph"].name == "plain_classifier"
@@ -486,18 +615,67 @@ def test_report_refuses_missing_inputs(tmp_path):
 
 def test_compare_and_report_commands(tmp_path, capsys):
     out = tmp_path / "topology.csv"
-    assert main(["compare", "--task", "memory", "--families", "connectome", "watts_strogatz",
-                 "--seeds", "2", "--quick", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "--task",
+                "memory",
+                "--families",
+                "connectome",
+                "watts_strogatz",
+                "--seeds",
+                "2",
+                "--quick",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "memory_capacity (higher is better) against the connectome" in printed
     assert "watts_strogatz" in printed and "4 runs, 0 already" in printed
-    assert main(["-q", "compare", "--task", "memory", "--families", "connectome",
-                 "watts_strogatz", "--seeds", "2", "--quick", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "compare",
+                "--task",
+                "memory",
+                "--families",
+                "connectome",
+                "watts_strogatz",
+                "--seeds",
+                "2",
+                "--quick",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "12 rows of memory/reservoir" in capsys.readouterr().out
     assert main(["report", str(out), "--out", str(tmp_path / "results")]) == 0
     assert (tmp_path / "results" / "topology.md").is_file()
-    assert main(["compare", "--task", "mnist", "--mode", "deep", "--families", "ablation",
-                 "--ablations", "X->Y", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "compare",
+                "--task",
+                "mnist",
+                "--mode",
+                "deep",
+                "--families",
+                "ablation",
+                "--ablations",
+                "X->Y",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "ablations ['X->Y'] unknown" in capsys.readouterr().err
 
 

@@ -28,8 +28,12 @@ from elegans_keras.study.arms import (
 from elegans_keras.study.vocabulary import ABLATION_LABELS, STUDY_ABLATIONS
 
 
-def fake_arm(shifts: dict[tuple[str, str], float], seeds: int = 5, seed: int = 0,
-             radii: tuple[float, ...] = (0.5, 0.9)) -> pd.DataFrame:
+def fake_arm(
+    shifts: dict[tuple[str, str], float],
+    seeds: int = 5,
+    seed: int = 0,
+    radii: tuple[float, ...] = (0.5, 0.9),
+) -> pd.DataFrame:
     """Memory rows: per (connectome, family), memory capacity ~ N(10 + shift, 0.5)."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -40,16 +44,27 @@ def fake_arm(shifts: dict[tuple[str, str], float], seeds: int = 5, seed: int = 0
             graph_seed = 0 if name in ("connectome", "ablation") else s
             homophily = 1.3 - 0.05 * shift + 0.01 * graph_seed
             for radius in radii:
-                rows.append({
-                    "task": "memory", "mode": "reservoir", "budget": "full",
-                    "connectome": connectome, "family": name, "p": np.nan,
-                    "ablation": ablation, "weights": "count", "seed": s,
-                    "spectral_radius": radius,
-                    "memory_capacity": 10 + shift + rng.normal(0, 0.5),
-                    "mackey_glass_nrmse": 0.002 - 0.0001 * shift + rng.normal(0, 1e-5),
-                    "graph_homophily_ratio": homophily, "graph_clustering": 0.3,
-                    "graph_mutual_dyads": 100 + graph_seed, "graph_asymmetric_dyads": 800,
-                    "graph_neurons": 180})
+                rows.append(
+                    {
+                        "task": "memory",
+                        "mode": "reservoir",
+                        "budget": "full",
+                        "connectome": connectome,
+                        "family": name,
+                        "p": np.nan,
+                        "ablation": ablation,
+                        "weights": "count",
+                        "seed": s,
+                        "spectral_radius": radius,
+                        "memory_capacity": 10 + shift + rng.normal(0, 0.5),
+                        "mackey_glass_nrmse": 0.002 - 0.0001 * shift + rng.normal(0, 1e-5),
+                        "graph_homophily_ratio": homophily,
+                        "graph_clustering": 0.3,
+                        "graph_mutual_dyads": 100 + graph_seed,
+                        "graph_asymmetric_dyads": 800,
+                        "graph_neurons": 180,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -67,14 +82,19 @@ def test_the_study_ablates_every_synapse_class_and_names_what_is_left():
 def test_difference_interval_is_welchs():
     a, b = np.array([4.0, 5.5, 6, 9, 1]), np.array([1.0, 2, 3.5])
     expected = stats.ttest_ind(a, b, equal_var=False).confidence_interval()
-    assert study_stats.difference_interval(a, b) == pytest.approx(
-        (expected.low, expected.high))
+    assert study_stats.difference_interval(a, b) == pytest.approx((expected.low, expected.high))
     assert np.isnan(study_stats.difference_interval(a, b[:1])[0])
 
 
 def test_each_stage_is_tested_against_its_own_connectome():
-    table = fake_arm({("stage_1", "connectome"): 0.0, ("stage_1", "degree_preserving"): 3.0,
-                      ("stage_2", "connectome"): 5.0, ("stage_2", "degree_preserving"): 5.0})
+    table = fake_arm(
+        {
+            ("stage_1", "connectome"): 0.0,
+            ("stage_1", "degree_preserving"): 3.0,
+            ("stage_2", "connectome"): 5.0,
+            ("stage_2", "degree_preserving"): 5.0,
+        }
+    )
     extra = pd.DataFrame({"permutation_p": [0.5] * 30})
     tests = arm_tests({"development": table}, extra)
     capacity = tests[(tests["metric"] == "memory_capacity") & (tests["spectral_radius"] == 0.9)]
@@ -82,8 +102,7 @@ def test_each_stage_is_tested_against_its_own_connectome():
     assert by_stage.loc["stage_1", "difference"] == pytest.approx(3.0, abs=1.0)
     assert by_stage.loc["stage_2", "difference"] == pytest.approx(0.0, abs=1.0)
     assert (by_stage["difference_low"] < by_stage["difference"]).all()
-    assert by_stage.loc["stage_1", "difference_low"] > 0 > by_stage.loc["stage_2",
-                                                                         "difference_low"]
+    assert by_stage.loc["stage_1", "difference_low"] > 0 > by_stage.loc["stage_2", "difference_low"]
     assert by_stage.loc["stage_1", "condition"] == "stage_1: degree_preserving"
     # q over the arm's 8 tests and over the study's 8 + 30 tests
     assert (tests["study_tests"] == 38).all()
@@ -99,7 +118,10 @@ def test_bh_level_and_the_permutation_floor():
     separated = stats.permutation_test(
         (np.arange(5.0) + 10, np.arange(5.0)),
         lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis),
-        permutation_type="independent", vectorized=True, alternative="two-sided")
+        permutation_type="independent",
+        vectorized=True,
+        alternative="two-sided",
+    )
     assert permutation_floor(5, 5) == pytest.approx(separated.pvalue)
 
 
@@ -111,14 +133,16 @@ def test_corrected_power_shrinks_with_the_study_and_says_when_nothing_can_pass()
     assert (crowded["level"] < alone["level"]).all()
     assert (crowded["detectable_median"] > alone["detectable_median"]).all()
     assert alone["reachable"].all() and not crowded["reachable"].any()
-    plain = study_stats.detectable_difference(tests["pooled_sd"].iloc[0], 5, 5,
-                                              alpha=alone["level"].iloc[0])
+    plain = study_stats.detectable_difference(
+        tests["pooled_sd"].iloc[0], 5, 5, alpha=alone["level"].iloc[0]
+    )
     assert alone["detectable_min"].iloc[0] == pytest.approx(plain)
 
 
 def test_the_forest_plot_draws_every_condition(tmp_path):
-    table = fake_arm({("w", "connectome"): 0.0, ("w", "ablation:S->I"): -2.0,
-                      ("w", "ablation:electrical"): 1.0})
+    table = fake_arm(
+        {("w", "connectome"): 0.0, ("w", "ablation:S->I"): -2.0, ("w", "ablation:electrical"): 1.0}
+    )
     path = plot_forest(arm_tests({"ablations": table}), tmp_path / "forest.png")
     assert path.stat().st_size > 5000
     with pytest.raises(ConfigurationError, match="no memory_capacity tests"):
@@ -127,24 +151,35 @@ def test_the_forest_plot_draws_every_condition(tmp_path):
 
 # --- structure and performance ----------------------------------------------------------------
 def test_graph_table_has_one_row_per_graph():
-    table = fake_arm({("w", "connectome"): 0.0, ("w", "ablation:S->I"): -2.0,
-                      ("w", "degree_preserving"): 2.0})
+    table = fake_arm(
+        {("w", "connectome"): 0.0, ("w", "ablation:S->I"): -2.0, ("w", "degree_preserving"): 2.0}
+    )
     graphs = graph_table({"ablations": table})
     assert graphs.groupby("family").size().to_dict() == {
-        "ablation": 1, "connectome": 1, "degree_preserving": 5}
+        "ablation": 1,
+        "connectome": 1,
+        "degree_preserving": 5,
+    }
     assert (graphs.loc[graphs["family"] == "connectome", "runs"] == 5).all()
     connectome = table[(table["family"] == "connectome") & (table["spectral_radius"] == 0.9)]
     assert graphs.loc[graphs["family"] == "connectome", "memory_capacity"].iloc[0] == (
-        pytest.approx(connectome["memory_capacity"].mean()))
+        pytest.approx(connectome["memory_capacity"].mean())
+    )
     assert graphs["graph_reciprocity"].iloc[0] == pytest.approx(200 / 1000)
 
 
 def test_structure_correlations_find_the_direction_with_an_interval():
     rng = np.random.default_rng(1)
     x = rng.normal(size=40)
-    graphs = pd.DataFrame({"arm": ["a"] * 20 + ["b"] * 20, "graph_seed": range(40),
-                           "graph_homophily_ratio": x, "graph_clustering": rng.normal(size=40),
-                           "memory_capacity": -2 * x + rng.normal(0, 0.3, size=40)})
+    graphs = pd.DataFrame(
+        {
+            "arm": ["a"] * 20 + ["b"] * 20,
+            "graph_seed": range(40),
+            "graph_homophily_ratio": x,
+            "graph_clustering": rng.normal(size=40),
+            "memory_capacity": -2 * x + rng.normal(0, 0.3, size=40),
+        }
+    )
     result = structure_correlations(graphs, n_boot=300).set_index(["scope", "statistic"])
     pooled = result.loc[("all", "graph_homophily_ratio")]
     assert pooled["rho"] < -0.8 and pooled["ci_high"] < 0 and pooled["q_value"] < 1e-6
@@ -156,9 +191,13 @@ def test_structure_correlations_find_the_direction_with_an_interval():
 
 def test_rank_regression_separates_a_predictor_from_noise():
     rng = np.random.default_rng(2)
-    graphs = pd.DataFrame({"graph_path_length": rng.normal(size=60),
-                           "graph_clustering": rng.normal(size=60),
-                           "graph_neurons": 180})
+    graphs = pd.DataFrame(
+        {
+            "graph_path_length": rng.normal(size=60),
+            "graph_clustering": rng.normal(size=60),
+            "graph_neurons": 180,
+        }
+    )
     graphs["memory_capacity"] = np.exp(graphs["graph_path_length"]) + rng.normal(0, 0.1, 60)
     fit = rank_regression(graphs, n_boot=300).set_index("predictor")
     assert "graph_neurons" not in fit.index  # constant: dropped
@@ -168,11 +207,18 @@ def test_rank_regression_separates_a_predictor_from_noise():
 
 # --- report -----------------------------------------------------------------------------------
 def test_the_arms_report_writes_tables_power_forest_and_structure(tmp_path):
-    fake_arm({("witvliet2021_1", "connectome"): 0.0, ("witvliet2021_1", "degree_preserving"): 3.0,
-              ("witvliet2021_8", "connectome"): 1.0, ("witvliet2021_8", "degree_preserving"): 1.5,
-              }).to_csv(tmp_path / "memory_development.csv", index=False)
-    fake_arm({("celegans_herm", "connectome"): 0.0, ("celegans_herm", "ablation:electrical"): 2.0},
-             seed=3).to_csv(tmp_path / "memory_ablations.csv", index=False)
+    fake_arm(
+        {
+            ("witvliet2021_1", "connectome"): 0.0,
+            ("witvliet2021_1", "degree_preserving"): 3.0,
+            ("witvliet2021_8", "connectome"): 1.0,
+            ("witvliet2021_8", "degree_preserving"): 1.5,
+        }
+    ).to_csv(tmp_path / "memory_development.csv", index=False)
+    fake_arm(
+        {("celegans_herm", "connectome"): 0.0, ("celegans_herm", "ablation:electrical"): 2.0},
+        seed=3,
+    ).to_csv(tmp_path / "memory_ablations.csv", index=False)
     pd.DataFrame({"permutation_p": [0.3, 0.01]}).to_csv(tmp_path / "topology_tests.csv")
     assert set(read_arms(tmp_path)) == {"development", "ablations"}
     report = write_arms_report(tmp_path, n_boot=50)
@@ -188,12 +234,15 @@ def test_the_arms_report_writes_tables_power_forest_and_structure(tmp_path):
     assert len(tests) == 12 and tests["q_study"].notna().all()
     graphs = pd.read_csv(tmp_path / "topology_memory_graphs.csv")
     assert len(graphs) == 2 + 5 + 5 + 2
-    short = fake_arm({("cook2019_herm", "connectome"): 0.0, ("cook2019_herm", "erdos_renyi"): 1.0},
-                     seeds=5)
+    short = fake_arm(
+        {("cook2019_herm", "connectome"): 0.0, ("cook2019_herm", "erdos_renyi"): 1.0}, seeds=5
+    )
     short.iloc[:-2].to_csv(tmp_path / "memory_species.csv", index=False)  # ER: 4 seeds
     text = write_arms_report(tmp_path, n_boot=50).read_text()
-    assert ("Left out (fewer than 5 seeds when the run was stopped): cook2019_herm: "
-            "erdos_renyi (4 seeds).") in text
+    assert (
+        "Left out (fewer than 5 seeds when the run was stopped): cook2019_herm: "
+        "erdos_renyi (4 seeds)."
+    ) in text
     assert "cook2019_herm: connectome ×5" in text
     with pytest.raises(ConfigurationError, match="no memory arm CSV"):
         write_arms_report(tmp_path / "empty")

@@ -34,8 +34,9 @@ def _without(matrix: sp.csr_array, drop: np.ndarray) -> sp.csr_array:
     """``matrix`` with the stored entries flagged in ``drop`` (COO order) set to zero."""
     coo = matrix.tocoo()
     keep = ~drop
-    return sp.csr_array(sp.coo_array((coo.data[keep], (coo.row[keep], coo.col[keep])),
-                                     shape=matrix.shape))
+    return sp.csr_array(
+        sp.coo_array((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=matrix.shape)
+    )
 
 
 def _class_flags(c: Connectome, ablation: str) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +54,8 @@ def _class_flags(c: Connectome, ablation: str) -> tuple[np.ndarray, np.ndarray]:
     roles = np.asarray(c.roles)
     pre, post = roles == pre_role, roles == post_role
     electrical_pair = (pre[electrical.row] & post[electrical.col]) | (
-        post[electrical.row] & pre[electrical.col])
+        post[electrical.row] & pre[electrical.col]
+    )
     return pre[chemical.row] & post[chemical.col], electrical_pair
 
 
@@ -101,8 +103,12 @@ def remove_random(c: Connectome, ablation: str, seed: int) -> Connectome:
     upper = np.flatnonzero(electrical.row <= electrical.col)
     chosen = upper[rng.choice(upper.size, size=electrical_count, replace=False)]
     n = c.num_neurons
-    gap_drop = np.isin(pair_keys(electrical.row, electrical.col, n, directed=False),
-                       pair_keys(electrical.row[chosen], electrical.col[chosen], n, directed=False))
-    return c.replace(chemical=_without(c.chemical, drop),
-                     electrical=_without(c.electrical, gap_drop),
-                     name=f"{c.name}-random-{ablation}-seed{seed}")
+    gap_drop = np.isin(
+        pair_keys(electrical.row, electrical.col, n, directed=False),
+        pair_keys(electrical.row[chosen], electrical.col[chosen], n, directed=False),
+    )
+    return c.replace(
+        chemical=_without(c.chemical, drop),
+        electrical=_without(c.electrical, gap_drop),
+        name=f"{c.name}-random-{ablation}-seed{seed}",
+    )

@@ -38,8 +38,9 @@ def _sheet(path: Path, kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     width = len(read_header(path, ",", source, ignore_case=False))
     lines = count_lines(path)
     if width > MAX_NEURONS + 1 or width * lines > MAX_CELLS:
-        raise ConnectomeError(f"{source}: {lines} lines x {width} columns exceed the limit of "
-                              f"{MAX_CELLS} cells")
+        raise ConnectomeError(
+            f"{source}: {lines} lines x {width} columns exceed the limit of {MAX_CELLS} cells"
+        )
     table = read_rows(path, ",", source, ignore_case=False)
     posts = [str(name).strip() for name in table.columns[1:]]
     pres = table.iloc[:, 0].str.strip().to_list()
@@ -59,11 +60,15 @@ def _sheet(path: Path, kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
 
     def refuse(k: int, problem: str = "") -> None:
         shown = text.iloc[k]
-        shown = (f"{len(shown)} characters (more than {MAX_COUNT_CHARS})"
-                 if len(shown) > MAX_COUNT_CHARS else repr(shown))
+        shown = (
+            f"{len(shown)} characters (more than {MAX_COUNT_CHARS})"
+            if len(shown) > MAX_COUNT_CHARS
+            else repr(shown)
+        )
         raise ConnectomeError(
             f"{source}: line {table.index[rows[k]]}, cell ({pres[rows[k]]} -> {posts[cols[k]]}) "
-            f"holds {shown}{problem}; expected a non-negative synapse count")
+            f"holds {shown}{problem}; expected a non-negative synapse count"
+        )
 
     long = (text.str.len() > MAX_COUNT_CHARS).to_numpy()
     if long.any():
@@ -75,9 +80,18 @@ def _sheet(path: Path, kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     for wrong, problem in unreadable_counts(text, values):
         if wrong.any():
             refuse(int(wrong.argmax()), f", which {problem}")
-    return pd.DataFrame({"pre": np.asarray(pres, dtype=object)[rows],
-                         "post": np.asarray(posts, dtype=object)[cols],
-                         "type": kind, "count": values}), pres, posts
+    return (
+        pd.DataFrame(
+            {
+                "pre": np.asarray(pres, dtype=object)[rows],
+                "post": np.asarray(posts, dtype=object)[cols],
+                "type": kind,
+                "count": values,
+            }
+        ),
+        pres,
+        posts,
+    )
 
 
 def read_adjacency(
@@ -119,11 +133,18 @@ def read_adjacency(
     roles = roles_by_name(names, roles, cells, "read_adjacency")
     missing = [label for label in names if label not in roles and default_role is None]
     if missing:
-        raise ConnectomeError(f"adjacency matrix {str(chemical)!r}: neuron {missing[0]!r} has "
-                              "no role (roles= lacks it)")
-    neurons = pd.DataFrame({"name": names,
-                            "role": [roles.get(label, default_role) for label in names]})
-    connectome = build_connectome(neurons, synapses, f"adjacency matrix {str(chemical)!r}",
-                                  name=name or Path(chemical).name.split(".")[0],
-                                  citation=citation)
+        raise ConnectomeError(
+            f"adjacency matrix {str(chemical)!r}: neuron {missing[0]!r} has "
+            "no role (roles= lacks it)"
+        )
+    neurons = pd.DataFrame(
+        {"name": names, "role": [roles.get(label, default_role) for label in names]}
+    )
+    connectome = build_connectome(
+        neurons,
+        synapses,
+        f"adjacency matrix {str(chemical)!r}",
+        name=name or Path(chemical).name.split(".")[0],
+        citation=citation,
+    )
     return keep_cells(connectome, cells, f"adjacency matrix {str(chemical)!r}")

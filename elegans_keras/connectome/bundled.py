@@ -24,8 +24,9 @@ _WITVLIET = (
     "maturation, Nature 596: 257-261"
 )
 _WITVLIET_STAGES = ("L1", "L1", "L1", "L1", "L2", "L3", "adult", "adult")
-_ELEGANS_AI = ("Bardozzo, Terlizzi, Simoncini, Lio & Tagliaferri (2024), Elegans-AI, "
-               "Neurocomputing 584")
+_ELEGANS_AI = (
+    "Bardozzo, Terlizzi, Simoncini, Lio & Tagliaferri (2024), Elegans-AI, Neurocomputing 584"
+)
 
 CITATIONS: dict[str, str] = {
     "celegans_herm": (
@@ -103,12 +104,16 @@ def load_connectome(name: str = DEFAULT_CONNECTOME) -> Connectome:
 def _load(name: str) -> Connectome:
     folder = resources.files("elegans_keras.connectome") / "data"
     read = functools.partial(pd.read_csv, keep_default_na=False, na_values=[""])
-    with resources.as_file(folder / f"{name}.neurons.csv") as neurons_path, resources.as_file(
-        folder / f"{name}.synapses.csv"
-    ) as synapses_path:
+    with (
+        resources.as_file(folder / f"{name}.neurons.csv") as neurons_path,
+        resources.as_file(folder / f"{name}.synapses.csv") as synapses_path,
+    ):
         neurons = read(neurons_path, dtype={"name": str, "role": str})
         synapses = read(synapses_path, dtype={"pre": str, "post": str, "type": str})
     return connectome_from_tables(
-        neurons, synapses, source=f"bundled connectome {name!r}", name=name,
+        neurons,
+        synapses,
+        source=f"bundled connectome {name!r}",
+        name=name,
         citation=CITATIONS[name],
     )

@@ -90,8 +90,9 @@ def check_cells(cells: object, where: str) -> None:
         raise ConfigurationError(f"{where}: cells={cells!r}; expected 'neurons', 'all' or None")
 
 
-def roles_by_name(names: Iterable[str], roles: Mapping[str, str] | None, cells: Cells,
-                  where: str) -> dict[str, str]:
+def roles_by_name(
+    names: Iterable[str], roles: Mapping[str, str] | None, cells: Cells, where: str
+) -> dict[str, str]:
     """``roles`` completed from the cell table: each known neuron without a role gets its own.
 
     With ``cells="neurons"`` a non-neuron gets a placeholder (:func:`keep_cells` drops it),
@@ -140,25 +141,41 @@ def keep_cells(connectome: Connectome, cells: Cells, source: str) -> Connectome:
     unknown = found.loc[found["kind"] == "", "name"].to_list()
     if unknown:
         shown = ", ".join(map(repr, unknown[:SHOWN])) + (", ..." if len(unknown) > SHOWN else "")
-        warnings.warn(f"{source}: {len(unknown)} of {connectome.num_neurons} names are not in "
-                      f"the C. elegans cell table ({shown}); their roles are the reader's",
-                      CellTableWarning, stacklevel=3)
+        warnings.warn(
+            f"{source}: {len(unknown)} of {connectome.num_neurons} names are not in "
+            f"the C. elegans cell table ({shown}); their roles are the reader's",
+            CellTableWarning,
+            stacklevel=3,
+        )
     others = found[(found["kind"] != "neuron") & (found["kind"] != "")]
     if others.empty:
         return connectome
-    counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in
-                       others["kind"].value_counts().reindex(CELL_KINDS).dropna()
-                       .astype(int).items())
+    counts = ", ".join(
+        f"{n} {kind.replace('_', ' ')}"
+        for kind, n in others["kind"]
+        .value_counts()
+        .reindex(CELL_KINDS)
+        .dropna()
+        .astype(int)
+        .items()
+    )
     if cells == "all":
-        warnings.warn(f"{source}: kept {len(others)} cells that are not neurons ({counts}) "
-                      "with cells='all'", CellTableWarning, stacklevel=3)
+        warnings.warn(
+            f"{source}: kept {len(others)} cells that are not neurons ({counts}) with cells='all'",
+            CellTableWarning,
+            stacklevel=3,
+        )
         return connectome
     if len(others) == connectome.num_neurons:
-        raise ConnectomeError(f"{source}: no neurons: all {len(others)} cells are non-neurons "
-                              f"({counts}); cells='all' keeps them")
-    warnings.warn(f"{source}: left out {len(others)} of {connectome.num_neurons} cells that are "
-                  f"not neurons ({counts}); cells='all' keeps them", CellTableWarning,
-                  stacklevel=3)
+        raise ConnectomeError(
+            f"{source}: no neurons: all {len(others)} cells are non-neurons "
+            f"({counts}); cells='all' keeps them"
+        )
+    warnings.warn(
+        f"{source}: left out {len(others)} of {connectome.num_neurons} cells that are "
+        f"not neurons ({counts}); cells='all' keeps them",
+        CellTableWarning,
+        stacklevel=3,
+    )
     kept = found.index[found["kind"].isin(["neuron", ""])].to_numpy()
-    return connectome.subgraph([connectome.names[i] for i in kept]).replace(
-        name=connectome.name)
+    return connectome.subgraph([connectome.names[i] for i in kept]).replace(name=connectome.name)

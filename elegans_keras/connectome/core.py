@@ -36,9 +36,7 @@ def normalize_role(role: Any, where: str) -> str:
     """
     key = str(role).strip().upper()
     if key not in ROLE_ALIASES:
-        raise ConnectomeError(
-            f"{where}: unknown role {role!r}; expected one of S, I, M or NA"
-        )
+        raise ConnectomeError(f"{where}: unknown role {role!r}; expected one of S, I, M or NA")
     return ROLE_ALIASES[key]
 
 
@@ -112,8 +110,9 @@ def _as_counts(matrix: Any, size: int, label: str, source: str) -> sp.csr_array:
         )
     counts.eliminate_zeros()
     counts.indices = counts.indices.astype(np.int32, copy=False)
-    counts.indptr = counts.indptr.astype(np.int64 if counts.nnz > MAX_SYNAPSE_PAIRS else np.int32,
-                                         copy=False)
+    counts.indptr = counts.indptr.astype(
+        np.int64 if counts.nnz > MAX_SYNAPSE_PAIRS else np.int32, copy=False
+    )
     counts.data.setflags(write=False)
     return counts
 
@@ -178,11 +177,10 @@ class Connectome:
                 seen.add(twice)
             raise ConnectomeError(f"{source}: duplicated neuron name {twice!r}")
         if len(given_roles) != len(names):
-            raise ConnectomeError(
-                f"{source}: {len(given_roles)} roles for {len(names)} neurons"
-            )
+            raise ConnectomeError(f"{source}: {len(given_roles)} roles for {len(names)} neurons")
         roles = tuple(
-            ROLE_ALIASES[role] if isinstance(role, str) and role in ROLE_ALIASES
+            ROLE_ALIASES[role]
+            if isinstance(role, str) and role in ROLE_ALIASES
             else normalize_role(role, f"{source}, neuron {label!r}")
             for label, role in zip(names, given_roles)
         )
@@ -287,11 +285,17 @@ class Connectome:
             (True, 517)
         """
         kind = check_kind(synapses)
-        matrix = {"chemical": self.chemical, "electrical": sp.triu(self.electrical, format="csr"),
-                  "all": self.chemical + self.electrical}[kind].tocoo()
+        matrix = {
+            "chemical": self.chemical,
+            "electrical": sp.triu(self.electrical, format="csr"),
+            "all": self.chemical + self.electrical,
+        }[kind].tocoo()
         order = np.lexsort((matrix.col, matrix.row))
-        return (matrix.row[order].astype(np.int64), matrix.col[order].astype(np.int64),
-                matrix.data[order].astype(np.float64))
+        return (
+            matrix.row[order].astype(np.int64),
+            matrix.col[order].astype(np.int64),
+            matrix.data[order].astype(np.float64),
+        )
 
     def mask(self, synapses: str = "all", sparse: bool = False) -> np.ndarray | sp.csr_array:
         """Boolean (N, N) pre->post mask; electrical pairs count both ways.
@@ -326,8 +330,11 @@ class Connectome:
         kind = check_kind(synapses)
         if not sparse:
             self.check_dense("adjacency")
-        matrix = {"chemical": self.chemical, "electrical": self.electrical,
-                  "all": self.chemical + self.electrical}[kind].astype(np.float64)
+        matrix = {
+            "chemical": self.chemical,
+            "electrical": self.electrical,
+            "all": self.chemical + self.electrical,
+        }[kind].astype(np.float64)
         if not weighted:
             matrix.data[:] = 1.0
         if normalize == "max":

@@ -58,7 +58,7 @@ def count_lines(path: Path, gz: bool = False) -> int:
         4
     """
     lines, previous, last = 0, b"", b""
-    with (gzip.open(path, "rb") if gz else path.open("rb")) as handle:
+    with gzip.open(path, "rb") if gz else path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             lines += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
             lines -= previous == b"\r" and block[:1] == b"\n"  # a CRLF split across blocks
@@ -81,19 +81,23 @@ def read_header(path: _TextOpener, sep: str, source: str, ignore_case: bool = Tr
         with path.open(newline="", encoding="utf-8-sig") as handle:
             first = handle.readline(MAX_HEADER_CHARS + 1)
             if len(first) > MAX_HEADER_CHARS:
-                raise ConnectomeError(f"{source}: line 1 is longer than {MAX_HEADER_CHARS} "
-                                      "characters (the limit for a header)")
+                raise ConnectomeError(
+                    f"{source}: line 1 is longer than {MAX_HEADER_CHARS} "
+                    "characters (the limit for a header)"
+                )
             if first.count(sep) >= MAX_COLUMNS:
-                raise ConnectomeError(f"{source}: line 1 has more than {MAX_COLUMNS} columns "
-                                      "(the limit)")
+                raise ConnectomeError(
+                    f"{source}: line 1 has more than {MAX_COLUMNS} columns (the limit)"
+                )
             header = next(csv.reader(itertools.chain([first], handle), delimiter=sep), None)
     except (UnicodeDecodeError, csv.Error) as err:
         raise ConnectomeError(f"{source}: not a readable CSV file ({err})") from None
     if not header:
         raise ConnectomeError(f"{source}: the file is empty (no header line)")
     if any("\n" in name or "\r" in name for name in header):
-        raise ConnectomeError(f"{source}: line 1: a header field spans several lines "
-                              "(an unbalanced quote?)")
+        raise ConnectomeError(
+            f"{source}: line 1: a header field spans several lines (an unbalanced quote?)"
+        )
     lowered = [name.strip().lower() if ignore_case else name.strip() for name in header]
     first_seen: dict[str, int] = {}
     for k, name in enumerate(lowered):
@@ -128,8 +132,10 @@ def _parser_problem(message: str, width: int) -> str:
         return f"line {int(quote.group(1)) + 1}: a quote is left open to the end of the file"
     fields = re.search(r"Expected \d+ fields in line (\d+), saw (\d+)", message)
     if fields:
-        return (f"line {int(fields.group(1))} has more fields than the {width} of the "
-                f"header ({fields.group(2)})")
+        return (
+            f"line {int(fields.group(1))} has more fields than the {width} of the "
+            f"header ({fields.group(2)})"
+        )
     return f"not a readable CSV file ({message})"
 
 
@@ -166,9 +172,18 @@ def read_rows(path: Path, sep: str, source: str, ignore_case: bool = True) -> pd
     try:
         with warnings.catch_warnings(), _plain_objects():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            table = pd.read_csv(path, sep=sep, header=None, names=range(width + 1), dtype=object,
-                                keep_default_na=False, index_col=False, skip_blank_lines=False,
-                                encoding="utf-8-sig", nrows=MAX_SYNAPSE_PAIRS + 2)
+            table = pd.read_csv(
+                path,
+                sep=sep,
+                header=None,
+                names=range(width + 1),
+                dtype=object,
+                keep_default_na=False,
+                index_col=False,
+                skip_blank_lines=False,
+                encoding="utf-8-sig",
+                nrows=MAX_SYNAPSE_PAIRS + 2,
+            )
     except pd.errors.ParserWarning:
         raise ConnectomeError(
             f"{source}: line {_first_wide_line(path, sep, width)} has more fields than the "
@@ -180,15 +195,18 @@ def read_rows(path: Path, sep: str, source: str, ignore_case: bool = True) -> pd
         raise ConnectomeError(f"{source}: not a readable CSV file ({err})") from None
     cells = table.to_numpy(dtype=object)  # one block: pandas' work per column is slow when wide
     if cells[:1].tolist() != [[*header, ""]]:
-        raise ConnectomeError(f"{source}: line 1: the header does not read the same way twice "
-                              "(quotes?)")
+        raise ConnectomeError(
+            f"{source}: line 1: the header does not read the same way twice (quotes?)"
+        )
     cells = cells[1:]
     if len(cells) > MAX_SYNAPSE_PAIRS:
         raise ConnectomeError(f"{source}: more than {MAX_SYNAPSE_PAIRS} rows (the limit)")
     lines = np.arange(len(cells)) + 2
     if count_lines(path) != len(cells) + 1:
-        raise ConnectomeError(f"{source}: line {_first_spanning_line(path, sep)}: a field spans "
-                              "several lines (an unbalanced quote?)")
+        raise ConnectomeError(
+            f"{source}: line {_first_spanning_line(path, sep)}: a field spans "
+            "several lines (an unbalanced quote?)"
+        )
     extra = cells[:, width] != ""
     if extra.any():
         k = int(extra.argmax())
@@ -235,28 +253,37 @@ def read_edgelist(
     if table.empty:
         raise ConnectomeError(f"{source}: the graph is empty (no edges)")
     lines = table.index.to_numpy()
-    synapses = pd.DataFrame({
-        "pre": table[columns["pre"]].str.strip().to_numpy(),
-        "post": table[columns["post"]].str.strip().to_numpy(),
-        "type": table[columns["type"]].to_numpy() if "type" in columns else "C",
-        "count": table[columns["count"]].to_numpy() if "count" in columns else 1.0,
-    })
+    synapses = pd.DataFrame(
+        {
+            "pre": table[columns["pre"]].str.strip().to_numpy(),
+            "post": table[columns["post"]].str.strip().to_numpy(),
+            "type": table[columns["type"]].to_numpy() if "type" in columns else "C",
+            "count": table[columns["count"]].to_numpy() if "count" in columns else 1.0,
+        }
+    )
     for end in ("pre", "post"):
         empty = (synapses[end] == "").to_numpy()
         if empty.any():
-            raise ConnectomeError(f"{source}: line {lines[int(empty.argmax())]}: empty {end} "
-                                  "neuron name")
-    order = pd.unique(pd.Series([*(roles or {}), *synapses["pre"], *synapses["post"]],
-                                dtype=object))
+            raise ConnectomeError(
+                f"{source}: line {lines[int(empty.argmax())]}: empty {end} neuron name"
+            )
+    order = pd.unique(
+        pd.Series([*(roles or {}), *synapses["pre"], *synapses["post"]], dtype=object)
+    )
     roles = roles_by_name(order, roles, cells, "read_edgelist")
     assigned = [roles.get(label, default_role) for label in order]
     if default_role is None and any(role is None for role in assigned):
         label = order[[role is None for role in assigned].index(True)]
         raise ConnectomeError(f"{source}: neuron {label!r} has no role (roles= lacks it)")
     neurons = pd.DataFrame({"name": order, "role": assigned})
-    connectome = build_connectome(neurons, synapses, source,
-                                  name=name or path.name.split(".")[0], citation=citation,
-                                  edge_label=lambda k: f"line {lines[k]}")
+    connectome = build_connectome(
+        neurons,
+        synapses,
+        source,
+        name=name or path.name.split(".")[0],
+        citation=citation,
+        edge_label=lambda k: f"line {lines[k]}",
+    )
     return keep_cells(connectome, cells, source)
 
 

@@ -51,8 +51,9 @@ def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 def chemical_matrix(pre: np.ndarray, post: np.ndarray, counts: np.ndarray, n: int) -> sp.csr_array:
     """A directed count matrix from an edge list (repeated pairs add up)."""
-    return sp.csr_array(sp.coo_array((np.asarray(counts, dtype=np.float64), (pre, post)),
-                                     shape=(n, n)))
+    return sp.csr_array(
+        sp.coo_array((np.asarray(counts, dtype=np.float64), (pre, post)), shape=(n, n))
+    )
 
 
 def electrical_matrix(i: np.ndarray, j: np.ndarray, counts: np.ndarray, n: int) -> sp.csr_array:
@@ -62,8 +63,9 @@ def electrical_matrix(i: np.ndarray, j: np.ndarray, counts: np.ndarray, n: int) 
     off = i != j
     rows = np.concatenate([i, j[off]])
     cols = np.concatenate([j, i[off]])
-    return sp.csr_array(sp.coo_array((np.concatenate([counts, counts[off]]), (rows, cols)),
-                                     shape=(n, n)))
+    return sp.csr_array(
+        sp.coo_array((np.concatenate([counts, counts[off]]), (rows, cols)), shape=(n, n))
+    )
 
 
 def first_claims(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -130,17 +132,25 @@ def redraw_endpoints(
         moved = todo[ok]
         vacated = pair_keys(keep[moved], result[moved], n, directed)
         result[moved] = draws[ok]
-        present = np.sort(np.concatenate([np.setdiff1d(present, vacated, assume_unique=True),
-                                          keys[ok]]))
+        present = np.sort(
+            np.concatenate([np.setdiff1d(present, vacated, assume_unique=True), keys[ok]])
+        )
         todo = todo[~ok]
     for k in todo:
         present = _place_exactly(k, keep, result, present, n, rng, directed, allow_self_loops)
     return result
 
 
-def _place_exactly(k: int | np.integer, keep: np.ndarray, result: np.ndarray,
-                   present: np.ndarray, n: int, rng: np.random.Generator, directed: bool,
-                   allow_self_loops: bool) -> np.ndarray:
+def _place_exactly(
+    k: int | np.integer,
+    keep: np.ndarray,
+    result: np.ndarray,
+    present: np.ndarray,
+    n: int,
+    rng: np.random.Generator,
+    directed: bool,
+    allow_self_loops: bool,
+) -> np.ndarray:
     """Place edge ``k`` by listing its kept neuron's free partners (rejection gave up)."""
     a = keep[k]
     partners = np.arange(n)
@@ -150,9 +160,9 @@ def _place_exactly(k: int | np.integer, keep: np.ndarray, result: np.ndarray,
     candidates = np.flatnonzero(free)
     if candidates.size == 0:
         return present
-    old = pair_keys(np.array([a]), result[k:k + 1], n, directed)
+    old = pair_keys(np.array([a]), result[k : k + 1], n, directed)
     result[k] = candidates[rng.integers(candidates.size)]
-    new = pair_keys(np.array([a]), result[k:k + 1], n, directed)
+    new = pair_keys(np.array([a]), result[k : k + 1], n, directed)
     return np.sort(np.concatenate([np.setdiff1d(present, old, assume_unique=True), new]))
 
 

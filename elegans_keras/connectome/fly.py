@@ -89,21 +89,40 @@ class _Layout:
 
 
 _FLYWIRE_CONNECTIONS = _Layout(
-    "FlyWire connections", ids=("pre_root_id", "post_root_id"), counts=("syn_count",),
-    texts=("neuropil", "nt_type"), required=("pre_root_id", "post_root_id", "syn_count"))
+    "FlyWire connections",
+    ids=("pre_root_id", "post_root_id"),
+    counts=("syn_count",),
+    texts=("neuropil", "nt_type"),
+    required=("pre_root_id", "post_root_id", "syn_count"),
+)
 _FLYWIRE_CLASSIFICATION = _Layout(
-    "FlyWire classification", ids=("root_id",), texts=("flow", "super_class"),
-    required=("root_id", "flow"), neurons=True)
+    "FlyWire classification",
+    ids=("root_id",),
+    texts=("flow", "super_class"),
+    required=("root_id", "flow"),
+    neurons=True,
+)
 _FLYWIRE_NEURONS = _Layout(
-    "FlyWire neurons", ids=("root_id",), texts=("nt_type",), required=("root_id", "nt_type"),
-    neurons=True)
+    "FlyWire neurons",
+    ids=("root_id",),
+    texts=("nt_type",),
+    required=("root_id", "nt_type"),
+    neurons=True,
+)
 _NEUPRINT_NEURONS = _Layout(
-    "neuPrint neurons", ids=("bodyid",),
+    "neuPrint neurons",
+    ids=("bodyid",),
     texts=("type", "instance", "status", "consensusnt", "predictednt", "role", "flow"),
-    required=("bodyid",), neurons=True)
+    required=("bodyid",),
+    neurons=True,
+)
 _NEUPRINT_CONNECTIONS = _Layout(
-    "neuPrint connections", ids=("bodyid_pre", "bodyid_post"), counts=("weight",),
-    texts=("roi",), required=("bodyid_pre", "bodyid_post", "weight"))
+    "neuPrint connections",
+    ids=("bodyid_pre", "bodyid_post"),
+    counts=("weight",),
+    texts=("roi",),
+    required=("bodyid_pre", "bodyid_post", "weight"),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,8 +186,13 @@ def _locate(header: list[str], layout: _Layout, source: str) -> dict[str, int]:
     return positions
 
 
-_SPELLINGS = {"bodyid": "bodyId", "bodyid_pre": "bodyId_pre", "bodyid_post": "bodyId_post",
-              "consensusnt": "consensusNt", "predictednt": "predictedNt"}
+_SPELLINGS = {
+    "bodyid": "bodyId",
+    "bodyid_pre": "bodyId_pre",
+    "bodyid_post": "bodyId_post",
+    "consensusnt": "consensusNt",
+    "predictednt": "predictedNt",
+}
 
 
 def _spelling(name: str) -> str:
@@ -190,8 +214,9 @@ def _read_table(path: str | os.PathLike, layout: _Layout) -> _Table:
         columns = _read_strict(path, gz, positions, layout, limit, source)
     lines = columns.pop(None).to_numpy()
     _check_counts(columns, lines, layout, source)
-    return _Table(source, columns, lines,
-                  {name: header[k].strip() for name, k in positions.items()})
+    return _Table(
+        source, columns, lines, {name: header[k].strip() for name, k in positions.items()}
+    )
 
 
 def _too_many(count: int, limit: int, source: str) -> None:
@@ -199,8 +224,15 @@ def _too_many(count: int, limit: int, source: str) -> None:
         raise ConnectomeError(f"{source}: more than {limit} rows (the limit)")
 
 
-def _read_fast(path: Path, gz: bool, header: list[str], positions: dict[str, int],
-               layout: _Layout, limit: int, source: str) -> dict | None:
+def _read_fast(
+    path: Path,
+    gz: bool,
+    header: list[str],
+    positions: dict[str, int],
+    layout: _Layout,
+    limit: int,
+    source: str,
+) -> dict | None:
     """Typed columns via pandas' C parser, or None when the file needs the strict reader."""
     width = len(header)
     if width > FAST_COLUMNS:
@@ -215,10 +247,19 @@ def _read_fast(path: Path, gz: bool, header: list[str], positions: dict[str, int
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             table = pd.read_csv(
-                path, sep=",", header=0, names=range(width), dtype=dtype,
-                keep_default_na=False, na_values={positions[c]: [""] for c in layout.counts},
-                skip_blank_lines=False, index_col=False, encoding="utf-8-sig",
-                compression="gzip" if gz else None, nrows=limit + 1)
+                path,
+                sep=",",
+                header=0,
+                names=range(width),
+                dtype=dtype,
+                keep_default_na=False,
+                na_values={positions[c]: [""] for c in layout.counts},
+                skip_blank_lines=False,
+                index_col=False,
+                encoding="utf-8-sig",
+                compression="gzip" if gz else None,
+                nrows=limit + 1,
+            )
     except (ValueError, Warning, OSError, EOFError, zlib.error):
         return None
     _too_many(len(table), limit, source)
@@ -246,8 +287,9 @@ def _read_fast(path: Path, gz: bool, header: list[str], positions: dict[str, int
     return columns
 
 
-def _read_strict(path: Path, gz: bool, positions: dict[str, int], layout: _Layout,
-                 limit: int, source: str) -> dict:
+def _read_strict(
+    path: Path, gz: bool, positions: dict[str, int], layout: _Layout, limit: int, source: str
+) -> dict:
     """Typed columns from :func:`read_rows` (text, line-numbered, strict)."""
     if gz:
         with tempfile.TemporaryDirectory(prefix="elegans_keras_fly_") as folder:
@@ -280,16 +322,21 @@ def _parse_ids(text: pd.Series, lines: np.ndarray, column: str, source: str) -> 
     bad = ~stripped.str.fullmatch(r"[+-]?[0-9]+").to_numpy(dtype=bool)
     if bad.any():
         k = int(bad.argmax())
-        problem = (f"has no {column}" if not stripped.iloc[k]
-                   else f"{column} {text.iloc[k]!r} is not an integer id")
+        problem = (
+            f"has no {column}"
+            if not stripped.iloc[k]
+            else f"{column} {text.iloc[k]!r} is not an integer id"
+        )
         raise ConnectomeError(f"{source}: line {lines[k]}: {problem}")
     values = pd.to_numeric(stripped) if len(stripped) else np.zeros(0, dtype=np.int64)
     if values.dtype != np.int64:
         low, high = np.iinfo(np.int64).min, np.iinfo(np.int64).max
         row = next((k for k, v in enumerate(stripped) if not low <= int(v) <= high), None)
         if row is not None:
-            raise ConnectomeError(f"{source}: line {lines[row]}: {column} {text.iloc[row]!r} "
-                                  "does not fit a 64-bit signed integer")
+            raise ConnectomeError(
+                f"{source}: line {lines[row]}: {column} {text.iloc[row]!r} "
+                "does not fit a 64-bit signed integer"
+            )
         return np.asarray([int(v) for v in stripped], dtype=np.int64)
     return np.asarray(values, dtype=np.int64)
 
@@ -301,12 +348,15 @@ def _parse_numbers(text: pd.Series, lines: np.ndarray, column: str, source: str)
     if bad.any():
         k = int(bad.argmax())
         raise ConnectomeError(
-            f"{source}: line {lines[k]}: {column} {text.iloc[k]!r} is not a number")
+            f"{source}: line {lines[k]}: {column} {text.iloc[k]!r} is not a number"
+        )
     for rows, problem in unreadable_counts(stripped, numbers):
         if rows.any():
             k = int(rows.argmax())
-            raise ConnectomeError(f"{source}: line {lines[k]}: {column} {text.iloc[k]!r} "
-                                  f"{problem}; expected a non-negative synapse count")
+            raise ConnectomeError(
+                f"{source}: line {lines[k]}: {column} {text.iloc[k]!r} "
+                f"{problem}; expected a non-negative synapse count"
+            )
     return numbers
 
 
@@ -314,15 +364,18 @@ def _check_counts(columns: dict, lines: np.ndarray, layout: _Layout, source: str
     """Synapse counts must be finite and non-negative."""
     for name in layout.counts:
         numbers = columns[name].to_numpy(dtype=np.float64)
-        for bad, problem in ((np.isnan(numbers), "is missing"),
-                             (np.isinf(numbers), "is infinite"),
-                             (numbers < 0, "is negative")):
+        for bad, problem in (
+            (np.isnan(numbers), "is missing"),
+            (np.isinf(numbers), "is infinite"),
+            (numbers < 0, "is negative"),
+        ):
             if bad.any():
                 k = int(bad.argmax())
                 shown = "" if np.isnan(numbers[k]) else f" {numbers[k]:g}"
                 raise ConnectomeError(
                     f"{source}: line {lines[k]}: {_spelling(name)}{shown} {problem}; expected a "
-                    "non-negative synapse count")
+                    "non-negative synapse count"
+                )
 
 
 # --- assembling -------------------------------------------------------------------------
@@ -335,12 +388,14 @@ def _unique_ids(table: _Table, column: str) -> np.ndarray:
         first = int(np.flatnonzero(ids == ids[k])[0])
         raise ConnectomeError(
             f"{table.source}: line {table.lines[k]}: {table.header[column]} {ids[k]} appears "
-            f"twice (first at line {table.lines[first]})")
+            f"twice (first at line {table.lines[first]})"
+        )
     return ids
 
 
-def _neuron_order(pre: np.ndarray, post: np.ndarray, listed: np.ndarray | None,
-                  listed_first: bool) -> np.ndarray:
+def _neuron_order(
+    pre: np.ndarray, post: np.ndarray, listed: np.ndarray | None, listed_first: bool
+) -> np.ndarray:
     """Every id, in order of first appearance (connection rows read pre, post, pre, post...)."""
     seen = pd.unique(np.column_stack((pre, post)).ravel()) if len(pre) else pre[:0]
     if listed is None or not len(listed):
@@ -370,20 +425,27 @@ def _text_or_none(values: np.ndarray) -> np.ndarray:
 def _roles(table: _Table, column: str, mapping: dict[str, str], expected: str) -> np.ndarray:
     """Roles S/I/M from a text column; empty is I, an unknown value an error naming the line."""
     values = table.strings(column)
-    roles = np.asarray([mapping.get(v.lower(), mapping.get(v.upper())) if v else ""
-                        for v in values], dtype=object)
+    roles = np.asarray(
+        [mapping.get(v.lower(), mapping.get(v.upper())) if v else "" for v in values], dtype=object
+    )
     unknown = np.asarray([r is None for r in roles], dtype=bool)
     if unknown.any():
         k = int(unknown.argmax())
         raise ConnectomeError(
             f"{table.source}: line {table.lines[k]}: unknown {table.header[column]} "
-            f"{values[k]!r}; expected {expected}")
+            f"{values[k]!r}; expected {expected}"
+        )
     roles[roles == ""] = None  # no role given: default_role decides
     return roles
 
 
-def _final_roles(order: np.ndarray, found: np.ndarray, roles: Mapping[str, str] | None,
-                 default_role: str | None, source: str) -> np.ndarray:
+def _final_roles(
+    order: np.ndarray,
+    found: np.ndarray,
+    roles: Mapping[str, str] | None,
+    default_role: str | None,
+    source: str,
+) -> np.ndarray:
     """The tables' roles (None: not given), overridden by ``roles``, else ``default_role``."""
     out = found.astype(object).copy()
     if roles:
@@ -391,14 +453,17 @@ def _final_roles(order: np.ndarray, found: np.ndarray, roles: Mapping[str, str] 
         positions = names.get_indexer([str(key) for key in roles])
         absent = [key for key, k in zip(roles, positions) if k < 0]
         if absent:
-            raise ConnectomeError(f"{source}: roles= names neuron {absent[0]!r}, which the "
-                                  "tables do not list")
+            raise ConnectomeError(
+                f"{source}: roles= names neuron {absent[0]!r}, which the tables do not list"
+            )
         out[positions] = list(roles.values())
     unknown = np.asarray([role is None for role in out], dtype=bool)
     if unknown.any():
         if default_role is None:
-            raise ConnectomeError(f"{source}: neuron {order[int(unknown.argmax())]} has no role "
-                                  "(roles= lacks it and default_role is None)")
+            raise ConnectomeError(
+                f"{source}: neuron {order[int(unknown.argmax())]} has no role "
+                "(roles= lacks it and default_role is None)"
+            )
         out[unknown] = default_role
     return out
 
@@ -424,9 +489,17 @@ def _majority_transmitter(index: pd.Index, pre: np.ndarray, nt: pd.Series) -> np
     return out
 
 
-def _build(source: str, order: np.ndarray, pre: np.ndarray, post: np.ndarray,
-           counts: np.ndarray, roles: np.ndarray, attributes: dict[str, np.ndarray],
-           name: str, citation: str) -> Connectome:
+def _build(
+    source: str,
+    order: np.ndarray,
+    pre: np.ndarray,
+    post: np.ndarray,
+    counts: np.ndarray,
+    roles: np.ndarray,
+    attributes: dict[str, np.ndarray],
+    name: str,
+    citation: str,
+) -> Connectome:
     """Sum the rows per (pre, post) pair and build through :func:`build_connectome`."""
     size = len(order)
     check_graph_size(size, 0, source)
@@ -442,10 +515,17 @@ def _build(source: str, order: np.ndarray, pre: np.ndarray, post: np.ndarray,
     neurons = pd.DataFrame({"name": names, "role": roles})
     for key, values in attributes.items():
         neurons[key] = values
-    synapses = pd.DataFrame({"pre": names.take(pairs // size), "post": names.take(pairs % size),
-                             "type": "C", "count": totals})
-    return build_connectome(neurons, synapses, source, name=name, citation=citation,
-                            edge_label=lambda k: f"pair #{k}")
+    synapses = pd.DataFrame(
+        {
+            "pre": names.take(pairs // size),
+            "post": names.take(pairs % size),
+            "type": "C",
+            "count": totals,
+        }
+    )
+    return build_connectome(
+        neurons, synapses, source, name=name, citation=citation, edge_label=lambda k: f"pair #{k}"
+    )
 
 
 # --- the readers ------------------------------------------------------------------------
@@ -512,8 +592,9 @@ def read_flywire(
         >>> fly.attributes["neurotransmitters"], fly.attributes["cell_class"]
         (('ACH', 'GABA', None), ('sensory', None, 'motor'))
     """
-    classes = None if classification is None else _read_table(classification,
-                                                               _FLYWIRE_CLASSIFICATION)
+    classes = (
+        None if classification is None else _read_table(classification, _FLYWIRE_CLASSIFICATION)
+    )
     transmitters = None if neurons is None else _read_table(neurons, _FLYWIRE_NEURONS)
     table = _read_table(connections, _FLYWIRE_CONNECTIONS)
     pre, post = table.ids("pre_root_id"), table.ids("post_root_id")
@@ -525,21 +606,38 @@ def read_flywire(
     attributes: dict[str, np.ndarray] = {}
     if classes is not None:
         assert class_ids is not None  # read from classes just above
-        found = _place(index, class_ids, _roles(classes, "flow", FLOW_ROLES,
-                                                "afferent, intrinsic or efferent"), None)
+        found = _place(
+            index,
+            class_ids,
+            _roles(classes, "flow", FLOW_ROLES, "afferent, intrinsic or efferent"),
+            None,
+        )
         if "super_class" in classes.columns:
             attributes["cell_class"] = _place(
-                index, class_ids, _text_or_none(classes.strings("super_class")), None)
+                index, class_ids, _text_or_none(classes.strings("super_class")), None
+            )
     if transmitters is not None:
         attributes["neurotransmitters"] = _place(
-            index, _unique_ids(transmitters, "root_id"),
-            _text_or_none(transmitters.strings("nt_type")), None)
+            index,
+            _unique_ids(transmitters, "root_id"),
+            _text_or_none(transmitters.strings("nt_type")),
+            None,
+        )
     elif "nt_type" in table.columns:
-        attributes["neurotransmitters"] = _majority_transmitter(index, pre,
-                                                                table.columns["nt_type"])
-    return _build(table.source, order, pre, post, table.columns["syn_count"].to_numpy(),
-                  _final_roles(order, found, roles, default_role, table.source), attributes,
-                  name or "flywire", citation)
+        attributes["neurotransmitters"] = _majority_transmitter(
+            index, pre, table.columns["nt_type"]
+        )
+    return _build(
+        table.source,
+        order,
+        pre,
+        post,
+        table.columns["syn_count"].to_numpy(),
+        _final_roles(order, found, roles, default_role, table.source),
+        attributes,
+        name or "flywire",
+        citation,
+    )
 
 
 @legacy_positional(("name", "citation"))
@@ -606,45 +704,66 @@ def read_neuprint(
         (('KC', 'APL'), ('acetylcholine', 'gaba'))
     """
     if neurons is not None and _is_old_neuprint_order(connections, neurons):
-        warnings.warn("read_neuprint(neurons, connections) is deprecated: pass the connection "
-                      "table first, read_neuprint(connections, neurons)", DeprecationWarning,
-                      stacklevel=3)  # 3: past the legacy_positional wrapper
+        warnings.warn(
+            "read_neuprint(neurons, connections) is deprecated: pass the connection "
+            "table first, read_neuprint(connections, neurons)",
+            DeprecationWarning,
+            stacklevel=3,
+        )  # 3: past the legacy_positional wrapper
         connections, neurons = neurons, connections
     table = _read_table(connections, _NEUPRINT_CONNECTIONS)
     pre, post = table.ids("bodyid_pre"), table.ids("bodyid_post")
     if neurons is None:
         order = _neuron_order(pre, post, None, listed_first=True)
         found = np.full(len(order), None, dtype=object)
-        return _build(table.source, order, pre, post, table.columns["weight"].to_numpy(),
-                      _final_roles(order, found, roles, default_role, table.source), {},
-                      name or "neuprint", citation)
+        return _build(
+            table.source,
+            order,
+            pre,
+            post,
+            table.columns["weight"].to_numpy(),
+            _final_roles(order, found, roles, default_role, table.source),
+            {},
+            name or "neuprint",
+            citation,
+        )
     bodies = _read_table(neurons, _NEUPRINT_NEURONS)
     body_ids = _unique_ids(bodies, "bodyid")
     order = _neuron_order(pre, post, body_ids, listed_first=True)
     check_graph_size(len(order), 0, table.source)
     index = pd.Index(order)
     found = np.full(len(order), None, dtype=object)
-    for column, expected in (("role", "S, I, M or NA"),
-                             ("flow", "afferent, intrinsic or efferent")):
+    for column, expected in (
+        ("role", "S, I, M or NA"),
+        ("flow", "afferent, intrinsic or efferent"),
+    ):
         if column in bodies.columns:
             mapping = ROLE_ALIASES if column == "role" else FLOW_ROLES
             found = _place(index, body_ids, _roles(bodies, column, mapping, expected), None)
             break
     attributes: dict[str, np.ndarray] = {}
     if "type" in bodies.columns:
-        attributes["cell_class"] = _place(index, body_ids,
-                                          _text_or_none(bodies.strings("type")), None)
+        attributes["cell_class"] = _place(
+            index, body_ids, _text_or_none(bodies.strings("type")), None
+        )
     transmitter = np.full(len(bodies), "", dtype=object)
     for column in ("predictednt", "consensusnt"):  # consensusNt wins where it is given
         if column in bodies.columns:
             values = bodies.strings(column)
             transmitter = np.where(values != "", values, transmitter)
     if "predictednt" in bodies.columns or "consensusnt" in bodies.columns:
-        attributes["neurotransmitters"] = _place(index, body_ids, _text_or_none(transmitter),
-                                                 None)
-    return _build(table.source, order, pre, post, table.columns["weight"].to_numpy(),
-                  _final_roles(order, found, roles, default_role, table.source), attributes,
-                  name or "neuprint", citation)
+        attributes["neurotransmitters"] = _place(index, body_ids, _text_or_none(transmitter), None)
+    return _build(
+        table.source,
+        order,
+        pre,
+        post,
+        table.columns["weight"].to_numpy(),
+        _final_roles(order, found, roles, default_role, table.source),
+        attributes,
+        name or "neuprint",
+        citation,
+    )
 
 
 def _is_old_neuprint_order(connections: str | os.PathLike, neurons: str | os.PathLike) -> bool:

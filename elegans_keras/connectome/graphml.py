@@ -30,8 +30,14 @@ from elegans_keras.connectome.tables import build_connectome
 from elegans_keras.errors import ConnectomeError
 
 _NS = "{http://graphml.graphdrawing.org/xmlns}"
-_CASTS = {"int": int, "long": int, "float": float, "double": float, "string": str,
-          "boolean": lambda text: text.strip().lower() in ("true", "1")}
+_CASTS = {
+    "int": int,
+    "long": int,
+    "float": float,
+    "double": float,
+    "string": str,
+    "boolean": lambda text: text.strip().lower() in ("true", "1"),
+}
 
 
 def _tag(element: ElementTree.Element) -> str:
@@ -52,8 +58,13 @@ class _Stream:
         self.node_ids: list[str] = []
         self.node_data: list[dict[str | None, Any]] = []
         self.edge_ids: set[Any] = set()
-        self.edges: dict[str, list[Any]] = {"source": [], "target": [], "type": [], "count": [],
-                                            "directed": []}
+        self.edges: dict[str, list[Any]] = {
+            "source": [],
+            "target": [],
+            "type": [],
+            "count": [],
+            "directed": [],
+        }
 
     def fail(self, problem: str) -> NoReturn:
         raise ConnectomeError(f"{self.source}: {problem}")
@@ -63,9 +74,12 @@ class _Stream:
         cast = _CASTS.get(element.get("attr.type", "string"), str)
         default = next((child.text for child in element if _tag(child) == "default"), None)
         name = element.get("attr.name") or element.get("id")
-        self.keys[element.get("id")] = (element.get("for", "all"), name, cast,
-                                        None if default is None else self._cast(cast, default,
-                                                                                "<key>", name))
+        self.keys[element.get("id")] = (
+            element.get("for", "all"),
+            name,
+            cast,
+            None if default is None else self._cast(cast, default, "<key>", name),
+        )
 
     def _cast(self, cast: Any, text: str, where: str, name: str | None) -> Any:
         try:
@@ -75,8 +89,11 @@ class _Stream:
 
     def data(self, element: ElementTree.Element, target: str) -> dict[str | None, Any]:
         """The attributes of a node or edge: declared defaults, then its ``<data>``."""
-        values = {name: default for scope, name, _, default in self.keys.values()
-                  if default is not None and scope in (target, "all")}
+        values = {
+            name: default
+            for scope, name, _, default in self.keys.values()
+            if default is not None and scope in (target, "all")
+        }
         where = f"<{target}> {element.get('id')!r}"
         for child in element:
             if _tag(child) != "data":
@@ -110,12 +127,17 @@ class _Stream:
         directed = self.directed if declared is None else declared.lower() == "true"
         source, target = element.get("source"), element.get("target")
         if edge_id is not None:
-            ends = (source, target) if directed or source is None or target is None else (
-                min(source, target), max(source, target))
+            ends = (
+                (source, target)
+                if directed or source is None or target is None
+                else (min(source, target), max(source, target))
+            )
             identity = edge_id if self.unique_ids else (*ends, edge_id)
             if identity in self.edge_ids:
-                self.fail(f"edge id {edge_id!r} is declared twice"
-                          + ("" if self.unique_ids else f" for {source} -> {target}"))
+                self.fail(
+                    f"edge id {edge_id!r} is declared twice"
+                    + ("" if self.unique_ids else f" for {source} -> {target}")
+                )
             self.edge_ids.add(identity)
         if len(self.edges["source"]) >= MAX_SYNAPSE_PAIRS:
             self.fail(f"more than {MAX_SYNAPSE_PAIRS} edges (the limit)")
@@ -138,8 +160,9 @@ def _parse(path: Path, source: str) -> _Stream:
                     stream.fail(f"root element is <{element.tag}>, not <graphml>")
                 if tag == "graph":
                     if any(_tag(e) == "node" for e in stack):
-                        stream.fail("a <node> holds a nested <graph>; nested graphs are not "
-                                    "supported")
+                        stream.fail(
+                            "a <node> holds a nested <graph>; nested graphs are not supported"
+                        )
                     stream.graphs += 1
                     if stream.graphs > 1:
                         stream.fail("the file holds more than one <graph>; only one is supported")
@@ -202,9 +225,7 @@ def read_graphml(
         raise ConnectomeError(f"{source}: the graph is empty (no <node> elements)")
     ids = pd.Index(stream.node_ids)
     if ids.has_duplicates:
-        raise ConnectomeError(
-            f"{source}: node id {ids[ids.duplicated()][0]!r} is declared twice"
-        )
+        raise ConnectomeError(f"{source}: node id {ids[ids.duplicated()][0]!r} is declared twice")
     records = []
     for node_id, data in zip(stream.node_ids, stream.node_data):
         label = data.get("cell_name") or data.get("name") or node_id
@@ -219,8 +240,9 @@ def read_graphml(
         records.append(record)
     absent = set(roles or {}) - {record["name"] for record in records}
     if absent:
-        raise ConnectomeError(f"{source}: roles= names neuron {sorted(absent)[0]!r}, which the "
-                              "file does not list")
+        raise ConnectomeError(
+            f"{source}: roles= names neuron {sorted(absent)[0]!r}, which the file does not list"
+        )
     neurons = pd.DataFrame(records)
     edges = pd.DataFrame(stream.edges)
     names = neurons["name"].astype(str).str.strip().to_numpy()
@@ -243,9 +265,15 @@ def read_graphml(
     mirror = edges[(~edges["directed"]) & (edges["source"] != edges["target"]) & chemical]
     mirror = mirror.rename(columns={"source": "target", "target": "source"})
     synapses = pd.concat([edges, mirror], ignore_index=True).rename(
-        columns={"source": "pre", "target": "post"})
-    return build_connectome(neurons, synapses[["pre", "post", "type", "count"]], source,
-                            name=name or path.name.split(".")[0], citation=citation)
+        columns={"source": "pre", "target": "post"}
+    )
+    return build_connectome(
+        neurons,
+        synapses[["pre", "post", "type", "count"]],
+        source,
+        name=name or path.name.split(".")[0],
+        citation=citation,
+    )
 
 
 def write_graphml(connectome: Connectome, path: str | os.PathLike) -> Path:
@@ -269,25 +297,36 @@ def write_graphml(connectome: Connectome, path: str | os.PathLike) -> Path:
 def _write(connectome: Connectome, stream: TextIO) -> None:
     attributes = [k for k in ATTRIBUTE_NAMES if k in connectome.attributes]
     types = {"soma_pos": "double"}
-    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n'
-                 '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n')
+    stream.write(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
+    )
     for key in ("cell_name", "role", *attributes):
-        stream.write(f'  <key id="v_{key}" for="node" attr.name="{key}" '
-                     f'attr.type="{types.get(key, "string")}"/>\n')
-    stream.write('  <key id="e_synapse_type" for="edge" attr.name="synapse_type" '
-                 'attr.type="string"/>\n'
-                 '  <key id="e_weight" for="edge" attr.name="weight" attr.type="double"/>\n'
-                 f'  <graph id={quoteattr(connectome.name)} edgedefault="directed">\n')
+        stream.write(
+            f'  <key id="v_{key}" for="node" attr.name="{key}" '
+            f'attr.type="{types.get(key, "string")}"/>\n'
+        )
+    stream.write(
+        '  <key id="e_synapse_type" for="edge" attr.name="synapse_type" '
+        'attr.type="string"/>\n'
+        '  <key id="e_weight" for="edge" attr.name="weight" attr.type="double"/>\n'
+        f'  <graph id={quoteattr(connectome.name)} edgedefault="directed">\n'
+    )
     for i, label in enumerate(connectome.names):
         role = "NA" if connectome.roles[i] == "I" else connectome.roles[i]
         fields = [("cell_name", label), ("role", role)]
-        fields += [(k, connectome.attributes[k][i]) for k in attributes
-                   if connectome.attributes[k][i] is not None]
+        fields += [
+            (k, connectome.attributes[k][i])
+            for k in attributes
+            if connectome.attributes[k][i] is not None
+        ]
         data = "".join(f'<data key="v_{k}">{escape(str(v))}</data>' for k, v in fields)
         stream.write(f'    <node id="n{i}">{data}</node>\n')
     for kind, matrix in (("C", connectome.chemical), ("E", connectome.electrical)):
         coo = matrix.tocoo()
         for i, j, count in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()):
-            stream.write(f'    <edge source="n{i}" target="n{j}"><data key="e_synapse_type">'
-                         f'{kind}</data><data key="e_weight">{count!r}</data></edge>\n')
+            stream.write(
+                f'    <edge source="n{i}" target="n{j}"><data key="e_synapse_type">'
+                f'{kind}</data><data key="e_weight">{count!r}</data></edge>\n'
+            )
     stream.write("  </graph>\n</graphml>\n")

@@ -33,8 +33,10 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def legacy_positional(old_order: Sequence[str], renamed: Mapping[str, str] | None = None,
-                      ) -> Callable[[F], F]:
+def legacy_positional(
+    old_order: Sequence[str],
+    renamed: Mapping[str, str] | None = None,
+) -> Callable[[F], F]:
     """Map positional arguments beyond the new signature's onto ``old_order``, with a warning.
 
     Args:
@@ -49,8 +51,11 @@ def legacy_positional(old_order: Sequence[str], renamed: Mapping[str, str] | Non
 
     def decorate(func: F) -> F:
         signature = inspect.signature(func)
-        positional = [p.name for p in signature.parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        positional = [
+            p.name
+            for p in signature.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
         keyword = [p.name for p in signature.parameters.values() if p.kind == p.KEYWORD_ONLY]
         new_form = ", ".join([*positional, *(f"{k}=..." for k in keyword if k in old_order)])
 
@@ -60,25 +65,33 @@ def legacy_positional(old_order: Sequence[str], renamed: Mapping[str, str] | Non
                 if old in kwargs:
                     if new in kwargs:
                         raise TypeError(f"{func.__name__}() got both {old}= and {new}=")
-                    warnings.warn(f"{func.__name__}({old}=...) is deprecated: pass {new}=...",
-                                  DeprecationWarning, stacklevel=2)
+                    warnings.warn(
+                        f"{func.__name__}({old}=...) is deprecated: pass {new}=...",
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
                     kwargs[new] = kwargs.pop(old)
-            extra = args[len(positional):]
+            extra = args[len(positional) :]
             if extra:
                 if len(extra) > len(old_order):
-                    raise TypeError(f"{func.__name__}() takes {len(positional)} positional "
-                                    f"argument(s) and {len(old_order)} deprecated ones, got "
-                                    f"{len(args)}")
-                names = old_order[:len(extra)]
+                    raise TypeError(
+                        f"{func.__name__}() takes {len(positional)} positional "
+                        f"argument(s) and {len(old_order)} deprecated ones, got "
+                        f"{len(args)}"
+                    )
+                names = old_order[: len(extra)]
                 twice = [name for name in names if name in kwargs]
                 if twice:
                     raise TypeError(f"{func.__name__}() got multiple values for {twice[0]!r}")
                 old_form = ", ".join([*positional, *names])
-                warnings.warn(f"{func.__name__}({old_form}) is deprecated: pass them by "
-                              f"keyword, {func.__name__}({new_form})", DeprecationWarning,
-                              stacklevel=2)
+                warnings.warn(
+                    f"{func.__name__}({old_form}) is deprecated: pass them by "
+                    f"keyword, {func.__name__}({new_form})",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
                 kwargs.update(zip(names, extra))
-                args = args[:len(positional)]
+                args = args[: len(positional)]
             return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

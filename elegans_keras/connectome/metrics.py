@@ -60,12 +60,16 @@ def _resolve(graph: Any, where: str, roles: bool = False) -> Connectome | sp.csr
     if not roles and (sp.issparse(graph) or isinstance(graph, (np.ndarray, list, tuple))):
         return _matrix(graph, where)
     if roles and (sp.issparse(graph) or isinstance(graph, (np.ndarray, list, tuple))):
-        raise ConfigurationError(f"{where}: needs the neurons' roles: expected a Connectome or "
-                                 f"a connectome name or path, got a matrix "
-                                 f"({type(graph).__name__})")
+        raise ConfigurationError(
+            f"{where}: needs the neurons' roles: expected a Connectome or "
+            f"a connectome name or path, got a matrix "
+            f"({type(graph).__name__})"
+        )
     matrix = "" if roles else ", or a square matrix"
-    raise ConfigurationError(f"{where}: expected a Connectome, a connectome name or path"
-                             f"{matrix}, got {type(graph).__name__}")
+    raise ConfigurationError(
+        f"{where}: expected a Connectome, a connectome name or path"
+        f"{matrix}, got {type(graph).__name__}"
+    )
 
 
 def _matrix(value: Any, where: str) -> sp.csr_array:
@@ -73,8 +77,9 @@ def _matrix(value: Any, where: str) -> sp.csr_array:
     try:
         dense = None if sp.issparse(value) else np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
-        raise ConfigurationError(f"{where}: expected a numeric square matrix, got "
-                                 f"{type(value).__name__}") from None
+        raise ConfigurationError(
+            f"{where}: expected a numeric square matrix, got {type(value).__name__}"
+        ) from None
     shape = value.shape if dense is None else dense.shape
     if len(shape) != 2 or shape[0] != shape[1] or shape[0] == 0:
         raise ConfigurationError(f"{where}: matrix of shape {shape} is not square")
@@ -114,8 +119,8 @@ def _closed_walks(adjacency: sp.csr_array) -> np.ndarray:
     a = sp.csr_array(adjacency, dtype=np.float64)
     walks = np.zeros(a.shape[0])
     for start in range(0, a.shape[0], _TRIANGLE_ROWS):
-        rows = a[start:start + _TRIANGLE_ROWS]
-        walks[start:start + rows.shape[0]] = (rows @ a).multiply(rows).sum(axis=1)
+        rows = a[start : start + _TRIANGLE_ROWS]
+        walks[start : start + rows.shape[0]] = (rows @ a).multiply(rows).sum(axis=1)
     return walks
 
 
@@ -163,8 +168,7 @@ def _path_length(adjacency: sp.csr_array, where: str, sources: np.ndarray | None
         return 0.0
     if sources is None:
         _check_path_size(n, where)
-    distances = csgraph.shortest_path(component, directed=False, unweighted=True,
-                                      indices=sources)
+    distances = csgraph.shortest_path(component, directed=False, unweighted=True, indices=sources)
     if sources is None:
         return float(distances.sum() / (n * (n - 1)))
     return float(distances.sum() / (len(sources) * (n - 1)))
@@ -203,8 +207,9 @@ def spectral_radius(graph: GraphLike, seed: int = 0) -> float:
     return matrix_spectral_radius(resolved, seed)
 
 
-def adjacency_spectral_radius(c: GraphLike, synapses: str = "all", weighted: bool = True,
-                              seed: int = 0) -> float:
+def adjacency_spectral_radius(
+    c: GraphLike, synapses: str = "all", weighted: bool = True, seed: int = 0
+) -> float:
     """Largest |eigenvalue| of the connectome's (directed) adjacency matrix.
 
     Exact up to :data:`~elegans_keras.connectome.spectrum.EXACT_LIMIT`
@@ -269,8 +274,9 @@ def clustering(c: GraphLike, synapses: str = "all") -> float:
 
 
 @legacy_positional(("sources", "seed"))
-def characteristic_path_length(c: GraphLike, synapses: str = "all", *,
-                               sources: int | None = None, seed: int = 0) -> float:
+def characteristic_path_length(
+    c: GraphLike, synapses: str = "all", *, sources: int | None = None, seed: int = 0
+) -> float:
     """Mean shortest path length of the undirected simple graph's largest component.
 
     .. math:: L = \\frac{1}{n (n - 1)} \\sum_{i \\ne j} d(i, j)
@@ -303,8 +309,9 @@ def characteristic_path_length(c: GraphLike, synapses: str = "all", *,
         return _path_length(adjacency, where)
     check_int(sources, "sources", where, low=1)
     component_size = _largest_component(adjacency).shape[0]
-    chosen = make_rng(seed, where).choice(component_size, size=min(sources, component_size),
-                                          replace=False)
+    chosen = make_rng(seed, where).choice(
+        component_size, size=min(sources, component_size), replace=False
+    )
     return _path_length(adjacency, where, np.sort(chosen))
 
 
@@ -655,14 +662,20 @@ def graph_metrics(c: GraphLike, *, seed: int = 0, n_references: int = 10) -> dic
         world = small_world(c, seed=seed, n_references=n_references)
     else:
         if n > MAX_PATH_NEURONS:
-            warnings.warn(f"graph_metrics: {c.name!r} has {n} neurons (> {MAX_PATH_NEURONS}); "
-                          "path length, sigma and omega are left NaN",
-                          stacklevel=3)  # 3: past the legacy_positional wrapper
+            warnings.warn(
+                f"graph_metrics: {c.name!r} has {n} neurons (> {MAX_PATH_NEURONS}); "
+                "path length, sigma and omega are left NaN",
+                stacklevel=3,
+            )  # 3: past the legacy_positional wrapper
         simple = _undirected(c, "all", "graph_metrics")
         world = dict.fromkeys(("sigma", "omega"), float("nan"))
-        world.update(clustering=_average_clustering(simple), transitivity=_transitivity(simple),
-                     path_length=(_path_length(simple, "graph_metrics")
-                                  if n <= MAX_PATH_NEURONS else float("nan")))
+        world.update(
+            clustering=_average_clustering(simple),
+            transitivity=_transitivity(simple),
+            path_length=(
+                _path_length(simple, "graph_metrics") if n <= MAX_PATH_NEURONS else float("nan")
+            ),
+        )
     dyads = dyad_census(c, "chemical")
     paths = two_hop_paths(c)
     return {
@@ -689,8 +702,9 @@ def graph_metrics(c: GraphLike, *, seed: int = 0, n_references: int = 10) -> dic
 
 
 @legacy_positional(("seed", "n_references"))
-def compare(connectomes: Mapping[str, GraphLike], *, seed: int = 0,
-            n_references: int = 10) -> pd.DataFrame:
+def compare(
+    connectomes: Mapping[str, GraphLike], *, seed: int = 0, n_references: int = 10
+) -> pd.DataFrame:
     """:func:`graph_metrics` of several connectomes, one row per name.
 
     Args:
@@ -712,8 +726,9 @@ def compare(connectomes: Mapping[str, GraphLike], *, seed: int = 0,
     if not isinstance(connectomes, Mapping) or not connectomes:
         raise ConfigurationError("compare: expected a non-empty dict of name -> Connectome")
     rows = {
-        str(name): graph_metrics(_connectome(c, f"compare[{name!r}]"), seed=seed,
-                                 n_references=n_references)
+        str(name): graph_metrics(
+            _connectome(c, f"compare[{name!r}]"), seed=seed, n_references=n_references
+        )
         for name, c in connectomes.items()
     }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("connectome")

@@ -142,8 +142,9 @@ def _assign_types(
 
 # --- the null models ------------------------------------------------------
 @legacy_positional(("p", "seed", "allow_self_loops"), renamed={"c": "connectome"})
-def rewire(connectome: Connectome, *, seed: int, p: float,
-           allow_self_loops: bool = False) -> Connectome:
+def rewire(
+    connectome: Connectome, *, seed: int, p: float, allow_self_loops: bool = False
+) -> Connectome:
     """Random endpoint rewiring, as igraph's ``rewire_edges(p, loops, multiple=False)``.
 
     Each chemical edge keeps its pre neuron and, with probability ``p``, gets
@@ -180,8 +181,7 @@ def rewire(connectome: Connectome, *, seed: int, p: float,
 
 
 @legacy_positional(("seed", "swaps"), renamed={"c": "connectome"})
-def degree_preserving(connectome: Connectome, *, seed: int,
-                      swaps: int | None = None) -> Connectome:
+def degree_preserving(connectome: Connectome, *, seed: int, swaps: int | None = None) -> Connectome:
     """Maslov-Sneppen double-edge swaps that keep every neuron's degrees.
 
     Chemical edges get directed swaps (a->b, c->d) -> (a->d, c->b), which keep
@@ -277,9 +277,7 @@ def watts_strogatz(connectome: Connectome, *, seed: int, p: float = 0.1) -> Conn
     n = c.num_neurons
     total = c.num_edges("chemical") + c.num_edges("electrical")
     if total > n * (n - 1) // 2:
-        raise ConfigurationError(
-            f"{where}: {total} edges do not fit a simple graph on {n} neurons"
-        )
+        raise ConfigurationError(f"{where}: {total} edges do not fit a simple graph on {n} neurons")
     u, v = _ring_lattice(n, total)
     v = redraw_endpoints(u, v, rng.random(u.size) < p, n, rng, False, False)
     chemical, electrical = _assign_types(c, u, v, rng)
@@ -353,8 +351,7 @@ NULL_MODELS: dict[str, Callable[..., Connectome]] = {
 
 
 @legacy_positional(("seed",), renamed={"c": "connectome"})
-def make_null_model(connectome: Connectome, family: str, *, seed: int,
-                    **params: Any) -> Connectome:
+def make_null_model(connectome: Connectome, family: str, *, seed: int, **params: Any) -> Connectome:
     """Call a null model by name (a key of :data:`NULL_MODELS`).
 
     Example:
@@ -369,8 +366,9 @@ def make_null_model(connectome: Connectome, family: str, *, seed: int,
     try:
         inspect.signature(generator).bind(connectome, seed=seed, **params)
     except TypeError as err:
-        accepted = [k for k in inspect.signature(generator).parameters
-                    if k not in ("connectome", "seed")]
+        accepted = [
+            k for k in inspect.signature(generator).parameters if k not in ("connectome", "seed")
+        ]
         raise ConfigurationError(
             f"null model {family!r}: {err}; its parameters are {accepted or 'none'}"
         ) from None

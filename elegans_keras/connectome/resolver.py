@@ -98,8 +98,10 @@ def resolve_connectome(spec: Connectome | str | os.PathLike | None = None) -> Co
     if isinstance(spec, Connectome):
         return spec
     if not isinstance(spec, (str, os.PathLike)):
-        raise ConnectomeError(f"cannot resolve connectome {spec!r}: got "
-                              f"{type(spec).__name__}; expected {ACCEPTED_FORMS}")
+        raise ConnectomeError(
+            f"cannot resolve connectome {spec!r}: got "
+            f"{type(spec).__name__}; expected {ACCEPTED_FORMS}"
+        )
     try:
         if isinstance(spec, str):
             if spec in CITATIONS:
@@ -109,8 +111,9 @@ def resolve_connectome(spec: Connectome | str | os.PathLike | None = None) -> Co
                 return _PREFIXED[prefix](rest)
         return _recognised(Path(spec))
     except _Unresolved as err:
-        raise ConnectomeError(f"cannot resolve connectome {str(spec)!r}: {err}; expected "
-                              f"{ACCEPTED_FORMS}") from None
+        raise ConnectomeError(
+            f"cannot resolve connectome {str(spec)!r}: {err}; expected {ACCEPTED_FORMS}"
+        ) from None
 
 
 # --- prefixed forms ------------------------------------------------------------------
@@ -133,8 +136,7 @@ def _parts(rest: str, form: str, most: int) -> list[Path | None]:
 
 def _bundled(rest: str) -> Connectome:
     if rest not in CITATIONS:
-        raise _Unresolved(f"unknown bundled connectome {rest!r}; available: "
-                          f"{', '.join(CITATIONS)}")
+        raise _Unresolved(f"unknown bundled connectome {rest!r}; available: {', '.join(CITATIONS)}")
     return load_connectome(rest)
 
 
@@ -170,8 +172,9 @@ _PREFIXED: dict[str, Callable[[str], Connectome]] = {
     "graphml": _graphml,
     "edgelist": _edgelist,
     "adjacency": _adjacency,
-    "flywire": _fly("flywire", "flywire:FOLDER or flywire:CONNECTIONS[,CLASSIFICATION"
-                    "[,NEURONS]]", 3),
+    "flywire": _fly(
+        "flywire", "flywire:FOLDER or flywire:CONNECTIONS[,CLASSIFICATION[,NEURONS]]", 3
+    ),
     "neuprint": _fly("neuprint", "neuprint:FOLDER or neuprint:CONNECTIONS[,NEURONS]", 2),
 }
 
@@ -265,8 +268,9 @@ def _recognised(path: Path) -> Connectome:
     if path.is_dir():
         return _read_folder(path, None)
     if not path.is_file():
-        raise _Unresolved(f"no such file or folder, and not a bundled name "
-                          f"({', '.join(CITATIONS)})")
+        raise _Unresolved(
+            f"no such file or folder, and not a bundled name ({', '.join(CITATIONS)})"
+        )
     kind = _kind(path)
     if kind == "graphml":
         return _read_graphml(path)
@@ -274,8 +278,10 @@ def _recognised(path: Path) -> Connectome:
         return _read_fly(kind.split()[0], [path])
     packed = path.suffix.lower() == ".gz"
     if kind in ("edge list", "adjacency") and packed:
-        raise _Unresolved(f"a gzip {kind} is not read (only FlyWire and neuPrint tables may be "
-                          "gzip); decompress it")
+        raise _Unresolved(
+            f"a gzip {kind} is not read (only FlyWire and neuPrint tables may be "
+            "gzip); decompress it"
+        )
     if kind == "edge list":
         return _read_edgelist(path)
     if kind == "adjacency":
@@ -298,23 +304,30 @@ def _read_folder(folder: Path, family: str | None) -> Connectome:
     for entry in entries:
         if entry.is_file() and entry.name.lower().endswith(_TABLE_SUFFIXES):
             found.setdefault(_kind(entry) or "", []).append(entry)
-    families = [family] if family else [name for name, kinds in _FLY_KINDS.items()
-                                        if found.get(kinds[0])]
+    families = (
+        [family] if family else [name for name, kinds in _FLY_KINDS.items() if found.get(kinds[0])]
+    )
     if not families:
-        raise _Unresolved("the folder holds no FlyWire connections table (pre_root_id, "
-                          "post_root_id, syn_count) nor neuPrint one (bodyId_pre, bodyId_post, "
-                          "weight)")
+        raise _Unresolved(
+            "the folder holds no FlyWire connections table (pre_root_id, "
+            "post_root_id, syn_count) nor neuPrint one (bodyId_pre, bodyId_post, "
+            "weight)"
+        )
     if len(families) > 1:
-        raise _Unresolved("the folder holds both FlyWire and neuPrint connection tables; name "
-                          "one with flywire:FILES or neuprint:FILES")
+        raise _Unresolved(
+            "the folder holds both FlyWire and neuPrint connection tables; name "
+            "one with flywire:FILES or neuprint:FILES"
+        )
     kinds = _FLY_KINDS[families[0]]
     paths: list[Path | None] = []
     for k, kind in enumerate(kinds):
         tables = found.get(kind, [])
         if len(tables) > 1:
             names = ", ".join(table.name for table in tables)
-            raise _Unresolved(f"the folder holds {len(tables)} {kind} tables ({names}); name the "
-                              f"files with {families[0]}:{','.join(kinds).replace(' ', '_')}")
+            raise _Unresolved(
+                f"the folder holds {len(tables)} {kind} tables ({names}); name the "
+                f"files with {families[0]}:{','.join(kinds).replace(' ', '_')}"
+            )
         if not tables and k == 0:
             raise _Unresolved(f"the folder holds no {kind} table")
         paths.append(tables[0] if tables else None)

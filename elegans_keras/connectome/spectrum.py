@@ -102,7 +102,9 @@ def _spectral_radius(matrix: np.ndarray | sp.sparray, seed: int) -> float:
             warnings.warn(
                 f"spectral_radius: the ARPACK estimate {estimate:.6g} of the {n} x {n} matrix is "
                 f"below its power-iteration growth {growth:.6g} by more than "
-                f"{RELATIVE_TOLERANCE:.1%} (a strongly non-normal matrix?)", stacklevel=3)
+                f"{RELATIVE_TOLERANCE:.1%} (a strongly non-normal matrix?)",
+                stacklevel=3,
+            )
     return estimate
 
 
@@ -116,8 +118,9 @@ def _checked(matrix: Any) -> np.ndarray | sp.csr_array:
         try:
             operator = np.asarray(matrix, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ConfigurationError(f"{where}: expected a numeric square matrix, got "
-                                     f"{type(matrix).__name__}") from None
+            raise ConfigurationError(
+                f"{where}: expected a numeric square matrix, got {type(matrix).__name__}"
+            ) from None
         values = operator
     if operator.ndim != 2 or operator.shape[0] != operator.shape[1] or operator.shape[0] == 0:
         raise ConfigurationError(f"{where}: matrix of shape {operator.shape} is not square")
@@ -131,8 +134,15 @@ def _arpack(operator: sp.csr_array, seed: int, tolerance: float) -> float:
     k = min(RITZ_VALUES, n - 2)
     start = np.random.default_rng(seed).standard_normal(n)
     try:
-        values, vectors = spla.eigs(operator, k=k, which="LM", v0=start,
-                                    ncv=min(n - 1, 3 * k), tol=tolerance, maxiter=20 * n)
+        values, vectors = spla.eigs(
+            operator,
+            k=k,
+            which="LM",
+            v0=start,
+            ncv=min(n - 1, 3 * k),
+            tol=tolerance,
+            maxiter=20 * n,
+        )
     except spla.ArpackNoConvergence as err:
         values, vectors = err.eigenvalues, err.eigenvectors
         if values.size == 0:
@@ -150,8 +160,9 @@ def _arpack(operator: sp.csr_array, seed: int, tolerance: float) -> float:
     return float(abs(value))
 
 
-def power_growth(operator: sp.sparray | np.ndarray, seed: int = 0, steps: int = POWER_STEPS,
-                 starts: int = 4) -> float:
+def power_growth(
+    operator: sp.sparray | np.ndarray, seed: int = 0, steps: int = POWER_STEPS, starts: int = 4
+) -> float:
     """Mean growth factor per step of ``||A^k x||`` over the last half of ``steps`` steps.
 
     An estimate of the spectral radius from power iteration (lower for a

@@ -78,11 +78,14 @@ def unreadable_counts(text: Any, numbers: np.ndarray) -> list[tuple[np.ndarray, 
         written = pd.Series(np.asarray(text, dtype=object)[zero]).astype(str).str.strip()
         lost[zero] = ~written.str.fullmatch(_ZERO).to_numpy(dtype=bool)
         negative[zero] = lost[zero] & written.str.startswith("-").to_numpy(dtype=bool)
-    return [(np.isfinite(numbers) & (numbers >= EXACT_COUNTS),
-             f"is {EXACT_COUNTS} (2**53) or more, beyond the whole numbers a float64 holds "
-             "exactly"),
-            (negative, "is negative (it has a minus sign)"),
-            (lost & ~negative, "is too small for a float64 (it reads as 0)")]
+    return [
+        (
+            np.isfinite(numbers) & (numbers >= EXACT_COUNTS),
+            f"is {EXACT_COUNTS} (2**53) or more, beyond the whole numbers a float64 holds exactly",
+        ),
+        (negative, "is negative (it has a minus sign)"),
+        (lost & ~negative, "is too small for a float64 (it reads as 0)"),
+    ]
 
 
 def _neurons(table: pd.DataFrame, source: str) -> tuple[pd.Index, tuple[str, ...], dict]:
@@ -105,8 +108,9 @@ def _neurons(table: pd.DataFrame, source: str) -> tuple[pd.Index, tuple[str, ...
             f"{source}: duplicated neuron name {names.iloc[int(np.flatnonzero(twice)[0])]!r}"
         )
     if "role" not in table.columns or table["role"].isna().any():
-        position = (0 if "role" not in table.columns
-                    else int(np.flatnonzero(table["role"].isna())[0]))
+        position = (
+            0 if "role" not in table.columns else int(np.flatnonzero(table["role"].isna())[0])
+        )
         raise ConnectomeError(
             f"{source}: neuron {names.iloc[position]!r} is missing required attribute 'role'"
         )
@@ -127,8 +131,9 @@ def _neurons(table: pd.DataFrame, source: str) -> tuple[pd.Index, tuple[str, ...
     return pd.Index(names.to_list()), tuple(roles.to_list()), attributes
 
 
-def _endpoints(column: pd.Series, index: pd.Index, table: pd.DataFrame, source: str,
-               label: EdgeNames) -> np.ndarray:
+def _endpoints(
+    column: pd.Series, index: pd.Index, table: pd.DataFrame, source: str, label: EdgeNames
+) -> np.ndarray:
     positions = index.get_indexer(column)
     unknown = positions < 0
     if unknown.any():
@@ -199,8 +204,9 @@ def build_connectome(
         chemical_rows = np.zeros(0, dtype=bool)
 
     def matrix(rows: np.ndarray) -> sp.csr_array:
-        return sp.csr_array(sp.coo_array((counts[rows], (pre[rows], post[rows])),
-                                         shape=(size, size)))
+        return sp.csr_array(
+            sp.coo_array((counts[rows], (pre[rows], post[rows])), shape=(size, size))
+        )
 
     electrical = matrix(~chemical_rows)
     return Connectome(
@@ -214,8 +220,9 @@ def build_connectome(
     )
 
 
-def _counts(column: pd.Series, pre: pd.Series, post: pd.Series, source: str,
-            label: EdgeNames) -> np.ndarray:
+def _counts(
+    column: pd.Series, pre: pd.Series, post: pd.Series, source: str, label: EdgeNames
+) -> np.ndarray:
     numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
     missing = _missing_numbers(column)
     problems: tuple[tuple[np.ndarray, Callable[..., str]], ...] = (
@@ -225,12 +232,20 @@ def _counts(column: pd.Series, pre: pd.Series, post: pd.Series, source: str,
         (numbers < 0, lambda raw, value: f"weight {value} is negative"),
     )
     if column.dtype.kind in "OSUT" or isinstance(column.dtype, pd.StringDtype):
-        problems += tuple((rows, lambda raw, value, text=text: f"weight {raw!r} {text}")
-                          for rows, text in unreadable_counts(column, numbers))
+        problems += tuple(
+            (rows, lambda raw, value, text=text: f"weight {raw!r} {text}")
+            for rows, text in unreadable_counts(column, numbers)
+        )
     else:
-        problems += ((numbers >= EXACT_COUNTS,
-                      lambda raw, value: f"weight {raw!r} is 2**53 or more, beyond the whole "
-                      "numbers a float64 holds exactly"),)
+        problems += (
+            (
+                numbers >= EXACT_COUNTS,
+                lambda raw, value: (
+                    f"weight {raw!r} is 2**53 or more, beyond the whole "
+                    "numbers a float64 holds exactly"
+                ),
+            ),
+        )
     for bad, problem in problems:
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
@@ -244,8 +259,10 @@ def _counts(column: pd.Series, pre: pd.Series, post: pd.Series, source: str,
 
 
 def _missing_numbers(column: pd.Series) -> np.ndarray:
-    return column.isna().to_numpy() | (column.astype(str).str.strip().str.lower()
-                                       .isin(["", "nan"])).to_numpy()
+    return (
+        column.isna().to_numpy()
+        | (column.astype(str).str.strip().str.lower().isin(["", "nan"])).to_numpy()
+    )
 
 
 def connectome_from_records(
@@ -289,8 +306,9 @@ def synapse_table(connectome: Connectome) -> pd.DataFrame:
     parts = []
     for kind, synapses in (("C", "chemical"), ("E", "electrical")):
         pre, post, count = connectome.edges(synapses)
-        parts.append(pd.DataFrame({"pre": names[pre], "post": names[post], "type": kind,
-                                   "count": count}))
+        parts.append(
+            pd.DataFrame({"pre": names[pre], "post": names[post], "type": kind, "count": count})
+        )
     table = pd.concat(parts, ignore_index=True)
     if (table["count"] == table["count"].round()).all():
         table["count"] = table["count"].astype(np.int64)

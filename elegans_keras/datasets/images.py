@@ -205,8 +205,9 @@ def _missing_data_error(
     )
 
 
-def load_task_data(spec: dict, split: str,
-                   data_dir: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def load_task_data(
+    spec: dict, split: str, data_dir: str | os.PathLike | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) of an experiment's data spec, as a manifest records it.
 
     ``spec``: ``{"dataset": name}`` gives images and labels;

@@ -148,8 +148,19 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 # Opcodes a pickled dict of lists, bytes and numpy arrays never needs.
 _REFUSED_OPCODES = frozenset(
-    {"INST", "OBJ", "NEWOBJ", "NEWOBJ_EX", "EXT1", "EXT2", "EXT4", "PERSID", "BINPERSID",
-     "NEXT_BUFFER", "READONLY_BUFFER"}
+    {
+        "INST",
+        "OBJ",
+        "NEWOBJ",
+        "NEWOBJ_EX",
+        "EXT1",
+        "EXT2",
+        "EXT4",
+        "PERSID",
+        "BINPERSID",
+        "NEXT_BUFFER",
+        "READONLY_BUFFER",
+    }
 )
 _MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
 
@@ -227,9 +238,7 @@ def _check_pickle_sizes(raw: bytes) -> None:
                 if newline < 0:
                     raise pickle.UnpicklingError(f"{name} at byte {start - 1} runs past the end")
                 line, pos = raw[pos:newline], newline + 1
-            if name in _MEMO_PUTS and (
-                not line.isdigit() or len(line) > 20 or int(line) > count
-            ):
+            if name in _MEMO_PUTS and (not line.isdigit() or len(line) > 20 or int(line) > count):
                 raise pickle.UnpicklingError(f"{name} at byte {start - 1}: bad memo index")
         count += 1
         if name == "STOP":

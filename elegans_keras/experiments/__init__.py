@@ -25,6 +25,5 @@ def _main(module: str) -> Callable[[Sequence[str] | None], Any]:
 
 
 EXPERIMENTS: dict[str, Callable[[Sequence[str] | None], Any]] = {
-    name: _main(name)
-    for name in ("mnist_unsup", "mnist_classify", "cifar", "memory", "topology")
+    name: _main(name) for name in ("mnist_unsup", "mnist_classify", "cifar", "memory", "topology")
 }

@@ -33,13 +33,24 @@ def make_task(dataset: str) -> ImageTask:
     """The task for one of cifar10 / cifar100."""
 
     def config(options: TrainingOptions) -> dict[str, Any]:
-        return {"input_shape": [32, 32, 3], "num_classes": NUM_CLASSES[dataset],
-                "connectome": options.connectome, "mode": options.mode,
-                "filters": [32, 64, 128], "learning_rate": options.learning_rate,
-                "seed": options.seed}
+        return {
+            "input_shape": [32, 32, 3],
+            "num_classes": NUM_CLASSES[dataset],
+            "connectome": options.connectome,
+            "mode": options.mode,
+            "filters": [32, 64, 128],
+            "learning_rate": options.learning_rate,
+            "seed": options.seed,
+        }
 
-    return ImageTask("cifar", {"dataset": dataset}, "elegans_classifier", config,
-                     {**DEFAULTS, "dataset": dataset}, schedules=("plateau", "cosine"))
+    return ImageTask(
+        "cifar",
+        {"dataset": dataset},
+        "elegans_classifier",
+        config,
+        {**DEFAULTS, "dataset": dataset},
+        schedules=("plateau", "cosine"),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> dict:

@@ -24,16 +24,34 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     options = parse(MemoryOptions, argv, "memory", __doc__.splitlines()[0])
     set_seed(options.seed)
     worm = resolve_connectome(options.connectome)
-    run_dir = start_run("memory", {"connectome": worm.name,
-                                   "connectome_fingerprint": worm.fingerprint,
-                                   "seed": options.seed, "radii": list(options.radii),
-                                   "length": options.length, "weights": options.weights,
-                                   "signs": options.signs},
-                        root=options.root, run_id=options.run_id)
-    rows = [{"spectral_radius": rho,
-             **memory_scores(worm, rho, options.seed, options.length, weights=options.weights,
-                             signs=options.signs)}
-            for rho in progress(options.radii, desc="spectral radii", quiet=options.quiet)]
+    run_dir = start_run(
+        "memory",
+        {
+            "connectome": worm.name,
+            "connectome_fingerprint": worm.fingerprint,
+            "seed": options.seed,
+            "radii": list(options.radii),
+            "length": options.length,
+            "weights": options.weights,
+            "signs": options.signs,
+        },
+        root=options.root,
+        run_id=options.run_id,
+    )
+    rows = [
+        {
+            "spectral_radius": rho,
+            **memory_scores(
+                worm,
+                rho,
+                options.seed,
+                options.length,
+                weights=options.weights,
+                signs=options.signs,
+            ),
+        }
+        for rho in progress(options.radii, desc="spectral radii", quiet=options.quiet)
+    ]
     table = pd.DataFrame(rows)
     with atomic_path(Path(run_dir) / "results.csv") as temporary:
         table.to_csv(temporary, index=False)

@@ -17,13 +17,25 @@ DEFAULTS = {"epochs": 10}
 
 def config(options: TrainingOptions) -> dict[str, Any]:
     """The classifier's factory arguments for 28x28x1 digits."""
-    return {"input_shape": [28, 28, 1], "num_classes": 10, "connectome": options.connectome,
-            "mode": options.mode, "augment": True, "learning_rate": options.learning_rate,
-            "seed": options.seed}
+    return {
+        "input_shape": [28, 28, 1],
+        "num_classes": 10,
+        "connectome": options.connectome,
+        "mode": options.mode,
+        "augment": True,
+        "learning_rate": options.learning_rate,
+        "seed": options.seed,
+    }
 
 
-TASK = ImageTask("mnist_classify", {"dataset": "mnist"}, "elegans_classifier", config, DEFAULTS,
-                 schedules=("plateau", "cosine"))
+TASK = ImageTask(
+    "mnist_classify",
+    {"dataset": "mnist"},
+    "elegans_classifier",
+    config,
+    DEFAULTS,
+    schedules=("plateau", "cosine"),
+)
 
 
 def main(argv: Sequence[str] | None = None) -> dict:

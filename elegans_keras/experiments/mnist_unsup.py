@@ -20,8 +20,13 @@ DEFAULTS = {"epochs": 10}
 
 def config(options: TrainingOptions) -> dict[str, Any]:
     """The autoencoder's factory arguments for 28x28x1 digits."""
-    return {"input_shape": [28, 28, 1], "connectome": options.connectome, "mode": options.mode,
-            "learning_rate": options.learning_rate, "seed": options.seed}
+    return {
+        "input_shape": [28, 28, 1],
+        "connectome": options.connectome,
+        "mode": options.mode,
+        "learning_rate": options.learning_rate,
+        "seed": options.seed,
+    }
 
 
 def background_baseline(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
@@ -29,8 +34,14 @@ def background_baseline(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> d
     return {"all_background_pixel_accuracy": float(np.mean(y_test == 0))}
 
 
-TASK = ImageTask("mnist_unsup", {"dataset": "mnist", "binarize": THRESHOLD, "target": "input"},
-                 "elegans_autoencoder", config, DEFAULTS, extra_report=background_baseline)
+TASK = ImageTask(
+    "mnist_unsup",
+    {"dataset": "mnist", "binarize": THRESHOLD, "target": "input"},
+    "elegans_autoencoder",
+    config,
+    DEFAULTS,
+    extra_report=background_baseline,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> dict:

@@ -64,8 +64,9 @@ class ImageTask:
 
         return load_task_data(self.test_data, split, options.data_dir)
 
-    def build(self, options: TrainingOptions,
-              train_size: int) -> tuple[keras.Model, dict[str, Any]]:
+    def build(
+        self, options: TrainingOptions, train_size: int
+    ) -> tuple[keras.Model, dict[str, Any]]:
         """The model and the factory config that rebuilds it.
 
         With ``schedule="cosine"`` the learning rate decays to 0 over the run's
@@ -83,14 +84,20 @@ class ImageTask:
         validation loss and stops after 3; ``cosine`` runs every epoch.
         """
         if options.schedule == "cosine":
-            return [keras.callbacks.EarlyStopping(patience=options.epochs,
-                                                  restore_best_weights=True)]
-        return [keras.callbacks.ReduceLROnPlateau(factor=0.3, patience=1, min_lr=1e-5),
-                keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)]
+            return [
+                keras.callbacks.EarlyStopping(patience=options.epochs, restore_best_weights=True)
+            ]
+        return [
+            keras.callbacks.ReduceLROnPlateau(factor=0.3, patience=1, min_lr=1e-5),
+            keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True),
+        ]
 
 
-def run_image_task(task: ImageTask, options: TrainingOptions,
-                   extra_callbacks: Sequence[keras.callbacks.Callback] = ()) -> dict[str, Any]:
+def run_image_task(
+    task: ImageTask,
+    options: TrainingOptions,
+    extra_callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> dict[str, Any]:
     """Train on a seeded train/validation split, report on the test split, maybe publish.
 
     Model selection (learning-rate schedule, early stopping, best epoch) looks
@@ -106,24 +113,36 @@ def run_image_task(task: ImageTask, options: TrainingOptions,
     )
 
     if options.schedule not in task.schedules:
-        raise ConfigurationError(f"{task.experiment}: schedule {options.schedule!r} is not "
-                                 f"available; expected one of {list(task.schedules)}")
+        raise ConfigurationError(
+            f"{task.experiment}: schedule {options.schedule!r} is not "
+            f"available; expected one of {list(task.schedules)}"
+        )
     if options.publish:
         check_writable(options.weights_dir)
     set_seed(options.seed)
     strategy = get_strategy(options.strategy)
     previous_policy = set_precision(options.precision)
     try:
-        return _train_and_report(task, options, strategy, describe_strategy(strategy),
-                                 scaled_batch_size(options.batch_size, strategy),
-                                 list(extra_callbacks))
+        return _train_and_report(
+            task,
+            options,
+            strategy,
+            describe_strategy(strategy),
+            scaled_batch_size(options.batch_size, strategy),
+            list(extra_callbacks),
+        )
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
 
 
-def _train_and_report(task: ImageTask, options: TrainingOptions, strategy: Any,
-                      strategy_text: str, batch_size: int,
-                      extra_callbacks: list[keras.callbacks.Callback]) -> dict[str, Any]:
+def _train_and_report(
+    task: ImageTask,
+    options: TrainingOptions,
+    strategy: Any,
+    strategy_text: str,
+    batch_size: int,
+    extra_callbacks: list[keras.callbacks.Callback],
+) -> dict[str, Any]:
     from elegans_keras.datasets import train_validation_split
     from elegans_keras.distribute import strategy_scope
 
@@ -131,28 +150,50 @@ def _train_and_report(task: ImageTask, options: TrainingOptions, strategy: Any,
     if options.limit:
         x, y = x[: options.limit], y[: options.limit]
     (x_train, y_train), (x_val, y_val) = train_validation_split(
-        x, y, validation_fraction=options.validation_fraction, seed=options.seed,
-        stratify=y.ndim == 1)
+        x,
+        y,
+        validation_fraction=options.validation_fraction,
+        seed=options.seed,
+        stratify=y.ndim == 1,
+    )
     x_test, y_test = task.load("test", options)
     if len(x_test) == 0:
         raise ConfigurationError(f"{task.experiment}: the test split is empty")
     with strategy_scope(strategy):
         model, config = task.build(options, len(x_train))
     worm = resolve_connectome(options.connectome)
-    run_dir = start_run(task.experiment, {
-        "factory": task.factory, "model_config": config, "dataset": task.test_data,
-        "connectome": worm.name, "connectome_fingerprint": worm.fingerprint,
-        "seed": options.seed, "epochs": options.epochs, "batch_size": batch_size,
-        "strategy": strategy_text, "precision": options.precision,
-        "train_size": len(x_train), "validation_size": len(x_val),
-        "parameters": count_parameters(model),
-    }, root=options.root, run_id=options.run_id)
+    run_dir = start_run(
+        task.experiment,
+        {
+            "factory": task.factory,
+            "model_config": config,
+            "dataset": task.test_data,
+            "connectome": worm.name,
+            "connectome_fingerprint": worm.fingerprint,
+            "seed": options.seed,
+            "epochs": options.epochs,
+            "batch_size": batch_size,
+            "strategy": strategy_text,
+            "precision": options.precision,
+            "train_size": len(x_train),
+            "validation_size": len(x_val),
+            "parameters": count_parameters(model),
+        },
+        root=options.root,
+        run_id=options.run_id,
+    )
 
     schedule = task.callbacks(options)
     started = time.perf_counter()
-    model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=options.epochs,
-              batch_size=batch_size, verbose=keras_verbose(options.quiet),
-              callbacks=run_callbacks(run_dir, extra=schedule) + extra_callbacks)
+    model.fit(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=options.epochs,
+        batch_size=batch_size,
+        verbose=keras_verbose(options.quiet),
+        callbacks=run_callbacks(run_dir, extra=schedule) + extra_callbacks,
+    )
     wall_time = time.perf_counter() - started
     model.save_weights(run_dir / "final.weights.h5")
 
@@ -160,20 +201,35 @@ def _train_and_report(task: ImageTask, options: TrainingOptions, strategy: Any,
     if task.extra_report:
         test_metrics.update(task.extra_report(model, x_test, y_test))
     report = {
-        "test_metrics": test_metrics, "wall_time_s": round(wall_time, 1),
-        "run_dir": str(run_dir), "parameters": count_parameters(model),
+        "test_metrics": test_metrics,
+        "wall_time_s": round(wall_time, 1),
+        "run_dir": str(run_dir),
+        "parameters": count_parameters(model),
         "epochs_trained": len(_read_epochs(run_dir)),
     }
     write_json(Path(run_dir) / "test_metrics.json", report)
     if options.publish:
-        publish(model, options.publish, {
-            "experiment": task.experiment, "factory": task.factory, "config": config,
-            "test_data": task.test_data, "test_metrics": test_metrics,
-            "parameters": count_parameters(model), "epochs": report["epochs_trained"],
-            "wall_time_s": round(wall_time, 1), "machine": machine_description(),
-            "command": command_line(options, f"experiments/{task.experiment}.py", task.defaults),
-            "connectome_fingerprint": worm.fingerprint, "logs": str(run_dir),
-        }, weights_dir=options.weights_dir)
+        publish(
+            model,
+            options.publish,
+            {
+                "experiment": task.experiment,
+                "factory": task.factory,
+                "config": config,
+                "test_data": task.test_data,
+                "test_metrics": test_metrics,
+                "parameters": count_parameters(model),
+                "epochs": report["epochs_trained"],
+                "wall_time_s": round(wall_time, 1),
+                "machine": machine_description(),
+                "command": command_line(
+                    options, f"experiments/{task.experiment}.py", task.defaults
+                ),
+                "connectome_fingerprint": worm.fingerprint,
+                "logs": str(run_dir),
+            },
+            weights_dir=options.weights_dir,
+        )
         report["published"] = options.publish
     return report
 

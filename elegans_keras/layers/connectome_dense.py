@@ -109,8 +109,11 @@ class ConnectomeDense(keras.layers.Layer):
         self.use_bias = bool(use_bias)
         self.weights_rule = weights
         self.signs = signs
-        self.spectral_radius = (None if spectral_radius is None
-                                else check_number(spectral_radius, "spectral_radius", where, 0.0))
+        self.spectral_radius = (
+            None
+            if spectral_radius is None
+            else check_number(spectral_radius, "spectral_radius", where, 0.0)
+        )
         self.sign_constraint = sign_constraint
         self.implementation = implementation
         self.compute_path = choose(implementation, self.syn, where)
@@ -119,9 +122,16 @@ class ConnectomeDense(keras.layers.Layer):
         self.feature_initializer = check_initializer(
             feature_initializer, "feature_initializer", where
         )
-        self.initial_values = starting_values(self.syn, self.wiring, weights, signs, self.seed,
-                                              self.spectral_radius, where,
-                                              nonneg=sign_constraint == "nonneg")
+        self.initial_values = starting_values(
+            self.syn,
+            self.wiring,
+            weights,
+            signs,
+            self.seed,
+            self.spectral_radius,
+            where,
+            nonneg=sign_constraint == "nonneg",
+        )
 
     @property
     def num_pre(self) -> int:
@@ -152,7 +162,9 @@ class ConnectomeDense(keras.layers.Layer):
                 f"{where}: features={self.features} applies to rank-3 inputs only"
             )
         self.synapse_values = self.add_weight(
-            name="synapse_values", shape=(self.syn.num_values,), initializer="zeros",
+            name="synapse_values",
+            shape=(self.syn.num_values,),
+            initializer="zeros",
             constraint=keras.constraints.NonNeg() if self.sign_constraint else None,
         )
         self.synapse_values.assign(self.initial_values)
@@ -182,8 +194,9 @@ class ConnectomeDense(keras.layers.Layer):
         """Propagate (batch, N, F) states along their neuron axis."""
         if self.compute_path == "dense":  # neurons last: one matmul with W
             moved = ops.transpose(states, (0, 2, 1))
-            return ops.transpose(propagate(moved, self.synapse_values, self.syn, "dense"),
-                                 (0, 2, 1))
+            return ops.transpose(
+                propagate(moved, self.synapse_values, self.syn, "dense"), (0, 2, 1)
+            )
         return propagate(states, self.synapse_values, self.syn, "sparse", axis=1)
 
     def call(self, inputs: Any) -> Any:
@@ -193,8 +206,9 @@ class ConnectomeDense(keras.layers.Layer):
             transformed = ops.matmul(inputs, ops.cast(self.feature_kernel, inputs.dtype))
             outputs = self._along_neurons(transformed)
         else:
-            outputs = ops.matmul(self._along_neurons(inputs),
-                                 ops.cast(self.feature_kernel, inputs.dtype))
+            outputs = ops.matmul(
+                self._along_neurons(inputs), ops.cast(self.feature_kernel, inputs.dtype)
+            )
         if self.bias is not None:
             outputs = ops.add(outputs, ops.cast(self.bias, outputs.dtype))
         return self.activation(outputs)

@@ -145,8 +145,9 @@ class ConnectomicBlock(keras.layers.Layer):
             (first, last): restrict(self.syn, rows[first], columns[last])
             for first, last in {(step == 0, step == self.steps - 1) for step in range(self.steps)}
         }
-        self.initial_values = starting_values(self.syn, self.connectome, weights, signs,
-                                              self.seed, self.spectral_radius, where)
+        self.initial_values = starting_values(
+            self.syn, self.connectome, weights, signs, self.seed, self.spectral_radius, where
+        )
         # neuron i reads sensory slot source[i]; every other neuron reads the zero slot N_S
         source = np.full(self.num_neurons, len(self.sensory), dtype=np.int32)
         source[self.sensory] = np.arange(len(self.sensory), dtype=np.int32)
@@ -171,33 +172,45 @@ class ConnectomicBlock(keras.layers.Layer):
         sensory, features, deep = len(self.sensory), self.features, self.mode == "deep"
         if len(input_shape) == 2:
             self.receptive_fields = None
-            self.embedding = keras.layers.Dense(sensory * features,
-                                                kernel_initializer=self._initializer(2),
-                                                name="sensory_embedding")
+            self.embedding = keras.layers.Dense(
+                sensory * features,
+                kernel_initializer=self._initializer(2),
+                name="sensory_embedding",
+            )
             self.embedding.build(input_shape)
         else:
             if input_shape[1] is None:
                 raise ConfigurationError(f"{where}: the token axis of the input must be known")
             self.receptive_fields = self.add_weight(
-                name="receptive_fields", shape=(sensory, input_shape[1]),
-                initializer=keras.initializers.RandomNormal(stddev=1.0, seed=self.seed + 1))
-            self.embedding = keras.layers.Dense(features, kernel_initializer=self._initializer(2),
-                                                name="sensory_embedding")
+                name="receptive_fields",
+                shape=(sensory, input_shape[1]),
+                initializer=keras.initializers.RandomNormal(stddev=1.0, seed=self.seed + 1),
+            )
+            self.embedding = keras.layers.Dense(
+                features, kernel_initializer=self._initializer(2), name="sensory_embedding"
+            )
             self.embedding.build(input_shape)
-        self.synapse_values = self.add_weight(name="synapse_values", shape=(self.syn.num_values,),
-                                              initializer="zeros", trainable=deep)
+        self.synapse_values = self.add_weight(
+            name="synapse_values", shape=(self.syn.num_values,), initializer="zeros", trainable=deep
+        )
         self.synapse_values.assign(self.initial_values)
         self.feature_kernel = self.add_weight(
-            name="feature_kernel", shape=(features, features), trainable=deep,
-            initializer=keras.initializers.Orthogonal(seed=self.seed + 3))
-        self.bias = self.add_weight(name="bias", shape=(features, 1), initializer="zeros",
-                                    trainable=deep)
+            name="feature_kernel",
+            shape=(features, features),
+            trainable=deep,
+            initializer=keras.initializers.Orthogonal(seed=self.seed + 3),
+        )
+        self.bias = self.add_weight(
+            name="bias", shape=(features, 1), initializer="zeros", trainable=deep
+        )
         self.gate_kernel = self.gate_bias = None
         if self.gating:
-            self.gate_kernel = self.add_weight(name="gate_kernel", shape=(features, features),
-                                               initializer=self._initializer(0))
-            self.gate_bias = self.add_weight(name="gate_bias", shape=(features, 1),
-                                             initializer="zeros")
+            self.gate_kernel = self.add_weight(
+                name="gate_kernel", shape=(features, features), initializer=self._initializer(0)
+            )
+            self.gate_bias = self.add_weight(
+                name="gate_bias", shape=(features, 1), initializer="zeros"
+            )
 
     def _sensory_embedding(self, inputs: Any) -> Any:
         """(batch, features, N_S): the sensory neurons' embedding of the input."""
@@ -225,8 +238,12 @@ class ConnectomicBlock(keras.layers.Layer):
         bias = ops.cast(self.bias, state.dtype)
         for step in range(self.steps):
             first, last = step == 0, step == self.steps - 1
-            mixed = propagate(sensory if first else state, self.synapse_values,
-                              self.step_synapses[first, last], self.compute_path)
+            mixed = propagate(
+                sensory if first else state,
+                self.synapse_values,
+                self.step_synapses[first, last],
+                self.compute_path,
+            )
             if last:
                 state = ops.take(state, self.motor, axis=2)
             update = ops.matmul(transform, mixed) + bias

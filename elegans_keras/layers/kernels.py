@@ -86,7 +86,8 @@ def check_dense(syn: Synapses, where: str) -> None:
             f"({cells * 4 / 2**30:.1f} GiB of float32) for {syn.num_entries:,} synapse entries "
             f"exceeds the dense budget of {dense_budget(syn):,} cells (the larger of "
             f"{DENSE_MIN_CELLS:,} and {DENSE_CELLS_PER_ENTRY} per entry); use "
-            "implementation='sparse' or 'auto'")
+            "implementation='sparse' or 'auto'"
+        )
 
 
 def choose(implementation: str, syn: Synapses, where: str) -> str:
@@ -119,8 +120,9 @@ def dense_matrix(values: Any, syn: Synapses, where: str = "dense_matrix") -> Any
     """
     check_dense(syn, where)
     flat = syn.pre.astype(np.int64) * syn.num_post + syn.post
-    cells = ops.segment_sum(entry_values(values, syn), flat,
-                            num_segments=syn.num_pre * syn.num_post)
+    cells = ops.segment_sum(
+        entry_values(values, syn), flat, num_segments=syn.num_pre * syn.num_post
+    )
     return ops.reshape(cells, (syn.num_pre, syn.num_post))
 
 
@@ -189,8 +191,7 @@ def _tensorflow_indices(syn: Synapses) -> dict[str, Any]:
             "by_pre": tf.constant(by_pre, dtype=tf.int32),
             "by_post": tf.constant(by_post, dtype=tf.int32),
             "w_rows": tf.constant(np.stack([syn.pre, syn.post], axis=1)[by_pre], dtype=tf.int64),
-            "wt_rows": tf.constant(np.stack([syn.post, syn.pre], axis=1)[by_post],
-                                   dtype=tf.int64),
+            "wt_rows": tf.constant(np.stack([syn.post, syn.pre], axis=1)[by_post], dtype=tf.int64),
         }
 
 
@@ -207,7 +208,8 @@ def _tensorflow_synapse_gradient(syn: Synapses, chunk: int) -> Any:
         post = tf.constant(np.pad(syn.post, (0, pad)).reshape(chunks, chunk), dtype=tf.int32)
     if chunks == 1:  # small graphs (the worm): one product, nothing to compile
         return lambda columns, up: tf.reduce_sum(
-            tf.gather(columns, pre[0]) * tf.gather(up, post[0]), axis=1)[: syn.num_entries]
+            tf.gather(columns, pre[0]) * tf.gather(up, post[0]), axis=1
+        )[: syn.num_entries]
 
     @tf.function(reduce_retracing=True)
     def synapse_gradient(columns: Any, up: Any) -> Any:
@@ -239,8 +241,9 @@ def row_offsets(syn: Synapses) -> np.ndarray:
     return offsets_of(syn.pre, syn.num_pre).astype(np.int32)
 
 
-def _host_product(w: Any, dense: Any, syn: Synapses, transposed: bool,
-                  neurons_last: bool = False) -> Any:
+def _host_product(
+    w: Any, dense: Any, syn: Synapses, transposed: bool, neurons_last: bool = False
+) -> Any:
     """``W^T @ dense`` or ``W @ dense`` by scipy.sparse, for CPU TensorFlow and a few columns.
 
     With ``neurons_last`` ``dense`` is (C, N) rows and the result ``dense @ W``
@@ -258,8 +261,11 @@ def _host_product(w: Any, dense: Any, syn: Synapses, transposed: bool,
     size = syn.num_post if transposed else syn.num_pre
 
     # W's row-major entries are W's CSR arrays and, read as CSC, W^T's: no transpose call
-    kind, shape = ((sp.csc_array, (syn.num_post, syn.num_pre)) if transposed
-                   else (sp.csr_array, (syn.num_pre, syn.num_post)))
+    kind, shape = (
+        (sp.csc_array, (syn.num_post, syn.num_pre))
+        if transposed
+        else (sp.csr_array, (syn.num_pre, syn.num_post))
+    )
 
     def multiply(values: np.ndarray, data: np.ndarray) -> np.ndarray:
         matrix = kind((values, post, offsets), shape=shape, copy=False)
@@ -304,6 +310,7 @@ def _tensorflow(x: Any, weights: Any, syn: Synapses, axis: int) -> Any:
 
     def product(w: Any, dense: Any, transposed: bool) -> Any:
         """``W^T @ dense`` (transposed) or ``W @ dense``."""
+
         def few() -> Any:  # scipy on CPU, else COO
             if on_host:
                 return _host_product(w, dense, syn, transposed)
@@ -314,11 +321,13 @@ def _tensorflow(x: Any, weights: Any, syn: Synapses, axis: int) -> Any:
             return few()
 
         def csr() -> Any:
-            order, positions = (("by_post", "wt_rows") if transposed else ("by_pre", "w_rows"))
+            order, positions = ("by_post", "wt_rows") if transposed else ("by_pre", "w_rows")
             shape = (syn.num_post, syn.num_pre) if transposed else (syn.num_pre, syn.num_post)
             matrix = tf.raw_ops.SparseTensorToCSRSparseMatrix(
-                indices=index[positions], values=tf.gather(w, index[order]),
-                dense_shape=tf.constant(shape, dtype=tf.int64))
+                indices=index[positions],
+                values=tf.gather(w, index[order]),
+                dense_shape=tf.constant(shape, dtype=tf.int64),
+            )
             return tf.raw_ops.SparseMatrixMatMul(a=matrix, b=dense)
 
         return _few_or_many(dense.shape[1], tf.shape(dense)[1], few, csr)
@@ -336,9 +345,12 @@ def _tensorflow(x: Any, weights: Any, syn: Synapses, axis: int) -> Any:
 
         if not rows_layout:
             return by_columns()
-        return _few_or_many(data.shape[0], tf.shape(data)[0],
-                            lambda: _host_product(w, data, syn, transposed, neurons_last=True),
-                            by_columns)
+        return _few_or_many(
+            data.shape[0],
+            tf.shape(data)[0],
+            lambda: _host_product(w, data, syn, transposed, neurons_last=True),
+            by_columns,
+        )
 
     @tf.custom_gradient
     def run(inputs: Any, w: Any) -> Any:
@@ -372,8 +384,9 @@ def _jax_kernel(syn: Synapses, count: int) -> Any:
 
         def step(total: Any, part: tuple[Any, Any, Any]) -> tuple[Any, None]:
             weight, origin, target = part
-            update = jax.ops.segment_sum(weight[:, None] * source[origin], target,
-                                         num_segments=size)
+            update = jax.ops.segment_sum(
+                weight[:, None] * source[origin], target, num_segments=size
+            )
             return total + update, None
 
         initial = jnp.zeros((size, source.shape[1]), source.dtype)
@@ -439,8 +452,12 @@ def _torch_columns(columns: Any, weights: Any, syn: Synapses) -> Any:
         @staticmethod
         def forward(ctx: Any, inputs: Any, w: Any) -> Any:
             inputs = inputs.contiguous()
-            matrix = torch.sparse_csr_tensor(index["post_rows"], index["post_columns"],
-                                             w[index["by_post"]], (syn.num_post, syn.num_pre))
+            matrix = torch.sparse_csr_tensor(
+                index["post_rows"],
+                index["post_columns"],
+                w[index["by_post"]],
+                (syn.num_post, syn.num_pre),
+            )
             ctx.save_for_backward(inputs, w)
             return matrix @ inputs
 
@@ -448,13 +465,16 @@ def _torch_columns(columns: Any, weights: Any, syn: Synapses) -> Any:
         def backward(ctx: Any, upstream: Any) -> tuple[Any, Any]:
             inputs, w = ctx.saved_tensors
             up = upstream.contiguous()
-            matrix = torch.sparse_csr_tensor(index["pre_rows"], index["post"], w,
-                                             (syn.num_pre, syn.num_post))
+            matrix = torch.sparse_csr_tensor(
+                index["pre_rows"], index["post"], w, (syn.num_pre, syn.num_post)
+            )
             chunk = _chunk(inputs.shape[1])
-            d_w = torch.cat([
-                (inputs[index["pre"][a:a + chunk]] * up[index["post"][a:a + chunk]]).sum(1)
-                for a in range(0, syn.num_entries, chunk)
-            ])
+            d_w = torch.cat(
+                [
+                    (inputs[index["pre"][a : a + chunk]] * up[index["post"][a : a + chunk]]).sum(1)
+                    for a in range(0, syn.num_entries, chunk)
+                ]
+            )
             return matrix @ up, d_w
 
     return Propagate.apply(columns, weights)

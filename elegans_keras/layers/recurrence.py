@@ -41,8 +41,16 @@ def host_recurrence_available(dtype: str) -> bool:
     return keras.backend.backend() == "tensorflow" and dtype in HOST_DTYPES and tensorflow_on_host()
 
 
-def host_recurrence(inputs: Any, input_kernel: Any, bias: Any, entries: Any, initial: Any,
-                    syn: Synapses, leak_rate: float, entries_trainable: bool) -> Any:
+def host_recurrence(
+    inputs: Any,
+    input_kernel: Any,
+    bias: Any,
+    entries: Any,
+    initial: Any,
+    syn: Synapses,
+    leak_rate: float,
+    entries_trainable: bool,
+) -> Any:
     """The (B, T, N) states of the leaky reservoir, differentiable in every argument.
 
     Args:
@@ -64,12 +72,13 @@ def host_recurrence(inputs: Any, input_kernel: Any, bias: Any, entries: Any, ini
         """``W^T`` as CSR (W's row-major arrays read as CSC, converted once)."""
         return sp.csc_array((values, post, offsets), shape=(size, size), copy=False).tocsr()
 
-    def forward(u: np.ndarray, w_in: np.ndarray, b: np.ndarray, values: np.ndarray,
-                h0: np.ndarray) -> np.ndarray:
+    def forward(
+        u: np.ndarray, w_in: np.ndarray, b: np.ndarray, values: np.ndarray, h0: np.ndarray
+    ) -> np.ndarray:
         w_t, states, state = transposed(values), np.empty(u.shape[:2] + (size,), u.dtype), h0
         block = max(1, CHUNK_ELEMENTS // (u.shape[0] * size))  # steps of input drive at a time
         for start in range(0, u.shape[1], block):
-            drive = u[:, start:start + block] @ w_in + b
+            drive = u[:, start : start + block] @ w_in + b
             for k in range(drive.shape[1]):
                 # (1 - a) h + a tanh(drive + h W), written in place: no temporary but the product
                 activation = drive[:, k]
@@ -82,8 +91,9 @@ def host_recurrence(inputs: Any, input_kernel: Any, bias: Any, entries: Any, ini
                 state = state_now
         return states
 
-    def backward(up: np.ndarray, states: np.ndarray, values: np.ndarray,
-                 h0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def backward(
+        up: np.ndarray, states: np.ndarray, values: np.ndarray, h0: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         w = sp.csr_array((values, post, offsets), shape=(size, size), copy=False)
         drive_grad, carry = np.empty_like(states), np.zeros_like(h0)
         for t in range(states.shape[1] - 1, -1, -1):
@@ -92,8 +102,11 @@ def host_recurrence(inputs: Any, input_kernel: Any, bias: Any, entries: Any, ini
             activation = (states[:, t] - (1.0 - leak_rate) * previous) / leak_rate
             drive_grad[:, t] = delta * leak_rate * (1.0 - activation * activation)
             carry = (1.0 - leak_rate) * delta + _rows_product(w, drive_grad[:, t])
-        entries_grad = (_entry_gradient(states, h0, drive_grad, syn) if entries_trainable
-                        else np.zeros(0, states.dtype))
+        entries_grad = (
+            _entry_gradient(states, h0, drive_grad, syn)
+            if entries_trainable
+            else np.zeros(0, states.dtype)
+        )
         return drive_grad, carry, entries_grad
 
     @tf.custom_gradient
@@ -103,14 +116,17 @@ def host_recurrence(inputs: Any, input_kernel: Any, bias: Any, entries: Any, ini
 
         def grad(up: Any) -> tuple[Any, ...]:
             drive_grad, h0_grad, entries_grad = tf.numpy_function(
-                backward, [up, states, values, h0], [dtype] * 3, stateful=False)
+                backward, [up, states, values, h0], [dtype] * 3, stateful=False
+            )
             drive_grad.set_shape(states.shape)
             h0_grad.set_shape(h0.shape)
-            return (tf.einsum("btn,fn->btf", drive_grad, w_in),
-                    tf.einsum("btf,btn->fn", u, drive_grad),
-                    tf.reduce_sum(drive_grad, axis=(0, 1)),
-                    tf.reshape(entries_grad, (syn.num_entries,)) if entries_trainable else None,
-                    h0_grad)
+            return (
+                tf.einsum("btn,fn->btf", drive_grad, w_in),
+                tf.einsum("btf,btn->fn", u, drive_grad),
+                tf.reduce_sum(drive_grad, axis=(0, 1)),
+                tf.reshape(entries_grad, (syn.num_entries,)) if entries_trainable else None,
+                h0_grad,
+            )
 
         return states, grad
 
@@ -124,14 +140,18 @@ def _rows_product(matrix: sp.csr_array, rows: np.ndarray) -> np.ndarray:
     return (matrix @ rows.T).T
 
 
-def _entry_gradient(states: np.ndarray, h0: np.ndarray, drive_grad: np.ndarray,
-                    syn: Synapses) -> np.ndarray:
+def _entry_gradient(
+    states: np.ndarray, h0: np.ndarray, drive_grad: np.ndarray, syn: Synapses
+) -> np.ndarray:
     """``sum_{b,t} h_{t-1}[b, pre] dz_t[b, post]`` per entry, over chunks of rows."""
     previous = np.concatenate([h0[:, None], states[:, :-1]], axis=1).reshape(-1, syn.num_pre)
     rows = drive_grad.reshape(-1, syn.num_post)
     step = max(1, CHUNK_ELEMENTS // max(1, syn.num_entries))
     total = np.zeros(syn.num_entries, states.dtype)
     for start in range(0, rows.shape[0], step):
-        total += np.einsum("re,re->e", previous[start:start + step][:, syn.pre],
-                           rows[start:start + step][:, syn.post])
+        total += np.einsum(
+            "re,re->e",
+            previous[start : start + step][:, syn.pre],
+            rows[start : start + step][:, syn.post],
+        )
     return total

@@ -117,8 +117,9 @@ class ReservoirCell(keras.layers.Layer):
         self.compute_path = choose(implementation, self.syn, where)
         self.seed = draw_seed(seed, where)
         recurrent_seed, bias_rng, self._input_rng_seed = self._streams()
-        self.initial_recurrent = starting_values(self.syn, self.wiring, weights, signs,
-                                                 recurrent_seed, self.spectral_radius, where)
+        self.initial_recurrent = starting_values(
+            self.syn, self.wiring, weights, signs, recurrent_seed, self.spectral_radius, where
+        )
         self.initial_bias = bias_rng.uniform(-1, 1, self.syn.num_pre) * self.bias_scaling
         self.state_size = self.syn.num_pre
         self.output_size = len(self.output_indices)

@@ -36,26 +36,40 @@ class ReservoirRNN(keras.layers.RNN):
     def __init__(self, cell: ReservoirCell, fused: bool = True, **kwargs: Any) -> None:
         if not isinstance(cell, ReservoirCell):
             raise ConfigurationError(
-                f"ReservoirRNN: cell must be a ReservoirCell, got {type(cell).__name__}")
+                f"ReservoirRNN: cell must be a ReservoirCell, got {type(cell).__name__}"
+            )
         if not isinstance(fused, bool):
             raise ConfigurationError(f"ReservoirRNN: fused must be True or False, got {fused!r}")
         super().__init__(cell, **kwargs)
         self.fused = fused
 
-    def inner_loop(self, sequences: Any, initial_state: list[Any], mask: Any,
-                   training: bool = False) -> tuple[Any, Any, list[Any]]:
+    def inner_loop(
+        self, sequences: Any, initial_state: list[Any], mask: Any, training: bool = False
+    ) -> tuple[Any, Any, list[Any]]:
         cell = self.cell
-        if not (self.fused and mask is None and not self.go_backwards and not self.unroll
-                and host_recurrence_available(cell.compute_dtype)):
+        if not (
+            self.fused
+            and mask is None
+            and not self.go_backwards
+            and not self.unroll
+            and host_recurrence_available(cell.compute_dtype)
+        ):
             return super().inner_loop(sequences, initial_state, mask, training=training)
         dtype = cell.compute_dtype
         input_kernel = cell.input_kernel
         if cell.trainable:
             input_kernel = ops.multiply(input_kernel, cell.input_mask)
         entries = entry_values(ops.cast(cell.recurrent_values, dtype), cell.syn)
-        states = host_recurrence(ops.cast(sequences, dtype), ops.cast(input_kernel, dtype),
-                                 ops.cast(cell.bias, dtype), entries, initial_state[0], cell.syn,
-                                 cell.leak_rate, entries_trainable=cell.trainable)
+        states = host_recurrence(
+            ops.cast(sequences, dtype),
+            ops.cast(input_kernel, dtype),
+            ops.cast(cell.bias, dtype),
+            entries,
+            initial_state[0],
+            cell.syn,
+            cell.leak_rate,
+            entries_trainable=cell.trainable,
+        )
         outputs = states
         if cell.output_size != cell.state_size:
             outputs = ops.take(states, cell.output_indices, axis=2)

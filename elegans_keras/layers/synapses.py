@@ -88,28 +88,44 @@ class Synapses:
         """True when value k is entry k (no shared or summed values)."""
         return self.value_index.size == self.num_entries == self.num_values and bool(
             np.array_equal(self.value_index, self.entry_index)
-            and np.array_equal(self.entry_index, np.arange(self.num_entries)))
+            and np.array_equal(self.entry_index, np.arange(self.num_entries))
+        )
 
     def entry_values(self, values: np.ndarray) -> np.ndarray:
         """Entry values (M,) from trainable values (V,), in numpy."""
-        return np.bincount(self.entry_index, weights=np.asarray(values)[self.value_index],
-                           minlength=self.num_entries)
+        return np.bincount(
+            self.entry_index,
+            weights=np.asarray(values)[self.value_index],
+            minlength=self.num_entries,
+        )
 
     def matrix(self, values: np.ndarray) -> sp.csr_array:
         """The (num_pre, num_post) sparse matrix the values make."""
-        return sp.csr_array((self.entry_values(values), (self.pre, self.post)),
-                            shape=(self.num_pre, self.num_post))
+        return sp.csr_array(
+            (self.entry_values(values), (self.pre, self.post)), shape=(self.num_pre, self.num_post)
+        )
 
 
-def _merge(shape: tuple[int, int], pre: np.ndarray, post: np.ndarray, value_index: np.ndarray,
-           counts: np.ndarray, chemical: np.ndarray, presynaptic: np.ndarray) -> Synapses:
+def _merge(
+    shape: tuple[int, int],
+    pre: np.ndarray,
+    post: np.ndarray,
+    value_index: np.ndarray,
+    counts: np.ndarray,
+    chemical: np.ndarray,
+    presynaptic: np.ndarray,
+) -> Synapses:
     keys = pre.astype(np.int64) * shape[1] + post
     unique, entry_index = np.unique(keys, return_inverse=True)
     return Synapses(
-        num_pre=shape[0], num_post=shape[1],
-        pre=(unique // shape[1]).astype(np.int32), post=(unique % shape[1]).astype(np.int32),
-        value_index=value_index.astype(np.int32), entry_index=entry_index.astype(np.int32),
-        counts=counts.astype(np.float64), chemical=chemical,
+        num_pre=shape[0],
+        num_post=shape[1],
+        pre=(unique // shape[1]).astype(np.int32),
+        post=(unique % shape[1]).astype(np.int32),
+        value_index=value_index.astype(np.int32),
+        entry_index=entry_index.astype(np.int32),
+        counts=counts.astype(np.float64),
+        chemical=chemical,
         presynaptic=presynaptic.astype(np.int32),
     )
 
@@ -126,12 +142,20 @@ def synapses_of(wiring: Connectome | np.ndarray, kind: str = "all") -> Synapses:
         if kind != "all":
             raise ConfigurationError(
                 f"synapses={kind!r} needs a Connectome; a plain mask is used as given "
-                "(leave synapses='all')")
+                "(leave synapses='all')"
+            )
         counts = sp.coo_array(sp.csr_array(wiring))
         order = np.lexsort((counts.col, counts.row))
         pre, post = counts.row[order], counts.col[order]
-        return _merge(counts.shape, pre, post, np.arange(pre.size), counts.data[order],
-                      np.ones(pre.size, dtype=bool), pre)
+        return _merge(
+            counts.shape,
+            pre,
+            post,
+            np.arange(pre.size),
+            counts.data[order],
+            np.ones(pre.size, dtype=bool),
+            pre,
+        )
     parts = []
     if kind in ("all", "chemical"):
         pre, post, count = wiring.edges("chemical")
@@ -156,12 +180,20 @@ def synapses_of(wiring: Connectome | np.ndarray, kind: str = "all") -> Synapses:
         presynaptic.append(pre)
         offset += pre.size
     n = wiring.num_neurons
-    return _merge((n, n), np.concatenate(pres), np.concatenate(posts), np.concatenate(values),
-                  np.concatenate(counts), np.concatenate(chemical), np.concatenate(presynaptic))
+    return _merge(
+        (n, n),
+        np.concatenate(pres),
+        np.concatenate(posts),
+        np.concatenate(values),
+        np.concatenate(counts),
+        np.concatenate(chemical),
+        np.concatenate(presynaptic),
+    )
 
 
-def restrict(syn: Synapses, rows: np.ndarray | None = None,
-             columns: np.ndarray | None = None) -> Synapses:
+def restrict(
+    syn: Synapses, rows: np.ndarray | None = None, columns: np.ndarray | None = None
+) -> Synapses:
     """The sub-matrix ``W[rows][:, columns]`` of ``syn``, on the same trainable values.
 
     ``rows`` and ``columns`` are sorted neuron indices (None: all). The result
@@ -186,10 +218,14 @@ def restrict(syn: Synapses, rows: np.ndarray | None = None,
     renumbered[kept] = np.arange(int(kept.sum()))
     contributes = kept[syn.entry_index]
     return dataclasses.replace(
-        syn, num_pre=int((keep_pre >= 0).sum()), num_post=int((keep_post >= 0).sum()),
-        pre=new_pre[kept].astype(np.int32), post=new_post[kept].astype(np.int32),
+        syn,
+        num_pre=int((keep_pre >= 0).sum()),
+        num_post=int((keep_post >= 0).sum()),
+        pre=new_pre[kept].astype(np.int32),
+        post=new_post[kept].astype(np.int32),
         value_index=syn.value_index[contributes],
-        entry_index=renumbered[syn.entry_index[contributes]].astype(np.int32))
+        entry_index=renumbered[syn.entry_index[contributes]].astype(np.int32),
+    )
 
 
 def _positions(indices: np.ndarray | None, size: int) -> np.ndarray:
@@ -197,10 +233,14 @@ def _positions(indices: np.ndarray | None, size: int) -> np.ndarray:
     if indices is None:
         return np.arange(size)
     indices = np.asarray(indices)
-    if indices.ndim != 1 or np.any(np.diff(indices) <= 0) or (
-            indices.size and (indices[0] < 0 or indices[-1] >= size)):
-        raise ConfigurationError(f"restrict: neuron indices must be sorted, unique and in "
-                                 f"0..{size - 1}")
+    if (
+        indices.ndim != 1
+        or np.any(np.diff(indices) <= 0)
+        or (indices.size and (indices[0] < 0 or indices[-1] >= size))
+    ):
+        raise ConfigurationError(
+            f"restrict: neuron indices must be sorted, unique and in 0..{size - 1}"
+        )
     positions = np.full(size, -1, dtype=np.int64)
     positions[indices] = np.arange(indices.size)
     return positions
@@ -220,19 +260,26 @@ def tie_values(syn: Synapses, groups: int, seed: int) -> Synapses:
         4
     """
     if not 1 <= groups <= syn.num_entries:
-        raise ConfigurationError(f"shared_values={groups}; expected 1..{syn.num_entries} "
-                                 "(the number of synaptic entries)")
+        raise ConfigurationError(
+            f"shared_values={groups}; expected 1..{syn.num_entries} "
+            "(the number of synaptic entries)"
+        )
     assignment = np.random.default_rng(seed).permutation(np.arange(syn.num_entries) % groups)
-    entry_counts = np.bincount(syn.entry_index, weights=syn.counts[syn.value_index],
-                               minlength=syn.num_entries)
+    entry_counts = np.bincount(
+        syn.entry_index, weights=syn.counts[syn.value_index], minlength=syn.num_entries
+    )
     members = np.bincount(assignment, minlength=groups)
     counts = np.bincount(assignment, weights=entry_counts, minlength=groups) / members
     presynaptic = np.zeros(groups, dtype=np.int32)
     presynaptic[assignment] = syn.pre
     return dataclasses.replace(
-        syn, value_index=assignment.astype(np.int32),
-        entry_index=np.arange(syn.num_entries, dtype=np.int32), counts=counts,
-        chemical=np.ones(groups, dtype=bool), presynaptic=presynaptic)
+        syn,
+        value_index=assignment.astype(np.int32),
+        entry_index=np.arange(syn.num_entries, dtype=np.int32),
+        counts=counts,
+        chemical=np.ones(groups, dtype=bool),
+        presynaptic=presynaptic,
+    )
 
 
 def inhibitory_neurons(connectome: Connectome, where: str) -> np.ndarray:
@@ -249,14 +296,18 @@ def inhibitory_neurons(connectome: Connectome, where: str) -> np.ndarray:
             f"connectome {connectome.name!r} lacks"
         )
     inhibitory = {t.upper() for t in INHIBITORY_TRANSMITTERS}
-    return np.array([
-        t is not None and bool(inhibitory & {part.strip().upper() for part in str(t).split(",")})
-        for t in transmitters
-    ])
+    return np.array(
+        [
+            t is not None
+            and bool(inhibitory & {part.strip().upper() for part in str(t).split(",")})
+            for t in transmitters
+        ]
+    )
 
 
-def initial_values(syn: Synapses, wiring: Connectome | np.ndarray, weights: str, signs: str,
-                   seed: int, where: str) -> np.ndarray:
+def initial_values(
+    syn: Synapses, wiring: Connectome | np.ndarray, weights: str, signs: str, seed: int, where: str
+) -> np.ndarray:
     """Unscaled initial values (V,): magnitudes from ``weights``, signs from ``signs``.
 
     ``seed`` draws the random magnitudes and signs (independent streams).
@@ -296,8 +347,10 @@ def scale_values(syn: Synapses, values: np.ndarray, radius: float, where: str) -
         [1.0, 1.0]
     """
     if syn.num_pre != syn.num_post:
-        raise ConfigurationError(f"{where}: a spectral radius needs a square synaptic matrix, "
-                                 f"got {syn.num_pre} x {syn.num_post}")
+        raise ConfigurationError(
+            f"{where}: a spectral radius needs a square synaptic matrix, "
+            f"got {syn.num_pre} x {syn.num_post}"
+        )
     values = np.asarray(values, dtype=np.float64)
     largest = float(np.max(np.abs(values), initial=0.0))
     if largest > 0:  # scale-free first, so subnormal counts neither underflow nor overflow
@@ -328,16 +381,24 @@ def unit_incoming(syn: Synapses, values: np.ndarray) -> np.ndarray:
     largest = np.zeros(syn.num_post)
     np.maximum.at(largest, syn.post, absolute)
     unit = np.where(largest > 0, largest, 1.0)  # per-column scale: no under- or overflow
-    norms = largest * np.sqrt(np.bincount(syn.post, weights=(absolute / unit[syn.post]) ** 2,
-                                          minlength=syn.num_post))
+    norms = largest * np.sqrt(
+        np.bincount(syn.post, weights=(absolute / unit[syn.post]) ** 2, minlength=syn.num_post)
+    )
     per_value = np.zeros(syn.num_values)
     np.maximum.at(per_value, syn.value_index, norms[syn.post[syn.entry_index]])
     return np.divide(values, per_value, out=np.zeros_like(values), where=per_value > 0)
 
 
-def starting_values(syn: Synapses, wiring: Connectome | np.ndarray, weights: str, signs: str,
-                    seed: int, spectral_radius: float | None, where: str,
-                    nonneg: bool = False) -> np.ndarray:
+def starting_values(
+    syn: Synapses,
+    wiring: Connectome | np.ndarray,
+    weights: str,
+    signs: str,
+    seed: int,
+    spectral_radius: float | None,
+    where: str,
+    nonneg: bool = False,
+) -> np.ndarray:
     """The initial values of a layer: :func:`initial_values`, then scaled.
 
     Scaled to ``spectral_radius`` when given (:func:`scale_values`), else to

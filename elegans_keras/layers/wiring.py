@@ -57,8 +57,10 @@ def resolve_wiring(spec: WiringSpec, where: str) -> Wiring:
         try:
             raw = np.asarray(spec)
         except (TypeError, ValueError, OverflowError) as err:
-            raise ConfigurationError(f"{where}: expected a Connectome, a connectome name or a "
-                                     f"2-D mask, got {type(spec).__name__} ({err})") from None
+            raise ConfigurationError(
+                f"{where}: expected a Connectome, a connectome name or a "
+                f"2-D mask, got {type(spec).__name__} ({err})"
+            ) from None
         values = raw
     if raw.dtype.kind not in "biuf":
         raise ConfigurationError(
@@ -190,8 +192,11 @@ def wiring_config(wiring: Wiring) -> dict[str, Any]:
 def _sparse_config(counts: Any) -> dict[str, Any]:
     coo = sp.coo_array(sp.csr_array(counts))
     order = np.lexsort((coo.col, coo.row))
-    config: dict[str, Any] = {"shape": [int(d) for d in coo.shape],
-                              "pre": coo.row[order].tolist(), "post": coo.col[order].tolist()}
+    config: dict[str, Any] = {
+        "shape": [int(d) for d in coo.shape],
+        "pre": coo.row[order].tolist(),
+        "post": coo.col[order].tolist(),
+    }
     values = coo.data[order]
     if np.any(values != 1):
         config["counts"] = values.tolist()
@@ -237,22 +242,26 @@ def _indices(values: Any, size: int, label: str, where: str) -> np.ndarray:
 
 def _matrix_from_config(config: Mapping, where: str) -> sp.csr_array:
     shape = config["shape"]
-    if (not isinstance(shape, (list, tuple)) or len(shape) != 2
-            or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool)
-                       for d in shape)):
-        raise ConfigurationError(f"{where}: wiring config shape {shape!r} is not two "
-                                 "integers")
+    if (
+        not isinstance(shape, (list, tuple))
+        or len(shape) != 2
+        or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in shape)
+    ):
+        raise ConfigurationError(f"{where}: wiring config shape {shape!r} is not two integers")
     rows, cols = (int(d) for d in shape)
     if rows <= 0 or cols <= 0:
         raise ConfigurationError(f"{where}: wiring config shape {config['shape']} is empty")
     if max(rows, cols) > MAX_NEURONS:
-        raise ConfigurationError(f"{where}: wiring config shape {config['shape']} exceeds the "
-                                 f"limit of {MAX_NEURONS:,} neurons")
+        raise ConfigurationError(
+            f"{where}: wiring config shape {config['shape']} exceeds the "
+            f"limit of {MAX_NEURONS:,} neurons"
+        )
     pre = _indices(config["pre"], rows, "pre", where)
     post = _indices(config["post"], cols, "post", where)
     if pre.size != post.size:
-        raise ConfigurationError(f"{where}: wiring config has {pre.size} pre and {post.size} "
-                                 "post indices")
+        raise ConfigurationError(
+            f"{where}: wiring config has {pre.size} pre and {post.size} post indices"
+        )
     try:
         counts = np.asarray(config.get("counts", np.ones(pre.size)), dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
@@ -260,8 +269,9 @@ def _matrix_from_config(config: Mapping, where: str) -> sp.csr_array:
     if not np.all(np.isfinite(counts)):
         raise ConfigurationError(f"{where}: wiring config counts are not finite numbers")
     if counts.shape != pre.shape:
-        raise ConfigurationError(f"{where}: wiring config has {counts.size} counts for "
-                                 f"{pre.size} synapses")
+        raise ConfigurationError(
+            f"{where}: wiring config has {counts.size} counts for {pre.size} synapses"
+        )
     return sp.csr_array((counts, (pre, post)), shape=(rows, cols))
 
 

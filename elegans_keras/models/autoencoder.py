@@ -64,20 +64,41 @@ def elegans_autoencoder(
     worm = resolve_connectome(connectome)
 
     def code(tokens: keras.KerasTensor) -> keras.KerasTensor:
-        motor = ConnectomicBlock(worm, mode=mode, features=features, steps=steps, gating=gating,
-                                 spectral_radius=spectral_radius, weights=weights, signs=signs,
-                                 implementation=implementation, seed=seed,
-                                 name="connectome")(tokens)
+        motor = ConnectomicBlock(
+            worm,
+            mode=mode,
+            features=features,
+            steps=steps,
+            gating=gating,
+            spectral_radius=spectral_radius,
+            weights=weights,
+            signs=signs,
+            implementation=implementation,
+            seed=seed,
+            name="connectome",
+        )(tokens)
         pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
-        query = keras.layers.Dense(features, kernel_initializer=seeded(seed, 101),
-                                   name="query")(pooled)
-        readout = MotorAttentionReadout(num_heads=num_heads, key_dim=features, seed=seed + 200,
-                                        name="motor_readout")(query, motor)
+        query = keras.layers.Dense(features, kernel_initializer=seeded(seed, 101), name="query")(
+            pooled
+        )
+        readout = MotorAttentionReadout(
+            num_heads=num_heads, key_dim=features, seed=seed + 200, name="motor_readout"
+        )(query, motor)
         return keras.layers.Concatenate(name="code")(
-            [keras.layers.Flatten(name="motor_states")(motor), readout])
+            [keras.layers.Flatten(name="motor_states")(motor), readout]
+        )
 
-    return _autoencoder(where, input_shape, filters, decoder_channels, decoder_filters,
-                        learning_rate, seed, code, f"elegans_autoencoder_{mode}")
+    return _autoencoder(
+        where,
+        input_shape,
+        filters,
+        decoder_channels,
+        decoder_filters,
+        learning_rate,
+        seed,
+        code,
+        f"elegans_autoencoder_{mode}",
+    )
 
 
 def plain_autoencoder(
@@ -103,9 +124,14 @@ def plain_autoencoder(
         (None, 28, 28, 1)
     """
     where = "plain_autoencoder"
-    common: dict[str, Any] = {"input_shape": input_shape, "filters": filters,
-              "decoder_channels": decoder_channels, "decoder_filters": decoder_filters,
-              "learning_rate": learning_rate, "seed": seed}
+    common: dict[str, Any] = {
+        "input_shape": input_shape,
+        "filters": filters,
+        "decoder_channels": decoder_channels,
+        "decoder_filters": decoder_filters,
+        "learning_rate": learning_rate,
+        "seed": seed,
+    }
     if hidden is None:
         target = trainable_count(elegans_autoencoder(**common, **twin))
         hidden = matched_width(lambda width: plain_autoencoder(hidden=width, **common), target)
@@ -113,16 +139,34 @@ def plain_autoencoder(
 
     def code(tokens: keras.KerasTensor) -> keras.KerasTensor:
         flat = keras.layers.Flatten(name="tokens_flat")(tokens)
-        return keras.layers.Dense(hidden, activation="gelu", kernel_initializer=seeded(seed, 101),
-                                  name="code")(flat)
+        return keras.layers.Dense(
+            hidden, activation="gelu", kernel_initializer=seeded(seed, 101), name="code"
+        )(flat)
 
-    return _autoencoder(where, input_shape, filters, decoder_channels, decoder_filters,
-                        learning_rate, seed, code, "plain_autoencoder")
+    return _autoencoder(
+        where,
+        input_shape,
+        filters,
+        decoder_channels,
+        decoder_filters,
+        learning_rate,
+        seed,
+        code,
+        "plain_autoencoder",
+    )
 
 
-def _autoencoder(where: str, input_shape: Any, filters: Any, decoder_channels: Any,
-                 decoder_filters: Any, learning_rate: Any, seed: int,
-                 code: Callable[[keras.KerasTensor], keras.KerasTensor], name: str) -> keras.Model:
+def _autoencoder(
+    where: str,
+    input_shape: Any,
+    filters: Any,
+    decoder_channels: Any,
+    decoder_filters: Any,
+    learning_rate: Any,
+    seed: int,
+    code: Callable[[keras.KerasTensor], keras.KerasTensor],
+    name: str,
+) -> keras.Model:
     height, width, channels = check_image_shape(input_shape, where)
     filters = check_sizes(filters, "filters", where)
     decoder_filters = check_sizes(decoder_filters, "decoder_filters", where)
@@ -143,18 +187,39 @@ def _autoencoder(where: str, input_shape: Any, filters: Any, decoder_channels: A
     images = keras.Input((height, width, channels), name="images")
     latent = code(conv_tokens(images, filters, name="encoder", seed=seed))
     small_h, small_w = height // scale, width // scale
-    x = keras.layers.Dense(small_h * small_w * decoder_channels, activation="relu",
-                           kernel_initializer=seeded(seed, 300), name="expand")(latent)
+    x = keras.layers.Dense(
+        small_h * small_w * decoder_channels,
+        activation="relu",
+        kernel_initializer=seeded(seed, 300),
+        name="expand",
+    )(latent)
     x = keras.layers.Reshape((small_h, small_w, decoder_channels), name="unflatten")(x)
     for block, width_ in enumerate(decoder_filters):
-        x = keras.layers.Conv2DTranspose(width_, 3, strides=2, padding="same", activation="relu",
-                                         kernel_initializer=seeded(seed, 301 + block),
-                                         name=f"decoder_deconv{block}")(x)
-        x = keras.layers.Conv2D(width_, 3, padding="same", activation="relu",
-                                kernel_initializer=seeded(seed, 351 + block),
-                                name=f"decoder_conv{block}")(x)
-    pixels = keras.layers.Conv2D(channels, 3, padding="same", activation="sigmoid",
-                                 kernel_initializer=seeded(seed, 399), name="pixels")(x)
+        x = keras.layers.Conv2DTranspose(
+            width_,
+            3,
+            strides=2,
+            padding="same",
+            activation="relu",
+            kernel_initializer=seeded(seed, 301 + block),
+            name=f"decoder_deconv{block}",
+        )(x)
+        x = keras.layers.Conv2D(
+            width_,
+            3,
+            padding="same",
+            activation="relu",
+            kernel_initializer=seeded(seed, 351 + block),
+            name=f"decoder_conv{block}",
+        )(x)
+    pixels = keras.layers.Conv2D(
+        channels,
+        3,
+        padding="same",
+        activation="sigmoid",
+        kernel_initializer=seeded(seed, 399),
+        name="pixels",
+    )(x)
     model = keras.Model(images, pixels, name=name)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),

@@ -79,9 +79,17 @@ def elegans_classifier(
         >>> model.output_shape
         (None, 10)
     """
-    shape, num_classes = _check_common("elegans_classifier", input_shape, num_classes, filters,
-                                       dropout, learning_rate, decay_steps, batch_norm_momentum,
-                                       seed)
+    shape, num_classes = _check_common(
+        "elegans_classifier",
+        input_shape,
+        num_classes,
+        filters,
+        dropout,
+        learning_rate,
+        decay_steps,
+        batch_norm_momentum,
+        seed,
+    )
     check_choice(mode, "mode", "elegans_classifier", MODES)
     # both size the readout (num_heads * features) before any layer checks them
     num_heads = check_int(num_heads, "num_heads", "elegans_classifier", low=1)
@@ -89,22 +97,48 @@ def elegans_classifier(
     worm = resolve_connectome(connectome)
 
     def head(tokens: keras.KerasTensor) -> keras.KerasTensor:
-        motor = ConnectomicBlock(worm, mode=mode, features=features, steps=steps, gating=gating,
-                                 spectral_radius=spectral_radius, weights=weights, signs=signs,
-                                 implementation=implementation, shared_values=shared_values,
-                                 seed=seed, name="connectome")(tokens)
+        motor = ConnectomicBlock(
+            worm,
+            mode=mode,
+            features=features,
+            steps=steps,
+            gating=gating,
+            spectral_radius=spectral_radius,
+            weights=weights,
+            signs=signs,
+            implementation=implementation,
+            shared_values=shared_values,
+            seed=seed,
+            name="connectome",
+        )(tokens)
         if normalized_head:
             motor = keras.layers.LayerNormalization(name="motor_norm")(motor)
         pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
-        query = keras.layers.Dense(features, kernel_initializer=seeded(seed, 101),
-                                   name="query")(pooled)
-        return MotorAttentionReadout(num_heads=num_heads, key_dim=features,
-                                     output_dim=num_heads * features, seed=seed + 200,
-                                     name="motor_readout")(query, motor)
+        query = keras.layers.Dense(features, kernel_initializer=seeded(seed, 101), name="query")(
+            pooled
+        )
+        return MotorAttentionReadout(
+            num_heads=num_heads,
+            key_dim=features,
+            output_dim=num_heads * features,
+            seed=seed + 200,
+            name="motor_readout",
+        )(query, motor)
 
-    return _classifier(shape, num_classes, filters, dropout, augment, learning_rate, decay_steps,
-                       normalized_head, batch_norm_momentum, seed, head,
-                       f"elegans_classifier_{mode}")
+    return _classifier(
+        shape,
+        num_classes,
+        filters,
+        dropout,
+        augment,
+        learning_rate,
+        decay_steps,
+        normalized_head,
+        batch_norm_momentum,
+        seed,
+        head,
+        f"elegans_classifier_{mode}",
+    )
 
 
 def plain_classifier(
@@ -141,26 +175,56 @@ def plain_classifier(
         >>> abs(gap) < 20  # of about 83,000
         True
     """
-    shape, num_classes = _check_common("plain_classifier", input_shape, num_classes, filters,
-                                       dropout, learning_rate, decay_steps, batch_norm_momentum,
-                                       seed)
-    common: dict[str, Any] = {"input_shape": shape, "num_classes": num_classes, "filters": filters,
-              "dropout": dropout, "augment": augment, "learning_rate": learning_rate,
-              "decay_steps": decay_steps, "normalized_head": normalized_head,
-              "batch_norm_momentum": batch_norm_momentum, "seed": seed}
+    shape, num_classes = _check_common(
+        "plain_classifier",
+        input_shape,
+        num_classes,
+        filters,
+        dropout,
+        learning_rate,
+        decay_steps,
+        batch_norm_momentum,
+        seed,
+    )
+    common: dict[str, Any] = {
+        "input_shape": shape,
+        "num_classes": num_classes,
+        "filters": filters,
+        "dropout": dropout,
+        "augment": augment,
+        "learning_rate": learning_rate,
+        "decay_steps": decay_steps,
+        "normalized_head": normalized_head,
+        "batch_norm_momentum": batch_norm_momentum,
+        "seed": seed,
+    }
     if hidden is None:
         target = elegans_classifier(**common, **twin)
-        hidden = matched_width(lambda width: plain_classifier(hidden=width, **common),
-                               trainable_count(target))
+        hidden = matched_width(
+            lambda width: plain_classifier(hidden=width, **common), trainable_count(target)
+        )
     hidden = check_int(hidden, "hidden", "plain_classifier", low=1)
 
     def head(tokens: keras.KerasTensor) -> keras.KerasTensor:
         pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
-        return keras.layers.Dense(hidden, activation="gelu", kernel_initializer=seeded(seed, 101),
-                                  name="hidden")(pooled)
+        return keras.layers.Dense(
+            hidden, activation="gelu", kernel_initializer=seeded(seed, 101), name="hidden"
+        )(pooled)
 
-    return _classifier(shape, num_classes, filters, dropout, augment, learning_rate, decay_steps,
-                       normalized_head, batch_norm_momentum, seed, head, "plain_classifier")
+    return _classifier(
+        shape,
+        num_classes,
+        filters,
+        dropout,
+        augment,
+        learning_rate,
+        decay_steps,
+        normalized_head,
+        batch_norm_momentum,
+        seed,
+        head,
+        "plain_classifier",
+    )
 
 
 def trainable_count(model: keras.Model) -> int:
@@ -184,9 +248,17 @@ def matched_width(build: Callable[[int], keras.Model], target: int) -> int:
     return max(1, round(1 + (target - one) / (two - one)))
 
 
-def _check_common(where: str, input_shape: Any, num_classes: Any, filters: Any, dropout: Any,
-                  learning_rate: Any, decay_steps: Any, batch_norm_momentum: Any,
-                  seed: Any) -> tuple[tuple[int, int, int], int]:
+def _check_common(
+    where: str,
+    input_shape: Any,
+    num_classes: Any,
+    filters: Any,
+    dropout: Any,
+    learning_rate: Any,
+    decay_steps: Any,
+    batch_norm_momentum: Any,
+    seed: Any,
+) -> tuple[tuple[int, int, int], int]:
     shape = check_image_shape(input_shape, where)
     check_sizes(filters, "filters", where)
     check_rate(dropout, "dropout", where)
@@ -198,33 +270,43 @@ def _check_common(where: str, input_shape: Any, num_classes: Any, filters: Any, 
     return shape, check_int(num_classes, "num_classes", where, low=2)
 
 
-def _learning_rate(learning_rate: float,
-                   decay_steps: int | None) -> float | keras.optimizers.schedules.CosineDecay:
+def _learning_rate(
+    learning_rate: float, decay_steps: int | None
+) -> float | keras.optimizers.schedules.CosineDecay:
     """Constant, or a cosine from ``learning_rate`` to 0 over ``decay_steps`` steps."""
     if decay_steps is None:
         return learning_rate
     return keras.optimizers.schedules.CosineDecay(learning_rate, int(decay_steps))
 
 
-def _classifier(shape: tuple[int, int, int], num_classes: int, filters: Sequence[int],
-                dropout: float, augment: bool, learning_rate: float, decay_steps: int | None,
-                normalized_head: bool, batch_norm_momentum: float, seed: int,
-                head: Callable[[keras.KerasTensor], keras.KerasTensor],
-                name: str) -> keras.Model:
+def _classifier(
+    shape: tuple[int, int, int],
+    num_classes: int,
+    filters: Sequence[int],
+    dropout: float,
+    augment: bool,
+    learning_rate: float,
+    decay_steps: int | None,
+    normalized_head: bool,
+    batch_norm_momentum: float,
+    seed: int,
+    head: Callable[[keras.KerasTensor], keras.KerasTensor],
+    name: str,
+) -> keras.Model:
     images = keras.Input(shape, name="images")
     x = images
     if augment:
-        x = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed,
-                                           name="shift")(x)
-        x = keras.layers.RandomRotation(0.03, fill_mode="constant", seed=seed + 1,
-                                        name="rotate")(x)
+        x = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed, name="shift")(
+            x
+        )
+        x = keras.layers.RandomRotation(0.03, fill_mode="constant", seed=seed + 1, name="rotate")(x)
     hidden = head(conv_tokens(x, tuple(filters), seed=seed, momentum=batch_norm_momentum))
     if normalized_head:
         hidden = keras.layers.LayerNormalization(name="head_norm")(hidden)
     hidden = keras.layers.Dropout(dropout, seed=seed + 2, name="dropout")(hidden)
-    probabilities = keras.layers.Dense(num_classes, activation="softmax",
-                                       kernel_initializer=seeded(seed, 102),
-                                       name="classes")(hidden)
+    probabilities = keras.layers.Dense(
+        num_classes, activation="softmax", kernel_initializer=seeded(seed, 102), name="classes"
+    )(hidden)
     model = keras.Model(images, probabilities, name=name)
     model.compile(
         optimizer=keras.optimizers.Adam(_learning_rate(learning_rate, decay_steps)),

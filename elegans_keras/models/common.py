@@ -18,9 +18,12 @@ def check_image_shape(input_shape: Any, where: str) -> tuple[int, int, int]:
         >>> check_image_shape([28, 28, 1], "demo")
         (28, 28, 1)
     """
-    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) \
-            or len(input_shape) != 3 or not all(is_int(d) and 1 <= d <= MAX_SIZE
-                                                for d in input_shape):
+    if (
+        isinstance(input_shape, (str, bytes))
+        or not isinstance(input_shape, Sequence)
+        or len(input_shape) != 3
+        or not all(is_int(d) and 1 <= d <= MAX_SIZE for d in input_shape)
+    ):
         raise ConfigurationError(
             f"{where}: input_shape={input_shape!r} must be (height, width, channels) of "
             "positive ints"
@@ -56,12 +59,21 @@ def conv_tokens(
         for stride in (1, 2):
             label = f"{block}{'ab'[stride - 1]}"
             initializer = keras.initializers.GlorotUniform(
-                seed=None if seed is None else seed + 10 * block + stride)
-            conv = keras.layers.Conv2D(width, 3, strides=stride, padding="same", use_bias=False,
-                                       kernel_initializer=initializer,
-                                       name=f"{name}_conv{label}", trainable=trainable)
-            norm = keras.layers.BatchNormalization(momentum=momentum, name=f"{name}_norm{label}",
-                                                   trainable=trainable)
+                seed=None if seed is None else seed + 10 * block + stride
+            )
+            conv = keras.layers.Conv2D(
+                width,
+                3,
+                strides=stride,
+                padding="same",
+                use_bias=False,
+                kernel_initializer=initializer,
+                name=f"{name}_conv{label}",
+                trainable=trainable,
+            )
+            norm = keras.layers.BatchNormalization(
+                momentum=momentum, name=f"{name}_norm{label}", trainable=trainable
+            )
             x = keras.layers.Activation("relu", name=f"{name}_relu{label}")(norm(conv(x)))
     height, width, channels = x.shape[1:]
     return keras.layers.Reshape((height * width, channels), name=f"{name}_tokens")(x)

@@ -49,15 +49,23 @@ def echo_state_network(
     output_dim = check_int(output_dim, "output_dim", where, low=1)
     check_number(learning_rate, "learning_rate", where, low=0.0)
     cell = ReservoirCell(
-        resolve_connectome(connectome), spectral_radius=spectral_radius, leak_rate=leak_rate,
-        input_scaling=input_scaling, input_neurons=input_neurons,
-        output_neurons=output_neurons, weights=weights, signs=signs,
-        implementation=implementation, seed=seed, trainable=mode == "deep",
+        resolve_connectome(connectome),
+        spectral_radius=spectral_radius,
+        leak_rate=leak_rate,
+        input_scaling=input_scaling,
+        input_neurons=input_neurons,
+        output_neurons=output_neurons,
+        weights=weights,
+        signs=signs,
+        implementation=implementation,
+        seed=seed,
+        trainable=mode == "deep",
     )
     inputs = keras.Input((None, input_dim), name="signal")
     states = ReservoirRNN(cell, return_sequences=True, name="reservoir")(inputs)
-    outputs = keras.layers.Dense(output_dim, kernel_initializer=seeded(seed, 1),
-                                 name="readout")(states)
+    outputs = keras.layers.Dense(output_dim, kernel_initializer=seeded(seed, 1), name="readout")(
+        states
+    )
     model = keras.Model(inputs, outputs, name=f"echo_state_network_{mode}")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
     return model

@@ -40,14 +40,20 @@ def memory_scores(
     )
 
     half = length // 2
-    reservoir: dict[str, Any] = {"spectral_radius": spectral_radius, "leak_rate": leak_rate,
-                 "input_neurons": "all", "weights": weights, "signs": signs, "seed": seed}
+    reservoir: dict[str, Any] = {
+        "spectral_radius": spectral_radius,
+        "leak_rate": leak_rate,
+        "input_neurons": "all",
+        "weights": weights,
+        "signs": signs,
+        "seed": seed,
+    }
     scores: dict[str, float] = {}
     u, delayed = memory_capacity_task(length, max_delay=max_delay, seed=seed)
     esn = echo_state_network(connectome, input_dim=1, output_dim=max_delay, **reservoir)
     fit_ridge(esn, u[:half], delayed[:half], washout=washout, ridge=1e-6)
     predicted = esn.predict(u[None], verbose=0)[0]
-    per_delay, total = memory_capacity(delayed[half + washout:], predicted[half + washout:])
+    per_delay, total = memory_capacity(delayed[half + washout :], predicted[half + washout :])
     scores["memory_capacity"] = float(total)
     scores["readout_parameters"] = count_parameters(esn)["trainable"]
     scores.update({f"mc_delay_{k}": float(v) for k, v in enumerate(per_delay, start=1)})
@@ -56,5 +62,7 @@ def memory_scores(
     esn = echo_state_network(connectome, **reservoir)
     fit_ridge(esn, signal[:half], target[:half], washout=washout, ridge=1e-6)
     predicted = esn.predict(signal[None], verbose=0)[0]
-    scores["mackey_glass_nrmse"] = float(nrmse(target[half + washout:], predicted[half + washout:]))
+    scores["mackey_glass_nrmse"] = float(
+        nrmse(target[half + washout :], predicted[half + washout :])
+    )
     return scores

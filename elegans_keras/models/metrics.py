@@ -55,8 +55,9 @@ class MeanSSIM(keras.metrics.Mean):
         super().__init__(name=name, **kwargs)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        scores = ops.image.ssim(ops.cast(y_true, "float32"), ops.cast(y_pred, "float32"),
-                                filter_size=7)
+        scores = ops.image.ssim(
+            ops.cast(y_true, "float32"), ops.cast(y_pred, "float32"), filter_size=7
+        )
         return super().update_state(scores, sample_weight=sample_weight)
 
 

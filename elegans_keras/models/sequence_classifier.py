@@ -86,14 +86,20 @@ def echo_state_transformer_classifier(
     images = keras.Input(shape, name="images")
     steps = ImageToSequence(sequence, patch_size, name="to_sequence")(images)
     tokens = EchoStateTransformer(
-        resolve_connectome(connectome), d_model=d_model, num_heads=num_heads,
-        num_blocks=num_blocks, spectral_radius=spectral_radius, leak_rate=leak_rate,
-        dropout=dropout, seed=seed, name="echo_state_transformer",
+        resolve_connectome(connectome),
+        d_model=d_model,
+        num_heads=num_heads,
+        num_blocks=num_blocks,
+        spectral_radius=spectral_radius,
+        leak_rate=leak_rate,
+        dropout=dropout,
+        seed=seed,
+        name="echo_state_transformer",
     )(steps)
     pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
-    probabilities = keras.layers.Dense(num_classes, activation="softmax",
-                                       kernel_initializer=seeded(seed, 102),
-                                       name="classes")(pooled)
+    probabilities = keras.layers.Dense(
+        num_classes, activation="softmax", kernel_initializer=seeded(seed, 102), name="classes"
+    )(pooled)
     model = keras.Model(images, probabilities, name="echo_state_transformer_classifier")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),

@@ -82,8 +82,9 @@ def node_layout(connectome: Connectome) -> np.ndarray:
     return positions
 
 
-def edge_curves(positions: np.ndarray, pre: np.ndarray, post: np.ndarray,
-                bend: float) -> np.ndarray:
+def edge_curves(
+    positions: np.ndarray, pre: np.ndarray, post: np.ndarray, bend: float
+) -> np.ndarray:
     """(E, CURVE_POINTS, 2) quadratic Bezier curves from ``pre`` to ``post`` nodes.
 
     The control point sits ``bend`` times the edge length to the left of the
@@ -102,8 +103,13 @@ def edge_curves(positions: np.ndarray, pre: np.ndarray, post: np.ndarray,
     return (1 - t) ** 2 * start + 2 * (1 - t) * t * control + t**2 * end
 
 
-def plot_connectome(connectome: Connectome | str | os.PathLike | None, out: str | os.PathLike,
-                    width: float = 15.0, height: float = 8.0, dpi: int = 150) -> Path:
+def plot_connectome(
+    connectome: Connectome | str | os.PathLike | None,
+    out: str | os.PathLike,
+    width: float = 15.0,
+    height: float = 8.0,
+    dpi: int = 150,
+) -> Path:
     """Draw the connectome as three role bands with chemical and electrical synapses.
 
     Chemical synapses are thin solid blue curves that bend to the left of
@@ -122,46 +128,89 @@ def plot_connectome(connectome: Connectome | str | os.PathLike | None, out: str 
 
     pre, post = np.nonzero(worm.mask("chemical") & ~np.eye(worm.num_neurons, dtype=bool))
     counts = worm.adjacency("chemical")[pre, post]
-    axes.add_collection(LineCollection(
-        list(edge_curves(positions, pre, post, bend=0.1)), colors=CHEMICAL_COLOUR, alpha=0.3,
-        linewidths=0.25 + 0.2 * np.log1p(counts), zorder=1,
-    ))
+    axes.add_collection(
+        LineCollection(
+            list(edge_curves(positions, pre, post, bend=0.1)),
+            colors=CHEMICAL_COLOUR,
+            alpha=0.3,
+            linewidths=0.25 + 0.2 * np.log1p(counts),
+            zorder=1,
+        )
+    )
     first, second = np.nonzero(np.triu(worm.mask("electrical"), k=1))
-    axes.add_collection(LineCollection(
-        list(edge_curves(positions, first, second, bend=-0.1)), colors=ELECTRICAL_COLOUR,
-        alpha=0.55, linewidths=0.6, linestyles=(0, (3, 2)), zorder=2,
-    ))
+    axes.add_collection(
+        LineCollection(
+            list(edge_curves(positions, first, second, bend=-0.1)),
+            colors=ELECTRICAL_COLOUR,
+            alpha=0.55,
+            linewidths=0.6,
+            linestyles=(0, (3, 2)),
+            zorder=2,
+        )
+    )
     degree = worm.mask("all").sum(axis=0) + worm.mask("all").sum(axis=1)
     colours = [ROLE_COLOURS[r] for r in worm.roles]
-    axes.scatter(positions[:, 0], positions[:, 1], s=6 + 1.5 * degree**0.75, c=colours,
-                 edgecolors="white", linewidths=0.4, zorder=3)
+    axes.scatter(
+        positions[:, 0],
+        positions[:, 1],
+        s=6 + 1.5 * degree**0.75,
+        c=colours,
+        edgecolors="white",
+        linewidths=0.4,
+        zorder=3,
+    )
 
     summary = worm.summary()
-    axes.set_yticks([BAND_Y[r] for r in ROLES],
-                    [f"{ROLE_NAMES[r]}\n({len(worm.role_indices(r))})" for r in ROLES])
+    axes.set_yticks(
+        [BAND_Y[r] for r in ROLES],
+        [f"{ROLE_NAMES[r]}\n({len(worm.role_indices(r))})" for r in ROLES],
+    )
     axes.set_xticks([])
     axes.margins(0.01)
     ordered_by = "soma position" if soma_positions(worm) is not None else "index"
-    axes.set_xlabel(f"neurons in each band ordered by {ordered_by}"
-                    + (" (anterior \u2192 posterior)" if ordered_by == "soma position" else ""))
+    axes.set_xlabel(
+        f"neurons in each band ordered by {ordered_by}"
+        + (" (anterior \u2192 posterior)" if ordered_by == "soma position" else "")
+    )
     for side in ("top", "right", "bottom"):
         axes.spines[side].set_visible(False)
-    axes.set_title(f"{worm.name}: {summary['neurons']} neurons, {summary['chemical_pairs']} "
-                   f"chemical pairs, {summary['electrical_pairs']} electrical pairs")
-    handles = [Line2D([], [], marker="o", linestyle="", color=ROLE_COLOURS[r],
-                      label=f"{ROLE_NAMES[r]} neuron") for r in ROLES]
+    axes.set_title(
+        f"{worm.name}: {summary['neurons']} neurons, {summary['chemical_pairs']} "
+        f"chemical pairs, {summary['electrical_pairs']} electrical pairs"
+    )
+    handles = [
+        Line2D(
+            [], [], marker="o", linestyle="", color=ROLE_COLOURS[r], label=f"{ROLE_NAMES[r]} neuron"
+        )
+        for r in ROLES
+    ]
     handles += [
-        Line2D([], [], color=CHEMICAL_COLOUR, lw=1.2,
-               label="chemical synapse (bends left of pre \u2192 post)"),
-        Line2D([], [], color=ELECTRICAL_COLOUR, lw=1.2, linestyle=(0, (3, 2)),
-               label="electrical junction"),
+        Line2D(
+            [],
+            [],
+            color=CHEMICAL_COLOUR,
+            lw=1.2,
+            label="chemical synapse (bends left of pre \u2192 post)",
+        ),
+        Line2D(
+            [],
+            [],
+            color=ELECTRICAL_COLOUR,
+            lw=1.2,
+            linestyle=(0, (3, 2)),
+            label="electrical junction",
+        ),
     ]
     figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     return save_figure(figure, out, dpi=dpi)
 
 
-def plot_adjacency(connectome: Connectome | str | os.PathLike | None, out: str | os.PathLike,
-                   size: float = 9.0, dpi: int = 150) -> Path:
+def plot_adjacency(
+    connectome: Connectome | str | os.PathLike | None,
+    out: str | os.PathLike,
+    size: float = 9.0,
+    dpi: int = 150,
+) -> Path:
     """Draw the adjacency matrix sorted by role, chemical and electrical in their own colours.
 
     Rows are pre-synaptic and columns post-synaptic neurons, grouped S, I, M
@@ -183,8 +232,12 @@ def plot_adjacency(connectome: Connectome | str | os.PathLike | None, out: str |
 
     figure = new_figure(size, size + 0.4)
     axes = figure.subplots()
-    axes.imshow(category, cmap=ListedColormap(colours), norm=BoundaryNorm(np.arange(5) - 0.5, 4),
-                interpolation="nearest")
+    axes.imshow(
+        category,
+        cmap=ListedColormap(colours),
+        norm=BoundaryNorm(np.arange(5) - 0.5, 4),
+        interpolation="nearest",
+    )
     sizes = [len(worm.role_indices(r)) for r in ROLES]
     edges = np.concatenate([[0], np.cumsum(sizes)])
     for boundary in edges[1:-1]:
@@ -192,10 +245,16 @@ def plot_adjacency(connectome: Connectome | str | os.PathLike | None, out: str |
         axes.axvline(boundary - 0.5, color="black", lw=0.8)
     for row, pre_role in enumerate(ROLES):
         for col, post_role in enumerate(ROLES):
-            block = chemical[edges[row]:edges[row + 1], edges[col]:edges[col + 1]]
-            axes.text(edges[col] + 2, edges[row] + 2, f"{pre_role}\u2192{post_role}: {block.sum()}",
-                      ha="left", va="top", fontsize=8,
-                      bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
+            block = chemical[edges[row] : edges[row + 1], edges[col] : edges[col + 1]]
+            axes.text(
+                edges[col] + 2,
+                edges[row] + 2,
+                f"{pre_role}\u2192{post_role}: {block.sum()}",
+                ha="left",
+                va="top",
+                fontsize=8,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
+            )
     centres = (edges[:-1] + edges[1:]) / 2 - 0.5
     labels = [f"{ROLE_NAMES[r]} ({n})" for r, n in zip(ROLES, sizes)]
     axes.set_xticks(centres, labels)
@@ -206,7 +265,9 @@ def plot_adjacency(connectome: Connectome | str | os.PathLike | None, out: str |
     axes.set_title(f"{worm.name}: adjacency sorted by role ({worm.num_neurons} neurons)")
     counts = [int((category == k).sum()) for k in (1, 2, 3)]
     names = ["chemical only", "electrical only", "chemical and electrical"]
-    handles = [Patch(facecolor=c, edgecolor="grey", label=f"{name} ({n} cells)")
-               for c, name, n in zip(colours[1:], names, counts)]
+    handles = [
+        Patch(facecolor=c, edgecolor="grey", label=f"{name} ({n} cells)")
+        for c, name, n in zip(colours[1:], names, counts)
+    ]
     figure.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
     return save_figure(figure, out, dpi=dpi)

@@ -67,8 +67,9 @@ def metric_names(table: pd.DataFrame) -> list[str]:
     return names
 
 
-def plot_curves(run_dir: str | os.PathLike, out: str | os.PathLike, columns: int = 3,
-                dpi: int = 150) -> Path:
+def plot_curves(
+    run_dir: str | os.PathLike, out: str | os.PathLike, columns: int = 3, dpi: int = 150
+) -> Path:
     """One panel per metric, training against validation, from ``metrics.csv``.
 
     A dotted vertical line marks the epoch of the lowest validation loss,
@@ -95,14 +96,19 @@ def plot_curves(run_dir: str | os.PathLike, out: str | os.PathLike, columns: int
             if column in table:
                 axes.plot(epochs, table[column], style, marker="o", markersize=3, label=label)
         if best is not None:
-            axes.axvline(best, color="grey", linestyle=":", linewidth=1,
-                         label=f"lowest val_loss (epoch {best})")
+            axes.axvline(
+                best,
+                color="grey",
+                linestyle=":",
+                linewidth=1,
+                label=f"lowest val_loss (epoch {best})",
+            )
         axes.set_title(name)
         axes.set_xlabel("epoch")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(alpha=0.3)
         axes.legend(fontsize=7)
-    for axes in grid.flat[len(names):]:
+    for axes in grid.flat[len(names) :]:
         axes.set_visible(False)
     folder = Path(run_dir) if Path(run_dir).is_dir() else Path(run_dir).parent
     figure.suptitle(f"training curves: {folder.parent.name}/{folder.name}")

@@ -27,9 +27,14 @@ def _as_images(array: np.ndarray, label: str) -> np.ndarray:
     return images
 
 
-def plot_reconstructions(images: np.ndarray, reconstructions: np.ndarray,
-                         out: str | os.PathLike, n: int = 8, title: str | None = None,
-                         dpi: int = 150) -> Path:
+def plot_reconstructions(
+    images: np.ndarray,
+    reconstructions: np.ndarray,
+    out: str | os.PathLike,
+    n: int = 8,
+    title: str | None = None,
+    dpi: int = 150,
+) -> Path:
     """Two rows of ``n`` panels: the first ``n`` inputs above their reconstructions.
 
     Pixels are shown in [0, 1] (values outside are clipped). When the inputs
@@ -62,8 +67,9 @@ def plot_reconstructions(images: np.ndarray, reconstructions: np.ndarray,
     for k in range(n):
         for row, picture in enumerate((inputs[k], outputs[k])):
             axes = grid[row, k]
-            axes.imshow(np.clip(picture, 0.0, 1.0), cmap="gray", vmin=0.0, vmax=1.0,
-                        interpolation="nearest")
+            axes.imshow(
+                np.clip(picture, 0.0, 1.0), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest"
+            )
             axes.set_xticks([])
             axes.set_yticks([])
         if binary:
@@ -98,10 +104,15 @@ def published_name(source: str | os.PathLike, weights_dir: str | os.PathLike | N
     )
 
 
-def plot_model_reconstructions(source: str | os.PathLike, out: str | os.PathLike, n: int = 8,
-                               weights_dir: str | os.PathLike | None = None,
-                               data_dir: str | os.PathLike | None = None,
-                               threshold: float = 0.3, dpi: int = 150) -> Path:
+def plot_model_reconstructions(
+    source: str | os.PathLike,
+    out: str | os.PathLike,
+    n: int = 8,
+    weights_dir: str | os.PathLike | None = None,
+    data_dir: str | os.PathLike | None = None,
+    threshold: float = 0.3,
+    dpi: int = 150,
+) -> Path:
     """Reconstruct the first ``n`` MNIST test digits (binarised) with a published autoencoder.
 
     ``source`` is a published model name or the run directory it was trained
@@ -135,6 +146,8 @@ def plot_model_reconstructions(source: str | os.PathLike, out: str | os.PathLike
         )
     outputs = model.predict(digits, verbose=0)
     accuracy = float(np.mean((outputs > 0.5) == (digits > 0.5)))
-    title = (f"{name}: first {len(digits)} MNIST test digits binarised at {threshold} "
-             f"(pixel accuracy {accuracy:.4f})")
+    title = (
+        f"{name}: first {len(digits)} MNIST test digits binarised at {threshold} "
+        f"(pixel accuracy {accuracy:.4f})"
+    )
     return plot_reconstructions(digits, outputs, out, n=n, title=title, dpi=dpi)

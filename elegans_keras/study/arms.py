@@ -66,13 +66,28 @@ from elegans_keras.study.vocabulary import ABLATION_LABELS, CONNECTOME, DEFAULT_
 FIXED_GRAPH_FAMILIES = ("connectome", "complete", "no_graph", "ablation")
 FOREST_RADIUS = 0.9
 # Graph statistics of the structure-performance analysis (CSV columns; reciprocity derived).
-STRUCTURE = ("graph_homophily_ratio", "graph_role_assortativity", "graph_clustering",
-             "graph_transitivity", "graph_path_length", "graph_sigma", "graph_omega",
-             "graph_reciprocity", "graph_density", "graph_spectral_radius_binary",
-             "graph_neurons")
+STRUCTURE = (
+    "graph_homophily_ratio",
+    "graph_role_assortativity",
+    "graph_clustering",
+    "graph_transitivity",
+    "graph_path_length",
+    "graph_sigma",
+    "graph_omega",
+    "graph_reciprocity",
+    "graph_density",
+    "graph_spectral_radius_binary",
+    "graph_neurons",
+)
 # Predictors of the multiple rank regression (one per kind of structure, plus size and density).
-REGRESSORS = ("graph_homophily_ratio", "graph_clustering", "graph_path_length",
-              "graph_reciprocity", "graph_density", "graph_neurons")
+REGRESSORS = (
+    "graph_homophily_ratio",
+    "graph_clustering",
+    "graph_path_length",
+    "graph_reciprocity",
+    "graph_density",
+    "graph_neurons",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,12 +101,24 @@ class Arm:
 
 
 ARMS = (
-    Arm("development", "memory_development.csv", "Development (Witvliet et al. 2021, stages 1-8)",
-        "Does each developmental stage hold less memory than its own degree-preserving null?"),
-    Arm("species", "memory_species.csv", "Species and sources",
-        "Does the worm's result hold on Cook's hermaphrodite and on the Drosophila larva?"),
-    Arm("ablations", "memory_ablations.csv", "Synapse-class ablations (celegans_herm)",
-        "Which synapse class, once removed, changes the corrected connectome's memory?"),
+    Arm(
+        "development",
+        "memory_development.csv",
+        "Development (Witvliet et al. 2021, stages 1-8)",
+        "Does each developmental stage hold less memory than its own degree-preserving null?",
+    ),
+    Arm(
+        "species",
+        "memory_species.csv",
+        "Species and sources",
+        "Does the worm's result hold on Cook's hermaphrodite and on the Drosophila larva?",
+    ),
+    Arm(
+        "ablations",
+        "memory_ablations.csv",
+        "Synapse-class ablations (celegans_herm)",
+        "Which synapse class, once removed, changes the corrected connectome's memory?",
+    ),
 )
 
 
@@ -108,15 +135,27 @@ def example_arm(seed: int = 0) -> pd.DataFrame:
     for family, capacity, homophily in (("connectome", 10.0, 1.4), ("erdos_renyi", 12.0, 1.0)):
         for s in range(5):
             drawn = 0 if family == CONNECTOME else s
-            rows.append({"task": "memory", "mode": "reservoir", "budget": "full",
-                         "connectome": "toy", "family": family, "p": np.nan,
-                         "ablation": np.nan, "weights": DEFAULT_WEIGHTS, "seed": s,
-                         "spectral_radius": 0.9,
-                         "memory_capacity": capacity + rng.normal(0, 0.3),
-                         "mackey_glass_nrmse": 0.002 - 0.0001 * capacity + rng.normal(0, 1e-5),
-                         "graph_homophily_ratio": homophily + 0.02 * drawn,
-                         "graph_clustering": 0.3 - 0.01 * drawn, "graph_neurons": 20,
-                         "graph_mutual_dyads": 10 + drawn, "graph_asymmetric_dyads": 60})
+            rows.append(
+                {
+                    "task": "memory",
+                    "mode": "reservoir",
+                    "budget": "full",
+                    "connectome": "toy",
+                    "family": family,
+                    "p": np.nan,
+                    "ablation": np.nan,
+                    "weights": DEFAULT_WEIGHTS,
+                    "seed": s,
+                    "spectral_radius": 0.9,
+                    "memory_capacity": capacity + rng.normal(0, 0.3),
+                    "mackey_glass_nrmse": 0.002 - 0.0001 * capacity + rng.normal(0, 1e-5),
+                    "graph_homophily_ratio": homophily + 0.02 * drawn,
+                    "graph_clustering": 0.3 - 0.01 * drawn,
+                    "graph_neurons": 20,
+                    "graph_mutual_dyads": 10 + drawn,
+                    "graph_asymmetric_dyads": 60,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -139,8 +178,7 @@ def read_arms(results_dir: str | os.PathLike) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def complete_conditions(table: pd.DataFrame, min_seeds: int = 5
-                        ) -> tuple[pd.DataFrame, list[str]]:
+def complete_conditions(table: pd.DataFrame, min_seeds: int = 5) -> tuple[pd.DataFrame, list[str]]:
     """The rows of conditions run with at least ``min_seeds`` seeds; the names of the others.
 
     A study stopped early (a resumable run cut at a deadline) leaves its last
@@ -154,8 +192,10 @@ def complete_conditions(table: pd.DataFrame, min_seeds: int = 5
     keys = ["connectome", "family", "p", "ablation", "weights"]
     seeds = table.groupby(keys, dropna=False, sort=False)["seed"].transform("nunique")
     short = table[seeds < min_seeds]
-    left_out = [f"{condition_name(g.iloc[0])} ({g['seed'].nunique()} seeds)"
-                for _, g in short.groupby(keys, dropna=False, sort=False)]
+    left_out = [
+        f"{condition_name(g.iloc[0])} ({g['seed'].nunique()} seeds)"
+        for _, g in short.groupby(keys, dropna=False, sort=False)
+    ]
     return table[seeds >= min_seeds].reset_index(drop=True), left_out
 
 
@@ -169,8 +209,11 @@ def condition_name(row: pd.Series) -> str:
     """
     if pd.notna(row.get("ablation")):
         removed = str(row["ablation"])
-        what = (f"{ABLATION_LABELS[removed]} ({removed} removed)" if removed in ABLATION_LABELS
-                else f"{removed} removed")
+        what = (
+            f"{ABLATION_LABELS[removed]} ({removed} removed)"
+            if removed in ABLATION_LABELS
+            else f"{removed} removed"
+        )
     elif pd.notna(row.get("p")):
         what = f"{row['family']} p={float(row['p']):g}"
     else:
@@ -181,8 +224,9 @@ def condition_name(row: pd.Series) -> str:
     return f"{row['connectome']}: {what}"
 
 
-def arm_tests(tables: Mapping[str, pd.DataFrame], extra: pd.DataFrame | None = None,
-              seed: int = 0) -> pd.DataFrame:
+def arm_tests(
+    tables: Mapping[str, pd.DataFrame], extra: pd.DataFrame | None = None, seed: int = 0
+) -> pd.DataFrame:
     """Every condition of every arm against its own connectome, every memory metric.
 
     Adds ``arm``, ``condition`` (:func:`condition_name`), ``q_arm``
@@ -213,8 +257,11 @@ def arm_tests(tables: Mapping[str, pd.DataFrame], extra: pd.DataFrame | None = N
     result["q_arm"] = np.nan
     for _arm, rows in result.groupby("arm", sort=False):
         result.loc[rows.index, "q_arm"] = _adjust(rows["permutation_p"])
-    others = (extra["permutation_p"].to_numpy(dtype=float) if extra is not None
-              and "permutation_p" in extra.columns else np.empty(0))
+    others = (
+        extra["permutation_p"].to_numpy(dtype=float)
+        if extra is not None and "permutation_p" in extra.columns
+        else np.empty(0)
+    )
     pooled = pd.Series(np.concatenate([result["permutation_p"].to_numpy(dtype=float), others]))
     result["q_study"] = _adjust(pooled)[: len(result)]
     result["study_tests"] = int(pooled.notna().sum())
@@ -250,8 +297,12 @@ def bh_level(p_values: Sequence[float], alpha: float = ALPHA) -> tuple[int, floa
     return rejections, alpha * max(rejections, 1) / m
 
 
-def corrected_power(tests: pd.DataFrame, extra: pd.DataFrame | None = None,
-                    alpha: float = ALPHA, power: float = POWER) -> pd.DataFrame:
+def corrected_power(
+    tests: pd.DataFrame,
+    extra: pd.DataFrame | None = None,
+    alpha: float = ALPHA,
+    power: float = POWER,
+) -> pd.DataFrame:
     """Per arm, metric and radius: the smallest difference the *corrected* tests detect.
 
     The level is the one Benjamini-Hochberg applies across the whole study
@@ -267,31 +318,53 @@ def corrected_power(tests: pd.DataFrame, extra: pd.DataFrame | None = None,
         >>> float(power.loc[0, "level"]), bool(power.loc[0, "reachable"])
         (0.05, True)
     """
-    others = (list(extra["permutation_p"].to_numpy(dtype=float))
-              if extra is not None and "permutation_p" in extra.columns else [])
+    others = (
+        list(extra["permutation_p"].to_numpy(dtype=float))
+        if extra is not None and "permutation_p" in extra.columns
+        else []
+    )
     rejections, level = bh_level([*tests["permutation_p"].to_numpy(dtype=float), *others], alpha)
     rows = []
-    for (arm, metric, radius), group in tests.groupby(["arm", "metric", "spectral_radius"],
-                                                      sort=False):
-        detectable = np.array([detectable_difference(sd, int(nr), int(n), alpha=level,
-                                                     power=power)
-                               for sd, nr, n in zip(group["pooled_sd"], group["connectome_n"],
-                                                    group["n"])])
-        floor = max(permutation_floor(int(nr), int(n))
-                    for nr, n in zip(group["connectome_n"], group["n"]))
+    for (arm, metric, radius), group in tests.groupby(
+        ["arm", "metric", "spectral_radius"], sort=False
+    ):
+        detectable = np.array(
+            [
+                detectable_difference(sd, int(nr), int(n), alpha=level, power=power)
+                for sd, nr, n in zip(group["pooled_sd"], group["connectome_n"], group["n"])
+            ]
+        )
+        floor = max(
+            permutation_floor(int(nr), int(n)) for nr, n in zip(group["connectome_n"], group["n"])
+        )
         finite = detectable[np.isfinite(detectable)]
-        rows.append({"arm": arm, "metric": metric, "spectral_radius": radius,
-                     "comparisons": len(group), "study_tests": len(tests) + len(others),
-                     "study_rejections": rejections, "level": level, "floor": floor,
-                     "reachable": bool(floor <= level),
-                     "detectable_min": finite.min() if finite.size else np.nan,
-                     "detectable_median": float(np.median(finite)) if finite.size else np.nan,
-                     "detectable_max": finite.max() if finite.size else np.nan})
+        rows.append(
+            {
+                "arm": arm,
+                "metric": metric,
+                "spectral_radius": radius,
+                "comparisons": len(group),
+                "study_tests": len(tests) + len(others),
+                "study_rejections": rejections,
+                "level": level,
+                "floor": floor,
+                "reachable": bool(floor <= level),
+                "detectable_min": finite.min() if finite.size else np.nan,
+                "detectable_median": float(np.median(finite)) if finite.size else np.nan,
+                "detectable_max": finite.max() if finite.size else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def plot_forest(tests: pd.DataFrame, out: str | os.PathLike, metric: str = "memory_capacity",
-                radius: float = FOREST_RADIUS, title: str = "", dpi: int = 150) -> Path:
+def plot_forest(
+    tests: pd.DataFrame,
+    out: str | os.PathLike,
+    metric: str = "memory_capacity",
+    radius: float = FOREST_RADIUS,
+    title: str = "",
+    dpi: int = 150,
+) -> Path:
     """Every condition of every arm: difference from its connectome and 95 % interval.
 
     One row per condition at spectral radius ``radius``; filled markers are
@@ -301,8 +374,9 @@ def plot_forest(tests: pd.DataFrame, out: str | os.PathLike, metric: str = "memo
         >>> plot_forest(arm_tests({"species": example_arm()}), "/tmp/forest.png")
         PosixPath('/tmp/forest.png')
     """
-    rows = tests[(tests["metric"] == metric)
-                 & np.isclose(tests["spectral_radius"].astype(float), radius)]
+    rows = tests[
+        (tests["metric"] == metric) & np.isclose(tests["spectral_radius"].astype(float), radius)
+    ]
     if rows.empty:
         raise ConfigurationError(f"plot_forest: no {metric} tests at spectral radius {radius:g}")
     rows = rows.reset_index(drop=True)
@@ -317,11 +391,24 @@ def plot_forest(tests: pd.DataFrame, out: str | os.PathLike, metric: str = "memo
         significant = (part["q_study"] < ALPHA).to_numpy()
         axes.hlines(y, part["difference_low"], part["difference_high"], color=f"C{k}", lw=1.6)
         if significant.any():
-            axes.scatter(part["difference"][significant], y[significant], color=f"C{k}", s=28,
-                         zorder=3, label=f"{arm} (q < {ALPHA:g})")
+            axes.scatter(
+                part["difference"][significant],
+                y[significant],
+                color=f"C{k}",
+                s=28,
+                zorder=3,
+                label=f"{arm} (q < {ALPHA:g})",
+            )
         if (~significant).any():
-            axes.scatter(part["difference"][~significant], y[~significant], facecolor="white",
-                         edgecolor=f"C{k}", s=28, zorder=3, label=f"{arm} (n.s.)")
+            axes.scatter(
+                part["difference"][~significant],
+                y[~significant],
+                facecolor="white",
+                edgecolor=f"C{k}",
+                s=28,
+                zorder=3,
+                label=f"{arm} (n.s.)",
+            )
         if k:
             axes.axhline(y.max() + 0.5, color="0.7", lw=0.8)
     axes.axvline(0.0, color="black", lw=0.8)
@@ -330,14 +417,18 @@ def plot_forest(tests: pd.DataFrame, out: str | os.PathLike, metric: str = "memo
     axes.set_xlabel(f"{metric}: condition − its connectome (95 % Welch interval)")
     axes.grid(axis="x", alpha=0.3)
     handles, labels = axes.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
-                  fontsize=7)
+    figure.legend(
+        handles, labels, loc="outside lower center", ncols=min(4, len(labels)), fontsize=7
+    )
     axes.set_title(title or f"memory arms at spectral radius {radius:g}", fontsize=10)
     return save_figure(figure, out, dpi=dpi)
 
 
-def graph_table(tables: Mapping[str, pd.DataFrame], metric: str = "memory_capacity",
-                radius: float = FOREST_RADIUS) -> pd.DataFrame:
+def graph_table(
+    tables: Mapping[str, pd.DataFrame],
+    metric: str = "memory_capacity",
+    radius: float = FOREST_RADIUS,
+) -> pd.DataFrame:
     """One row per graph: its arm, identity, ``graph_*`` metrics and mean ``metric`` over seeds.
 
     A graph is a connectome, an ablated connectome (the same graph for every
@@ -360,8 +451,10 @@ def graph_table(tables: Mapping[str, pd.DataFrame], metric: str = "memory_capaci
         rows = rows.dropna(subset=[metric])
         if rows.empty:
             continue
-        rows = rows.assign(arm=arm, graph_seed=np.where(
-            rows["family"].isin(FIXED_GRAPH_FAMILIES), -1, rows["seed"]))
+        rows = rows.assign(
+            arm=arm,
+            graph_seed=np.where(rows["family"].isin(FIXED_GRAPH_FAMILIES), -1, rows["seed"]),
+        )
         keys = ["arm", "connectome", "family", "p", "ablation", "graph_seed"]
         statistics = [c for c in rows.columns if c.startswith("graph_") and c != "graph_seed"]
         grouped = rows.groupby(keys, dropna=False, sort=False)
@@ -384,9 +477,14 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
     return float(stats.spearmanr(x, y).statistic)
 
 
-def structure_correlations(graphs: pd.DataFrame, metric: str = "memory_capacity",
-                           statistics: Sequence[str] = STRUCTURE, scope: str = "arm",
-                           n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+def structure_correlations(
+    graphs: pd.DataFrame,
+    metric: str = "memory_capacity",
+    statistics: Sequence[str] = STRUCTURE,
+    scope: str = "arm",
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Spearman's rho between ``metric`` and each statistic across graphs, per scope and pooled.
 
     The interval is the 2.5-97.5 % percentile of rho over ``n_boot`` bootstrap
@@ -403,11 +501,15 @@ def structure_correlations(graphs: pd.DataFrame, metric: str = "memory_capacity"
     """
     check_int(n_boot, "n_boot", "structure_correlations", low=10)
     rng = np.random.default_rng(seed)
-    identity = [c for c in ("connectome", "family", "p", "ablation", "graph_seed")
-                if c in graphs.columns]
+    identity = [
+        c for c in ("connectome", "family", "p", "ablation", "graph_seed") if c in graphs.columns
+    ]
     pooled = graphs.drop_duplicates(subset=identity) if identity else graphs
-    scopes = [*((name, part) for name, part in graphs.groupby(scope, sort=False)),
-              ("all", pooled)] if scope in graphs.columns else [("all", pooled)]
+    scopes = (
+        [*((name, part) for name, part in graphs.groupby(scope, sort=False)), ("all", pooled)]
+        if scope in graphs.columns
+        else [("all", pooled)]
+    )
     rows = []
     for name, part in scopes:
         for statistic in statistics:
@@ -424,18 +526,30 @@ def structure_correlations(graphs: pd.DataFrame, metric: str = "memory_capacity"
                     boot = boot[np.isfinite(boot)]
                     if boot.size:
                         low, high = np.percentile(boot, [2.5, 97.5])
-            rows.append({"scope": name, "statistic": statistic, "n_graphs": len(pair),
-                         "rho": rho, "ci_low": float(low), "ci_high": float(high),
-                         "p_value": p_value})
+            rows.append(
+                {
+                    "scope": name,
+                    "statistic": statistic,
+                    "n_graphs": len(pair),
+                    "rho": rho,
+                    "ci_low": float(low),
+                    "ci_high": float(high),
+                    "p_value": p_value,
+                }
+            )
     result = pd.DataFrame(rows)
     if not result.empty:
         result["q_value"] = _adjust(result["p_value"])
     return result
 
 
-def rank_regression(graphs: pd.DataFrame, metric: str = "memory_capacity",
-                    predictors: Sequence[str] = REGRESSORS, n_boot: int = 2000,
-                    seed: int = 0) -> pd.DataFrame:
+def rank_regression(
+    graphs: pd.DataFrame,
+    metric: str = "memory_capacity",
+    predictors: Sequence[str] = REGRESSORS,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Least squares of the rank of ``metric`` on the ranks of ``predictors``, all standardised.
 
     Each coefficient is the change in the metric's rank (in sd) per sd of the
@@ -452,16 +566,18 @@ def rank_regression(graphs: pd.DataFrame, metric: str = "memory_capacity",
         -1.0
     """
     check_int(n_boot, "n_boot", "rank_regression", low=10)
-    identity = [c for c in ("connectome", "family", "p", "ablation", "graph_seed")
-                if c in graphs.columns]
+    identity = [
+        c for c in ("connectome", "family", "p", "ablation", "graph_seed") if c in graphs.columns
+    ]
     data = graphs.drop_duplicates(subset=identity) if identity else graphs
     predictors = [p for p in predictors if p in data.columns]
     data = data[[*predictors, metric]].dropna()
     predictors = [p for p in predictors if data[p].nunique() > 1]
     data = data[[*predictors, metric]]
     if len(data) <= len(predictors) + 2 or not predictors:
-        return pd.DataFrame(columns=["predictor", "coefficient", "ci_low", "ci_high",
-                                     "n_graphs", "r_squared"])
+        return pd.DataFrame(
+            columns=["predictor", "coefficient", "ci_low", "ci_high", "n_graphs", "r_squared"]
+        )
     ranks = data.rank().to_numpy(dtype=float)
 
     def fit(sample: np.ndarray) -> tuple[np.ndarray, float]:
@@ -476,11 +592,18 @@ def rank_regression(graphs: pd.DataFrame, metric: str = "memory_capacity",
 
     coefficients, r_squared = fit(ranks)
     rng = np.random.default_rng(seed)
-    boot = np.array([fit(ranks[rng.integers(0, len(ranks), len(ranks))])[0]
-                     for _ in range(n_boot)])
+    boot = np.array([fit(ranks[rng.integers(0, len(ranks), len(ranks))])[0] for _ in range(n_boot)])
     low, high = np.nanpercentile(boot, [2.5, 97.5], axis=0)
-    return pd.DataFrame({"predictor": predictors, "coefficient": coefficients, "ci_low": low,
-                         "ci_high": high, "n_graphs": len(data), "r_squared": r_squared})
+    return pd.DataFrame(
+        {
+            "predictor": predictors,
+            "coefficient": coefficients,
+            "ci_low": low,
+            "ci_high": high,
+            "n_graphs": len(data),
+            "r_squared": r_squared,
+        }
+    )
 
 
 def _number(value: float) -> str:
@@ -489,34 +612,47 @@ def _number(value: float) -> str:
 
 def _arm_table(tests: pd.DataFrame, means: pd.DataFrame) -> str:
     """Rows: conditions (connectome first); columns: radii; cells: mean or difference and q."""
-    cells = tests.apply(lambda r: f"{r['difference']:+.3g} [{r['difference_low']:+.3g}, "
-                        f"{r['difference_high']:+.3g}], p={_number(r['permutation_p'])}, "
-                        f"q={_number(r['q_study'])}", axis=1)
+    cells = tests.apply(
+        lambda r: (
+            f"{r['difference']:+.3g} [{r['difference_low']:+.3g}, "
+            f"{r['difference_high']:+.3g}], p={_number(r['permutation_p'])}, "
+            f"q={_number(r['q_study'])}"
+        ),
+        axis=1,
+    )
     frame = tests.assign(cell=cells)
-    wide = frame.pivot_table(index="condition", columns="spectral_radius", values="cell",
-                             aggfunc="first", sort=False)
-    reference = means.pivot_table(index="condition", columns="spectral_radius", values="cell",
-                                  aggfunc="first", sort=False)
+    wide = frame.pivot_table(
+        index="condition", columns="spectral_radius", values="cell", aggfunc="first", sort=False
+    )
+    reference = means.pivot_table(
+        index="condition", columns="spectral_radius", values="cell", aggfunc="first", sort=False
+    )
     wide = pd.concat([reference, wide])
     wide.columns = [f"ρ={float(r):g}" for r in wide.columns]
     return markdown_table(wide.fillna("–").reset_index())
 
 
 def _connectome_means(table: pd.DataFrame, metric: str) -> pd.DataFrame:
-    rows = table[(table["family"] == CONNECTOME)
-                 & (table["weights"].fillna(DEFAULT_WEIGHTS) == DEFAULT_WEIGHTS)]
+    rows = table[
+        (table["family"] == CONNECTOME)
+        & (table["weights"].fillna(DEFAULT_WEIGHTS) == DEFAULT_WEIGHTS)
+    ]
     summary = rows.groupby(["connectome", "spectral_radius"])[metric].agg(["mean", "std", "size"])
     summary = summary.reset_index()
     summary["condition"] = summary["connectome"] + ": connectome (reference)"
-    summary["cell"] = summary.apply(lambda r: f"{r['mean']:.4g} ± {r['std']:.2g} sd "
-                                    f"(n={int(r['size'])})", axis=1)
+    summary["cell"] = summary.apply(
+        lambda r: f"{r['mean']:.4g} ± {r['std']:.2g} sd (n={int(r['size'])})", axis=1
+    )
     return summary
 
 
-def write_arms_report(results_dir: str | os.PathLike = "results",
-                      out: str | os.PathLike | None = None,
-                      extra_tests: str | os.PathLike | None = None,
-                      n_boot: int = 2000, min_seeds: int = 5) -> Path:
+def write_arms_report(
+    results_dir: str | os.PathLike = "results",
+    out: str | os.PathLike | None = None,
+    extra_tests: str | os.PathLike | None = None,
+    n_boot: int = 2000,
+    min_seeds: int = 5,
+) -> Path:
     """Write ``topology_memory_arms.md`` with its CSVs and figures from the arms' CSVs.
 
     ``results_dir`` holds the arm CSVs (:data:`ARMS`) and, unless
@@ -538,16 +674,18 @@ def write_arms_report(results_dir: str | os.PathLike = "results",
     folder = Path(results_dir)
     tables = read_arms(folder)
     if not tables:
-        raise ConfigurationError(f"no memory arm CSV ({', '.join(a.csv for a in ARMS)}) in "
-                                 f"{str(folder)!r}")
+        raise ConfigurationError(
+            f"no memory arm CSV ({', '.join(a.csv for a in ARMS)}) in {str(folder)!r}"
+        )
     left_out: dict[str, list[str]] = {}
     for name in list(tables):
         tables[name], left_out[name] = complete_conditions(tables[name], min_seeds)
         if tables[name].empty:
             del tables[name]
     if not tables:
-        raise ConfigurationError(f"no condition of the memory arms in {str(folder)!r} has "
-                                 f"{min_seeds} seeds yet")
+        raise ConfigurationError(
+            f"no condition of the memory arms in {str(folder)!r} has {min_seeds} seeds yet"
+        )
     out = Path(out) if out is not None else folder / "topology_memory_arms.md"
     extra_path = Path(extra_tests) if extra_tests is not None else folder / "topology_tests.csv"
     extra = pd.read_csv(extra_path) if extra_path.is_file() else None
@@ -565,97 +703,173 @@ def write_arms_report(results_dir: str | os.PathLike = "results",
     correlation = structure_correlations(graphs, n_boot=n_boot)
     regression = rank_regression(graphs, n_boot=n_boot)
 
-    for name, frame in (("topology_memory_arms_tests.csv", tests),
-                        ("topology_memory_arms_power.csv", power),
-                        ("topology_memory_graphs.csv", graphs),
-                        ("topology_memory_structure.csv",
-                         pd.concat([correlation.assign(analysis="spearman"),
-                                    regression.assign(analysis="rank_regression")],
-                                   ignore_index=True))):
+    for name, frame in (
+        ("topology_memory_arms_tests.csv", tests),
+        ("topology_memory_arms_power.csv", power),
+        ("topology_memory_graphs.csv", graphs),
+        (
+            "topology_memory_structure.csv",
+            pd.concat(
+                [
+                    correlation.assign(analysis="spearman"),
+                    regression.assign(analysis="rank_regression"),
+                ],
+                ignore_index=True,
+            ),
+        ),
+    ):
         with atomic_path(out.parent / name) as temporary:
             frame.to_csv(temporary, index=False)
 
-    extra_note = (f"`{extra_path.name}` ({len(extra)} tests)" if extra is not None
-                  else "no other tests")
-    lines = ["# Topology study, memory arms: development, species, ablations", "",
-             (f"Generated from {', '.join(f'`{a.csv}`' for a in ARMS if a.name in tables)} by "
-              f"`elegans-keras report` (elegans_keras.study.arms) on "
-              f"{datetime.date.today().isoformat()}. Reservoir memory task, `full` budget, "
-              "every seed run included."), "",
-             (f"Tests: every condition against its own connectome (same graph source, same "
-              f"radius). Cells: difference of means (condition − connectome) with its 95 % "
-              f"Welch interval, exact two-sided permutation p, and q = Benjamini–Hochberg over "
-              f"all {int(tests['study_tests'].iloc[0])} tests of the study (these arms and "
-              f"{extra_note}). Every test: "
-              f"[`topology_memory_arms_tests.csv`](topology_memory_arms_tests.csv)."), "",
-             f"![forest plot]({forest.parent.name}/{forest.name})", ""]
+    extra_note = (
+        f"`{extra_path.name}` ({len(extra)} tests)" if extra is not None else "no other tests"
+    )
+    lines = [
+        "# Topology study, memory arms: development, species, ablations",
+        "",
+        (
+            f"Generated from {', '.join(f'`{a.csv}`' for a in ARMS if a.name in tables)} by "
+            f"`elegans-keras report` (elegans_keras.study.arms) on "
+            f"{datetime.date.today().isoformat()}. Reservoir memory task, `full` budget, "
+            "every seed run included."
+        ),
+        "",
+        (
+            f"Tests: every condition against its own connectome (same graph source, same "
+            f"radius). Cells: difference of means (condition − connectome) with its 95 % "
+            f"Welch interval, exact two-sided permutation p, and q = Benjamini–Hochberg over "
+            f"all {int(tests['study_tests'].iloc[0])} tests of the study (these arms and "
+            f"{extra_note}). Every test: "
+            f"[`topology_memory_arms_tests.csv`](topology_memory_arms_tests.csv)."
+        ),
+        "",
+        f"![forest plot]({forest.parent.name}/{forest.name})",
+        "",
+    ]
     for arm in ARMS:
         incomplete = left_out.get(arm.name, [])
-        note = ([f"Left out (fewer than {min_seeds} seeds when the run was stopped): "
-                 f"{', '.join(incomplete)}.", ""] if incomplete else [])
+        note = (
+            [
+                f"Left out (fewer than {min_seeds} seeds when the run was stopped): "
+                f"{', '.join(incomplete)}.",
+                "",
+            ]
+            if incomplete
+            else []
+        )
         if arm.name not in tables:
             lines += [f"## {arm.title}", "", "Not run (no CSV).", "", *note]
             continue
         table = tables[arm.name]
-        runs = table.drop_duplicates(subset=["connectome", "family", "p", "ablation",
-                                             "weights", "seed"])
-        lines += [f"## {arm.title}", "", arm.question, "",
-                  (f"{len(runs)} runs: " + "; ".join(
-                      f"{condition_name(r)} ×{int(n)}" for r, n in
-                      ((g.iloc[0], len(g)) for _, g in runs.groupby(
-                          ["connectome", "family", "p", "ablation", "weights"], dropna=False,
-                          sort=False))) + "."), "", *note]
+        runs = table.drop_duplicates(
+            subset=["connectome", "family", "p", "ablation", "weights", "seed"]
+        )
+        lines += [
+            f"## {arm.title}",
+            "",
+            arm.question,
+            "",
+            (
+                f"{len(runs)} runs: "
+                + "; ".join(
+                    f"{condition_name(r)} ×{int(n)}"
+                    for r, n in (
+                        (g.iloc[0], len(g))
+                        for _, g in runs.groupby(
+                            ["connectome", "family", "p", "ablation", "weights"],
+                            dropna=False,
+                            sort=False,
+                        )
+                    )
+                )
+                + "."
+            ),
+            "",
+            *note,
+        ]
         for metric, direction in TASKS["memory"].metrics.items():
             chosen = tests[(tests["arm"] == arm.name) & (tests["metric"] == metric)]
             if chosen.empty:
                 continue
-            lines += [f"### {metric} ({direction} is better)", "",
-                      _arm_table(chosen, _connectome_means(table, metric)), ""]
+            lines += [
+                f"### {metric} ({direction} is better)",
+                "",
+                _arm_table(chosen, _connectome_means(table, metric)),
+                "",
+            ]
             rows = power[(power["arm"] == arm.name) & (power["metric"] == metric)]
             if len(rows):
                 first = rows.iloc[0]
                 sizes = "; ".join(
                     f"ρ={r.spectral_radius:g}: {_number(r.detectable_median)}"
-                    + ("" if r.detectable_min == r.detectable_max else
-                       f" ({_number(r.detectable_min)}–{_number(r.detectable_max)})")
-                    for r in rows.itertuples(index=False))
+                    + (
+                        ""
+                        if r.detectable_min == r.detectable_max
+                        else f" ({_number(r.detectable_min)}–{_number(r.detectable_max)})"
+                    )
+                    for r in rows.itertuples(index=False)
+                )
                 lines.append(
                     f"Power: Benjamini–Hochberg across the study ({first['study_tests']} tests, "
                     f"{first['study_rejections']} rejected) applies p ≤ {first['level']:.3g}; at "
                     f"that level a t-test detects with 80 % power a difference (median over the "
-                    f"arm's comparisons, range) of {sizes}.")
+                    f"arm's comparisons, range) of {sizes}."
+                )
                 if not rows["reachable"].all():
                     lines.append(
                         f"The exact permutation test cannot reach that level with these seeds "
                         f"(its smallest p is {rows['floor'].max():.2g}): nothing here can be "
-                        "significant after correction, whatever its size.")
+                        "significant after correction, whatever its size."
+                    )
             lines.append("")
-    lines += ["## Structure and memory capacity", "",
-              (f"One row per graph at ρ={FOREST_RADIUS:g} ({len(graphs)} graphs: connectomes, "
-               "stages, ablated connectomes and every null-model draw of these arms and of "
-               "`topology.csv`'s memory runs, default synaptic values; the score is the mean "
-               "over the graph's seeds): "
-               "[`topology_memory_graphs.csv`](topology_memory_graphs.csv). Spearman's rho with "
-               f"a bootstrap 95 % interval ({n_boot} resamples of the graphs), its p and "
-               "Benjamini–Hochberg q over the table:"), ""]
+    lines += [
+        "## Structure and memory capacity",
+        "",
+        (
+            f"One row per graph at ρ={FOREST_RADIUS:g} ({len(graphs)} graphs: connectomes, "
+            "stages, ablated connectomes and every null-model draw of these arms and of "
+            "`topology.csv`'s memory runs, default synaptic values; the score is the mean "
+            "over the graph's seeds): "
+            "[`topology_memory_graphs.csv`](topology_memory_graphs.csv). Spearman's rho with "
+            f"a bootstrap 95 % interval ({n_boot} resamples of the graphs), its p and "
+            "Benjamini–Hochberg q over the table:"
+        ),
+        "",
+    ]
     if not correlation.empty:
         cells = correlation.apply(
-            lambda r: (f"{r['rho']:+.2f} [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}] "
-                       f"q={_number(r['q_value'])}" if pd.notna(r["rho"]) else "–"), axis=1)
+            lambda r: (
+                f"{r['rho']:+.2f} [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}] "
+                f"q={_number(r['q_value'])}"
+                if pd.notna(r["rho"])
+                else "–"
+            ),
+            axis=1,
+        )
         wide = correlation.assign(cell=cells).pivot_table(
-            index="statistic", columns="scope", values="cell", aggfunc="first", sort=False)
+            index="statistic", columns="scope", values="cell", aggfunc="first", sort=False
+        )
         counts = correlation.groupby("scope", sort=False)["n_graphs"].max()
         wide.columns = [f"{c} (n={counts[c]})" for c in wide.columns]
         lines += [markdown_table(wide.fillna("–").reset_index()), ""]
     if not regression.empty:
-        lines += [(f"Rank regression of memory capacity on the graphs' structure (all "
-                   f"{int(regression['n_graphs'].iloc[0])} distinct graphs, standardised ranks, "
-                   f"R² = {regression['r_squared'].iloc[0]:.2f}; bootstrap 95 % intervals):"),
-                  "", markdown_table(regression.assign(
-                      coefficient=regression["coefficient"].map("{:+.2f}".format),
-                      interval=regression.apply(
-                          lambda r: f"[{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]", axis=1))[
-                      ["predictor", "coefficient", "interval"]]), ""]
+        lines += [
+            (
+                f"Rank regression of memory capacity on the graphs' structure (all "
+                f"{int(regression['n_graphs'].iloc[0])} distinct graphs, standardised ranks, "
+                f"R² = {regression['r_squared'].iloc[0]:.2f}; bootstrap 95 % intervals):"
+            ),
+            "",
+            markdown_table(
+                regression.assign(
+                    coefficient=regression["coefficient"].map("{:+.2f}".format),
+                    interval=regression.apply(
+                        lambda r: f"[{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]", axis=1
+                    ),
+                )[["predictor", "coefficient", "interval"]]
+            ),
+            "",
+        ]
     with atomic_path(out) as temporary:
         Path(temporary).write_text("\n".join(lines), encoding="utf-8")
     return out
@@ -671,17 +885,27 @@ def main(argv: Sequence[str] | None = None) -> str:
     """
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m elegans_keras.study.arms",
-                                     description="Write topology_memory_arms.md from the "
-                                     "memory arms' CSVs.")
-    parser.add_argument("results", nargs="?", default="results",
-                        help="folder of the arm CSVs and topology_tests.csv (default: results)")
+    parser = argparse.ArgumentParser(
+        prog="python -m elegans_keras.study.arms",
+        description="Write topology_memory_arms.md from the memory arms' CSVs.",
+    )
+    parser.add_argument(
+        "results",
+        nargs="?",
+        default="results",
+        help="folder of the arm CSVs and topology_tests.csv (default: results)",
+    )
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
-    parser.add_argument("--min-seeds", type=int, default=5,
-                        help="leave out conditions with fewer seeds (default: 5)")
+    parser.add_argument(
+        "--min-seeds",
+        type=int,
+        default=5,
+        help="leave out conditions with fewer seeds (default: 5)",
+    )
     options = parser.parse_args(argv)
-    return str(write_arms_report(options.results, n_boot=options.bootstrap,
-                                 min_seeds=options.min_seeds))
+    return str(
+        write_arms_report(options.results, n_boot=options.bootstrap, min_seeds=options.min_seeds)
+    )
 
 
 if __name__ == "__main__":

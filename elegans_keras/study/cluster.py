@@ -40,8 +40,9 @@ def _distributed() -> Any:
 
 
 @contextlib.contextmanager
-def study_executor(workers: int | None = None, scheduler: str | None = None,
-                   quiet: bool = True) -> Iterator[Any]:
+def study_executor(
+    workers: int | None = None, scheduler: str | None = None, quiet: bool = True
+) -> Iterator[Any]:
     """A ``concurrent.futures.Executor`` for :func:`~elegans_keras.study.runner.run_study`, or None.
 
     Args:
@@ -59,9 +60,14 @@ def study_executor(workers: int | None = None, scheduler: str | None = None,
     if workers is not None:
         check_int(workers, "workers", "study_executor", low=1)
         threads = dict.fromkeys(THREAD_VARIABLES, "1")
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=None,
-                                           silence_logs=40 if quiet else 20, env=threads)
+        cluster = distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=40 if quiet else 20,
+            env=threads,
+        )
         with cluster, distributed.Client(cluster) as client:
             yield client.get_executor(pure=False)
         return

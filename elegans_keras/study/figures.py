@@ -31,8 +31,9 @@ REQUIRED = ("family", "p", "seed")
 DEFAULT_METRICS = ("test_accuracy", "accuracy", "memory_capacity", "nrmse")
 
 
-def read_topology(csv_path: str | os.PathLike,
-                  metric: str | None = None) -> tuple[pd.DataFrame, str]:
+def read_topology(
+    csv_path: str | os.PathLike, metric: str | None = None
+) -> tuple[pd.DataFrame, str]:
     """The study's tidy table (one row per run) and the metric to chart, checked.
 
     ``metric`` defaults to the first of ``test_accuracy``, ``accuracy``,
@@ -112,14 +113,26 @@ def family_order(families: pd.Series) -> list[str]:
 def _rewiring_panel(axes: Axes, table: pd.DataFrame, metric: str) -> None:
     rewired = table[(table["family"] == REWIRE) & table["p"].notna()]
     if rewired.empty:
-        axes.text(0.5, 0.5, f"no '{REWIRE}' runs with a p value", ha="center", va="center",
-                  transform=axes.transAxes)
+        axes.text(
+            0.5,
+            0.5,
+            f"no '{REWIRE}' runs with a p value",
+            ha="center",
+            va="center",
+            transform=axes.transAxes,
+        )
     else:
         band = confidence_band(rewired, metric)
         axes.scatter(rewired["p"], rewired[metric], s=10, color="grey", alpha=0.5, label="one seed")
         axes.plot(band.index, band["mean"], marker="o", color="#1f6fb4", label="rewired: mean")
-        axes.fill_between(band.index, band["low"], band["high"], color="#1f6fb4", alpha=0.2,
-                          label="rewired: 95% t-interval")
+        axes.fill_between(
+            band.index,
+            band["low"],
+            band["high"],
+            color="#1f6fb4",
+            alpha=0.2,
+            label="rewired: 95% t-interval",
+        )
         positive = band.index[band.index > 0]
         if len(positive) and band.index.max() / positive.min() >= 50:
             if band.index.min() > 0:
@@ -129,12 +142,18 @@ def _rewiring_panel(axes: Axes, table: pd.DataFrame, metric: str) -> None:
     original = table.loc[table["family"] == CONNECTOME, metric]
     if len(original):
         mean = original.mean()
-        axes.axhline(mean, color="#c0392b", linestyle="--",
-                     label=f"connectome: mean of {len(original)}")
+        axes.axhline(
+            mean, color="#c0392b", linestyle="--", label=f"connectome: mean of {len(original)}"
+        )
         if len(original) > 1:
             half = stats.t.ppf(0.975, len(original) - 1) * stats.sem(original)
-            axes.axhspan(mean - half, mean + half, color="#c0392b", alpha=0.1,
-                         label="connectome: 95% t-interval")
+            axes.axhspan(
+                mean - half,
+                mean + half,
+                color="#c0392b",
+                alpha=0.1,
+                label="connectome: 95% t-interval",
+            )
     axes.set_xlabel("rewiring probability p")
     axes.set_ylabel(metric)
     axes.set_title("A. metric against rewiring")
@@ -150,8 +169,9 @@ def _family_panel(axes: Axes, table: pd.DataFrame, metric: str) -> None:
         rows = table[table["family"] == family].sort_values(["p", "seed"])
         offsets = np.linspace(-0.18, 0.18, len(rows)) if len(rows) > 1 else np.zeros(1)
         if family == REWIRE:
-            points = axes.scatter(k + offsets, rows[metric], s=12, c=rows["p"], cmap="viridis",
-                                  zorder=3)
+            points = axes.scatter(
+                k + offsets, rows[metric], s=12, c=rows["p"], cmap="viridis", zorder=3
+            )
             axes.figure.colorbar(points, ax=axes, label="rewiring probability p", pad=0.01)
         else:
             axes.scatter(k + offsets, rows[metric], s=12, color="black", alpha=0.7, zorder=3)
@@ -160,8 +180,11 @@ def _family_panel(axes: Axes, table: pd.DataFrame, metric: str) -> None:
         {"rotation": 25, "ha": "right", "rotation_mode": "anchor"} if tilt else {}
     )
     separator = " " if tilt else "\n"
-    axes.set_xticks(np.arange(len(families)),
-                    [f"{f}{separator}(n={len(v)})" for f, v in zip(families, values)], **style)
+    axes.set_xticks(
+        np.arange(len(families)),
+        [f"{f}{separator}(n={len(v)})" for f, v in zip(families, values)],
+        **style,
+    )
     axes.set_ylabel(metric)
     axes.set_title("B. per graph family")
     axes.grid(alpha=0.3, axis="y")
@@ -180,9 +203,15 @@ def facets(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     columns = [c for c in FACETS if c in table.columns and table[c].nunique(dropna=False) > 1]
     if not columns:
         return [("", table)]
-    return [(", ".join(f"{c}={v:g}" if isinstance(v, float) else f"{c}={v}"
-                       for c, v in zip(columns, keys)), group)
-            for keys, group in table.groupby(columns, sort=True, dropna=False)]
+    return [
+        (
+            ", ".join(
+                f"{c}={v:g}" if isinstance(v, float) else f"{c}={v}" for c, v in zip(columns, keys)
+            ),
+            group,
+        )
+        for keys, group in table.groupby(columns, sort=True, dropna=False)
+    ]
 
 
 def topology_figure(table: pd.DataFrame, metric: str, title: str) -> Figure:
@@ -209,14 +238,16 @@ def topology_figure(table: pd.DataFrame, metric: str, title: str) -> Figure:
         panels[1, column].sharey(panels[0, column])
         if label:
             for row in (0, 1):
-                panels[row, column].set_title(f"{panels[row, column].get_title()}\n{label}",
-                                              fontsize=9)
+                panels[row, column].set_title(
+                    f"{panels[row, column].get_title()}\n{label}", fontsize=9
+                )
     figure.suptitle(title)
     return figure
 
 
-def plot_topology(csv_path: str | os.PathLike, out: str | os.PathLike, metric: str | None = None,
-                  dpi: int = 150) -> Path:
+def plot_topology(
+    csv_path: str | os.PathLike, out: str | os.PathLike, metric: str | None = None, dpi: int = 150
+) -> Path:
     """Panel A: ``metric`` against rewiring p with a 95 % band; panel B: one box per family.
 
     ``csv_path`` is a tidy table with one row per run and columns ``family``,
@@ -264,13 +295,22 @@ def label_weights(table: pd.DataFrame) -> pd.DataFrame:
     if "weights" not in table.columns:
         return table
     other = table["weights"].notna() & (table["weights"] != DEFAULT_WEIGHTS)
-    family = table["family"].astype(str).where(~other, table["family"].astype(str) + " ["
-                                               + table["weights"].astype(str) + "]")
+    family = (
+        table["family"]
+        .astype(str)
+        .where(~other, table["family"].astype(str) + " [" + table["weights"].astype(str) + "]")
+    )
     return table.assign(family=family)
 
 
-def plot_statistic_scatter(table: pd.DataFrame, metric: str, statistics: Sequence[str],
-                           out: str | os.PathLike, title: str = "", dpi: int = 150) -> Path:
+def plot_statistic_scatter(
+    table: pd.DataFrame,
+    metric: str,
+    statistics: Sequence[str],
+    out: str | os.PathLike,
+    title: str = "",
+    dpi: int = 150,
+) -> Path:
     """One panel per graph statistic: ``metric`` of every run against the statistic of its graph.
 
     Families get a colour each, the connectome a red star; each panel's title
@@ -293,32 +333,48 @@ def plot_statistic_scatter(table: pd.DataFrame, metric: str, statistics: Sequenc
         pair = table[[metric, statistic]].dropna()
         if len(pair) >= 3 and pair[statistic].nunique() > 1 and pair[metric].nunique() > 1:
             rho, p_value = stats.spearmanr(pair[metric], pair[statistic])
-            axes.set_title(f"{statistic.removeprefix('graph_')}\nrho={rho:+.2f}, p={p_value:.2g}",
-                           fontsize=9)
+            axes.set_title(
+                f"{statistic.removeprefix('graph_')}\nrho={rho:+.2f}, p={p_value:.2g}", fontsize=9
+            )
         else:
             axes.set_title(f"{statistic.removeprefix('graph_')}\n(constant)", fontsize=9)
         for family in families:
             rows_of = table[table["family"] == family]
             if family == CONNECTOME:
-                axes.scatter(rows_of[statistic], rows_of[metric], marker="*", s=120,
-                             color="#c0392b", zorder=4, label=family)
+                axes.scatter(
+                    rows_of[statistic],
+                    rows_of[metric],
+                    marker="*",
+                    s=120,
+                    color="#c0392b",
+                    zorder=4,
+                    label=family,
+                )
             else:
-                axes.scatter(rows_of[statistic], rows_of[metric], s=12, alpha=0.7,
-                             color=colours[family], label=family)
+                axes.scatter(
+                    rows_of[statistic],
+                    rows_of[metric],
+                    s=12,
+                    alpha=0.7,
+                    color=colours[family],
+                    label=family,
+                )
         axes.set_xlabel(statistic.removeprefix("graph_"))
         axes.set_ylabel(metric)
         axes.grid(alpha=0.3)
-    for axes in panels[len(statistics):]:
+    for axes in panels[len(statistics) :]:
         axes.set_visible(False)
     handles, labels = panels[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncols=min(6, len(labels)),
-                  fontsize=8)
+    figure.legend(
+        handles, labels, loc="outside lower center", ncols=min(6, len(labels)), fontsize=8
+    )
     figure.suptitle(title or f"{metric} against graph statistics ({len(table)} runs)")
     return save_figure(figure, out, dpi=dpi)
 
 
-def plot_memory_curves(table: pd.DataFrame, out: str | os.PathLike, title: str = "",
-                       dpi: int = 150) -> Path:
+def plot_memory_curves(
+    table: pd.DataFrame, out: str | os.PathLike, title: str = "", dpi: int = 150
+) -> Path:
     """Memory capacity per delay (mean and 95 % band over seeds), one panel per spectral radius.
 
     One line per condition outside the ablation families; rewiring lines are
@@ -328,8 +384,10 @@ def plot_memory_curves(table: pd.DataFrame, out: str | os.PathLike, title: str =
         >>> plot_memory_curves(memory_rows, "memory_curves.png")  # doctest: +SKIP
         PosixPath('memory_curves.png')
     """
-    delays = sorted((c for c in table.columns if c.startswith("mc_delay_")),
-                    key=lambda c: int(c.rsplit("_", 1)[1]))
+    delays = sorted(
+        (c for c in table.columns if c.startswith("mc_delay_")),
+        key=lambda c: int(c.rsplit("_", 1)[1]),
+    )
     table = table[~table["family"].isin(ABLATION_FAMILIES)].dropna(subset=delays[:1])
     radii = sorted(table["spectral_radius"].unique())
     figure = new_figure(4.2 * len(radii), 4.4)
@@ -343,8 +401,11 @@ def plot_memory_curves(table: pd.DataFrame, out: str | os.PathLike, title: str =
         for condition, runs in at_radius.groupby("condition", sort=False):
             capacity = runs[delays].to_numpy(dtype=float)
             mean = capacity.mean(axis=0)
-            half = (stats.t.ppf(0.975, len(capacity) - 1) * stats.sem(capacity, axis=0)
-                    if len(capacity) > 1 else np.zeros_like(mean))
+            half = (
+                stats.t.ppf(0.975, len(capacity) - 1) * stats.sem(capacity, axis=0)
+                if len(capacity) > 1
+                else np.zeros_like(mean)
+            )
             family = runs["family"].iloc[0]
             if family == CONNECTOME:
                 style = {"color": "#c0392b", "linewidth": 2.5, "zorder": 5}
@@ -352,8 +413,11 @@ def plot_memory_curves(table: pd.DataFrame, out: str | os.PathLike, title: str =
                 share = p_values.index(runs["p"].iloc[0]) / max(1, len(p_values) - 1)
                 style = {"color": _viridis(share), "linewidth": 1.0}
             else:
-                style = {"color": f"C{others.index(family) % 10}", "linewidth": 1.0,
-                         "linestyle": "--"}
+                style = {
+                    "color": f"C{others.index(family) % 10}",
+                    "linewidth": 1.0,
+                    "linestyle": "--",
+                }
             axes.plot(lag, mean, label=condition, **style)
             axes.fill_between(lag, mean - half, mean + half, color=style["color"], alpha=0.12)
         axes.set_title(f"spectral radius {radius:g}", fontsize=10)
@@ -372,8 +436,9 @@ def _viridis(share: float) -> tuple[float, ...]:
     return colormaps["viridis"](0.1 + 0.8 * share)
 
 
-def plot_ablations(effects: pd.DataFrame, out: str | os.PathLike, title: str = "",
-                   dpi: int = 150) -> Path:
+def plot_ablations(
+    effects: pd.DataFrame, out: str | os.PathLike, title: str = "", dpi: int = 150
+) -> Path:
     """Per synapse class: change from the intact connectome after ablation and after random removal.
 
     ``effects`` is :func:`elegans_keras.study.stats.ablation_effects` output;
@@ -389,10 +454,20 @@ def plot_ablations(effects: pd.DataFrame, out: str | os.PathLike, title: str = "
     panels = np.atleast_1d(figure.subplots(1, len(groups), squeeze=False)).ravel()
     for axes, ((metric, radius), rows) in zip(panels, groups):
         position = np.arange(len(rows))
-        axes.barh(position - 0.2, rows["ablation_change"], height=0.4, color="#c0392b",
-                  label="class removed")
-        axes.barh(position + 0.2, rows["random_change"], height=0.4, color="grey",
-                  label="same number removed at random")
+        axes.barh(
+            position - 0.2,
+            rows["ablation_change"],
+            height=0.4,
+            color="#c0392b",
+            label="class removed",
+        )
+        axes.barh(
+            position + 0.2,
+            rows["random_change"],
+            height=0.4,
+            color="grey",
+            label="same number removed at random",
+        )
         for k, q in enumerate(rows["q_value"]):
             if q < 0.05:
                 axes.text(0, k, " *", va="center", fontsize=12)
@@ -404,6 +479,7 @@ def plot_ablations(effects: pd.DataFrame, out: str | os.PathLike, title: str = "
         axes.grid(alpha=0.3, axis="x")
     handles, labels = panels[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
-    figure.suptitle(title or "synapse-class ablations vs matched random removal "
-                             "(* : q < 0.05, class vs random)")
+    figure.suptitle(
+        title or "synapse-class ablations vs matched random removal (* : q < 0.05, class vs random)"
+    )
     return save_figure(figure, out, dpi=dpi)

@@ -99,8 +99,10 @@ def build_plan(
     where = "build_plan"
     unknown = [f for f in families if f not in FAMILIES]
     if unknown or not families:
-        raise ConfigurationError(f"{where}: unknown famil{'y' if len(unknown) == 1 else 'ies'} "
-                                 f"{unknown}; expected some of {list(FAMILIES)}")
+        raise ConfigurationError(
+            f"{where}: unknown famil{'y' if len(unknown) == 1 else 'ies'} "
+            f"{unknown}; expected some of {list(FAMILIES)}"
+        )
     check_int(seeds, "seeds", where, low=1)
     if not p_values:
         raise ConfigurationError(f"{where}: p_values is empty")
@@ -108,12 +110,14 @@ def build_plan(
         check_probability(p, "p_values", where)
     bad = [a for a in ablations if a not in ABLATIONS]
     if bad or not ablations:
-        raise ConfigurationError(f"{where}: ablations {bad or '[]'} unknown; expected some of "
-                                 f"{list(ABLATIONS)}")
+        raise ConfigurationError(
+            f"{where}: ablations {bad or '[]'} unknown; expected some of {list(ABLATIONS)}"
+        )
     bad = [w for w in weights if w not in WEIGHT_VARIANTS]
     if bad or not weights:
-        raise ConfigurationError(f"{where}: weights {bad or '[]'} unknown; expected some of "
-                                 f"{list(WEIGHT_VARIANTS)}")
+        raise ConfigurationError(
+            f"{where}: weights {bad or '[]'} unknown; expected some of {list(WEIGHT_VARIANTS)}"
+        )
     runs = []
     for family in dict.fromkeys(families):
         variants: list[dict[str, Any]]
@@ -140,8 +144,9 @@ def complete_graph(c: Connectome) -> Connectome:
     c.check_dense("complete_graph")
     ones = np.ones((n, n))
     np.fill_diagonal(ones, 0.0)
-    return c.replace(chemical=sp.csr_array(ones), electrical=sp.csr_array((n, n)),
-                     name=f"{c.name}/complete")
+    return c.replace(
+        chemical=sp.csr_array(ones), electrical=sp.csr_array((n, n)), name=f"{c.name}/complete"
+    )
 
 
 def make_graph(base: Connectome, run: Run) -> Connectome:

@@ -37,9 +37,12 @@ from elegans_keras.study.tasks import BUDGETS, TASKS
 from elegans_keras.study.vocabulary import ABLATION_FAMILIES, CORRELATES
 
 SIGNIFICANCE = 0.05
-WHOLE_TYPE_NOTE = ("For `chemical` and `electrical` the control is the same graph as the "
-                   "ablation (removing every synapse of a type at random removes them all), so "
-                   "only their change from the intact connectome is informative.", "")
+WHOLE_TYPE_NOTE = (
+    "For `chemical` and `electrical` the control is the same graph as the "
+    "ablation (removing every synapse of a type at random removes them all), so "
+    "only their change from the intact connectome is informative.",
+    "",
+)
 
 
 def _number(value: float) -> str:
@@ -60,18 +63,22 @@ def _plain_words(comparison: pd.DataFrame, metric: str, direction: str) -> list[
     for radius, rows in comparison.groupby("spectral_radius", sort=True):
         significant = rows[rows["q_value"] < SIGNIFICANCE]
         if significant.empty:
-            lines.append(f"- ρ={radius:g}: none of the {len(rows)} alternatives differs from the "
-                         f"connectome in {metric} at q < {SIGNIFICANCE}.")
+            lines.append(
+                f"- ρ={radius:g}: none of the {len(rows)} alternatives differs from the "
+                f"connectome in {metric} at q < {SIGNIFICANCE}."
+            )
             continue
         parts = []
         for better, word in ((True, "better than"), (False, "worse than")):
             chosen = significant[significant["connectome_better"] == better]
             if len(chosen):
                 parts.append(f"{word} {', '.join(chosen.apply(condition_label, axis=1))}")
-        lines.append(f"- ρ={radius:g}: the connectome's {metric} ({direction} is better) is "
-                     f"significantly {' and '.join(parts)}; the other "
-                     f"{len(rows) - len(significant)} of {len(rows)} alternatives do not differ "
-                     f"at q < {SIGNIFICANCE}.")
+        lines.append(
+            f"- ρ={radius:g}: the connectome's {metric} ({direction} is better) is "
+            f"significantly {' and '.join(parts)}; the other "
+            f"{len(rows) - len(significant)} of {len(rows)} alternatives do not differ "
+            f"at q < {SIGNIFICANCE}."
+        )
     return lines
 
 
@@ -80,91 +87,172 @@ def _power_lines(summary: pd.DataFrame, comparison: pd.DataFrame, metric: str) -
     lines = []
     for radius, rows in comparison.groupby("spectral_radius", sort=True):
         detectable = rows["detectable"].dropna()
-        reference = summary[(summary["spectral_radius"] == radius)
-                            & (summary["family"] == "connectome")
-                            & (summary["weights"] == "count")]
+        reference = summary[
+            (summary["spectral_radius"] == radius)
+            & (summary["family"] == "connectome")
+            & (summary["weights"] == "count")
+        ]
         if detectable.empty or reference.empty:
             continue
         sd, n = reference["sd"].iloc[0], int(reference["n"].iloc[0])
-        lines.append(f"- ρ={radius:g}: the connectome's {metric} has sd {_number(sd)} over {n} "
-                     f"seeds; a two-sided test at α = 0.05 detects, with 80 % power, a "
-                     f"difference of {_number(detectable.min())} to {_number(detectable.max())} "
-                     f"(median {_number(detectable.median())}) from the pooled sd of each "
-                     "comparison.")
-    return (["Statistical power (the smallest difference each comparison could detect):", "",
-             *lines, ""] if lines else [])
+        lines.append(
+            f"- ρ={radius:g}: the connectome's {metric} has sd {_number(sd)} over {n} "
+            f"seeds; a two-sided test at α = 0.05 detects, with 80 % power, a "
+            f"difference of {_number(detectable.min())} to {_number(detectable.max())} "
+            f"(median {_number(detectable.median())}) from the pooled sd of each "
+            "comparison."
+        )
+    return (
+        [
+            "Statistical power (the smallest difference each comparison could detect):",
+            "",
+            *lines,
+            "",
+        ]
+        if lines
+        else []
+    )
 
 
-def _metric_section(group: pd.DataFrame, comparison: pd.DataFrame, task: str, mode: str,
-                    metric: str, direction: str, figures: Path, stem: str) -> list[str]:
+def _metric_section(
+    group: pd.DataFrame,
+    comparison: pd.DataFrame,
+    task: str,
+    mode: str,
+    metric: str,
+    direction: str,
+    figures: Path,
+    stem: str,
+) -> list[str]:
     """The tables, figures and plain words of one metric; ``comparison``: its tests."""
     nulls = group[~group["family"].isin(ABLATION_FAMILIES)]
     lines = [f"#### {metric} ({direction} is better)", ""]
     if nulls.empty or not (nulls["family"] == "connectome").any():
         return lines + ["No connectome runs for this metric.", ""]
     summary = summarize(nulls, metric)
-    cells = summary.apply(lambda r: f"{_number(r['mean'])} ± {r['mean'] - r['ci_low']:.2g}"
-                          f" (n={r['n']})", axis=1)
-    lines += ["Mean ± half-width of the 95 % t-interval over seeds:", "",
-              markdown_table(_by_condition(summary, cells)), ""]
+    cells = summary.apply(
+        lambda r: f"{_number(r['mean'])} ± {r['mean'] - r['ci_low']:.2g} (n={r['n']})", axis=1
+    )
+    lines += [
+        "Mean ± half-width of the 95 % t-interval over seeds:",
+        "",
+        markdown_table(_by_condition(summary, cells)),
+        "",
+    ]
     if not comparison.empty:
         cells = comparison.apply(
-            lambda r: f"{r['difference']:+.3g} (g={_number(r['hedges_g'])}, "
-                      f"p={_number(r['permutation_p'])}, q={_number(r['q_value'])})", axis=1)
-        lines += [("Against the connectome: difference of means (alternative − connectome), "
-                   "Hedges' g, two-sided permutation p (exact) and Benjamini–Hochberg q over "
-                   "this table (Welch p in the CSV of tests):"), "",
-                  markdown_table(_by_condition(comparison, cells)), "",
-                  *_power_lines(summary, comparison, metric),
-                  "In plain words:", "", *_plain_words(comparison, metric, direction), ""]
+            lambda r: (
+                f"{r['difference']:+.3g} (g={_number(r['hedges_g'])}, "
+                f"p={_number(r['permutation_p'])}, q={_number(r['q_value'])})"
+            ),
+            axis=1,
+        )
+        lines += [
+            (
+                "Against the connectome: difference of means (alternative − connectome), "
+                "Hedges' g, two-sided permutation p (exact) and Benjamini–Hochberg q over "
+                "this table (Welch p in the CSV of tests):"
+            ),
+            "",
+            markdown_table(_by_condition(comparison, cells)),
+            "",
+            *_power_lines(summary, comparison, metric),
+            "In plain words:",
+            "",
+            *_plain_words(comparison, metric, direction),
+            "",
+        ]
     figure = topology_figure(nulls, metric, f"{task}/{mode}: {metric}")
     path = save_figure(figure, figures / f"{stem}_{metric}.png")
     lines += [f"![{metric} against rewiring and per family]({path.parent.name}/{path.name})", ""]
 
     if (group["family"] == "ablation").any():
         effects = ablation_effects(group, metric)
-        table = effects.assign(**{
-            "ρ": effects["spectral_radius"].map("{:g}".format),
-            "class removed": effects["ablation_change"].map(_number),
-            "q vs intact": effects["intact_q"].map(_number),
-            "random removal": effects["random_change"].map(_number),
-            "class − random": effects["specific_change"].map(_number),
-            "g": effects["hedges_g"].map(_number),
-            "p": effects["permutation_p"].map(_number),
-            "q": effects["q_value"].map(_number)})
+        table = effects.assign(
+            **{
+                "ρ": effects["spectral_radius"].map("{:g}".format),
+                "class removed": effects["ablation_change"].map(_number),
+                "q vs intact": effects["intact_q"].map(_number),
+                "random removal": effects["random_change"].map(_number),
+                "class − random": effects["specific_change"].map(_number),
+                "g": effects["hedges_g"].map(_number),
+                "p": effects["permutation_p"].map(_number),
+                "q": effects["q_value"].map(_number),
+            }
+        )
         path = plot_ablations(effects, figures / f"{stem}_{metric}_ablations.png")
-        lines += [("Synapse-class ablations: change from the intact connectome's mean, its "
-                   "Benjamini–Hochberg q against the intact connectome, the change after "
-                   "removing as many chemical and gap-junction pairs at random, and the "
-                   "class − random difference with its Hedges' g, permutation p and q:"), "",
-                  markdown_table(table[["ablation", "ρ", "class removed", "q vs intact",
-                                   "random removal", "class − random", "g", "p", "q"]]), "",
-                  *(WHOLE_TYPE_NOTE if {"chemical", "electrical"} & set(effects["ablation"])
-                    and effects["random_change"].notna().any() else ()),
-                  f"![ablations]({path.parent.name}/{path.name})", ""]
+        lines += [
+            (
+                "Synapse-class ablations: change from the intact connectome's mean, its "
+                "Benjamini–Hochberg q against the intact connectome, the change after "
+                "removing as many chemical and gap-junction pairs at random, and the "
+                "class − random difference with its Hedges' g, permutation p and q:"
+            ),
+            "",
+            markdown_table(
+                table[
+                    [
+                        "ablation",
+                        "ρ",
+                        "class removed",
+                        "q vs intact",
+                        "random removal",
+                        "class − random",
+                        "g",
+                        "p",
+                        "q",
+                    ]
+                ]
+            ),
+            "",
+            *(
+                WHOLE_TYPE_NOTE
+                if {"chemical", "electrical"} & set(effects["ablation"])
+                and effects["random_change"].notna().any()
+                else ()
+            ),
+            f"![ablations]({path.parent.name}/{path.name})",
+            "",
+        ]
 
     return lines + _correlation_section(group, task, mode, metric, figures, stem)
 
 
-def _correlation_section(group: pd.DataFrame, task: str, mode: str, metric: str,
-                         figures: Path, stem: str) -> list[str]:
+def _correlation_section(
+    group: pd.DataFrame, task: str, mode: str, metric: str, figures: Path, stem: str
+) -> list[str]:
     correlation = correlations(group, metric)
     if correlation.empty:
         return []
-    cells = correlation.apply(lambda r: f"{r['rho']:+.2f} (p={_number(r['p_value'])})"
-                              if pd.notna(r["rho"]) else "–", axis=1)
-    wide = (correlation.assign(cell=cells)
-            .pivot(index="statistic", columns="spectral_radius", values="cell")
-            .loc[[s for s in CORRELATES if s in set(correlation["statistic"])]])
+    cells = correlation.apply(
+        lambda r: f"{r['rho']:+.2f} (p={_number(r['p_value'])})" if pd.notna(r["rho"]) else "–",
+        axis=1,
+    )
+    wide = (
+        correlation.assign(cell=cells)
+        .pivot(index="statistic", columns="spectral_radius", values="cell")
+        .loc[[s for s in CORRELATES if s in set(correlation["statistic"])]]
+    )
     wide.columns = [f"ρ={r:g}" for r in wide.columns]
     radius = _scatter_radius(group)
-    path = plot_statistic_scatter(group[group["spectral_radius"] == radius], metric,
-                                  CORRELATES, figures / f"{stem}_{metric}_statistics.png",
-                                  title=f"{task}/{mode}: {metric} at spectral radius {radius:g}")
-    return [(f"Spearman correlation across all {int(correlation['n'].max())} runs per radius "
-             "(every graph, ablations included) between the metric and graph statistics:"),
-            "", markdown_table(wide.reset_index()), "",
-            f"![{metric} against graph statistics]({path.parent.name}/{path.name})", ""]
+    path = plot_statistic_scatter(
+        group[group["spectral_radius"] == radius],
+        metric,
+        CORRELATES,
+        figures / f"{stem}_{metric}_statistics.png",
+        title=f"{task}/{mode}: {metric} at spectral radius {radius:g}",
+    )
+    return [
+        (
+            f"Spearman correlation across all {int(correlation['n'].max())} runs per radius "
+            "(every graph, ablations included) between the metric and graph statistics:"
+        ),
+        "",
+        markdown_table(wide.reset_index()),
+        "",
+        f"![{metric} against graph statistics]({path.parent.name}/{path.name})",
+        "",
+    ]
 
 
 def _scatter_radius(group: pd.DataFrame) -> float:
@@ -178,8 +266,11 @@ def _budget_lines(budgets: Iterable[str]) -> list[str]:
     lines = []
     for name in budgets:
         b = BUDGETS[name]
-        images = ("the whole training split" if b.train_images is None
-                  else f"the first {b.train_images} training images")
+        images = (
+            "the whole training split"
+            if b.train_images is None
+            else f"the first {b.train_images} training images"
+        )
         lines.append(
             f"- `{name}` budget: memory — signals of {b.sequence_length} steps (ridge readout "
             f"fitted on the first half after a washout of {b.sequence_length // 15}, scored on "
@@ -188,13 +279,16 @@ def _budget_lines(budgets: Iterable[str]) -> list[str]:
             f"validation, monitored only), {b.epochs} epochs, batch {b.batch_size}, Adam "
             f"with a cosine learning rate from {b.learning_rate:g} to 0, scored once on the "
             f"first {b.test_images} test images; "
-            f"small-world references per graph: {b.graph_references}.")
+            f"small-world references per graph: {b.graph_references}."
+        )
     return lines
 
 
-def write_report(csv_path: str | os.PathLike = "results/topology.csv",
-                 out_dir: str | os.PathLike = "results",
-                 discussion: str | os.PathLike | None = None) -> Path:
+def write_report(
+    csv_path: str | os.PathLike = "results/topology.csv",
+    out_dir: str | os.PathLike = "results",
+    discussion: str | os.PathLike | None = None,
+) -> Path:
     """Write ``out_dir/topology.md`` and its PNGs (in ``out_dir/figures``) from the study CSV.
 
     ``discussion``: an optional Markdown file whose text is placed under
@@ -218,10 +312,18 @@ def write_report(csv_path: str | os.PathLike = "results/topology.csv",
     out_dir = Path(out_dir)
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    lines = ["# Topology study: does the worm's wiring matter?", "",
-             (f"Generated from `{csv_path}` ({len(table)} rows) by `elegans-keras report` on "
-              f"{datetime.date.today().isoformat()}. Every seed run is included; nothing was "
-              "selected on the test split."), "", *_budget_lines(sorted(set(table["budget"]))), ""]
+    lines = [
+        "# Topology study: does the worm's wiring matter?",
+        "",
+        (
+            f"Generated from `{csv_path}` ({len(table)} rows) by `elegans-keras report` on "
+            f"{datetime.date.today().isoformat()}. Every seed run is included; nothing was "
+            "selected on the test split."
+        ),
+        "",
+        *_budget_lines(sorted(set(table["budget"]))),
+        "",
+    ]
     if discussion is not None:
         lines += ["## Discussion", "", Path(discussion).read_text(encoding="utf-8").strip(), ""]
     tests = []
@@ -234,24 +336,44 @@ def write_report(csv_path: str | os.PathLike = "results/topology.csv",
                 nulls = group[~group["family"].isin(ABLATION_FAMILIES)]
                 comparison = versus_connectome(nulls, metric, direction == "higher")
                 tests.append(comparison)
-                lines += _metric_section(group, comparison, task, mode, metric, direction,
-                                         figures, stem)
-        if (any(c.startswith("mc_delay_") for c in group.columns)
-                and group["mc_delay_1"].notna().any()):
+                lines += _metric_section(
+                    group, comparison, task, mode, metric, direction, figures, stem
+                )
+        if (
+            any(c.startswith("mc_delay_") for c in group.columns)
+            and group["mc_delay_1"].notna().any()
+        ):
             path = plot_memory_curves(group, figures / f"{stem}_memory_curves.png")
-            lines += ["#### Memory capacity per delay", "",
-                      f"![memory capacity curves]({path.parent.name}/{path.name})", ""]
+            lines += [
+                "#### Memory capacity per delay",
+                "",
+                f"![memory capacity curves]({path.parent.name}/{path.name})",
+                "",
+            ]
     tests = [t for t in tests if not t.empty]
     if tests:
         with atomic_path(out_dir / "topology_tests.csv") as temporary:
             pd.concat(tests, ignore_index=True).to_csv(temporary, index=False)
-        lines += [("All comparisons with Welch's t and permutation p-values: "
-                   "[`topology_tests.csv`](topology_tests.csv)."), ""]
+        lines += [
+            (
+                "All comparisons with Welch's t and permutation p-values: "
+                "[`topology_tests.csv`](topology_tests.csv)."
+            ),
+            "",
+        ]
     if read_arms(Path(csv_path).parent):
-        arms = write_arms_report(Path(csv_path).parent, out_dir / "topology_memory_arms.md",
-                                 extra_tests=out_dir / "topology_tests.csv")
-        lines += [("The memory arms (development, species and sources, synapse ablations) and "
-                   f"the structure-performance analysis: [`{arms.name}`]({arms.name})."), ""]
+        arms = write_arms_report(
+            Path(csv_path).parent,
+            out_dir / "topology_memory_arms.md",
+            extra_tests=out_dir / "topology_tests.csv",
+        )
+        lines += [
+            (
+                "The memory arms (development, species and sources, synapse ablations) and "
+                f"the structure-performance analysis: [`{arms.name}`]({arms.name})."
+            ),
+            "",
+        ]
     report = out_dir / "topology.md"
     with atomic_path(report) as temporary:
         Path(temporary).write_text("\n".join(lines), encoding="utf-8")

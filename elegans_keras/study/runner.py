@@ -66,8 +66,7 @@ RUN_BLAS_THREADS = 1
 
 def run_key(task: str, mode: str, budget: str, connectome: str, run: Run) -> Key:
     """The identity of a run in the CSV (``None`` where p or ablation do not apply)."""
-    return (task, mode, budget, connectome, run.family, run.p, run.ablation, run.weights,
-            run.seed)
+    return (task, mode, budget, connectome, run.family, run.p, run.ablation, run.weights, run.seed)
 
 
 def read_results(path: str | os.PathLike) -> pd.DataFrame:
@@ -84,15 +83,20 @@ def read_results(path: str | os.PathLike) -> pd.DataFrame:
         raise ConfigurationError(f"study table {str(path)!r} is a folder, not a CSV file")
     try:
         table = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
-            PermissionError) as err:
+    except (
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+        PermissionError,
+    ) as err:
         raise ConfigurationError(f"study table {str(path)!r} is unreadable ({err})") from None
     if "weights" not in table.columns and "family" in table.columns:
         table["weights"] = DEFAULT_WEIGHTS
     missing = [c for c in (*KEY_COLUMNS, "spectral_radius") if c not in table.columns]
     if missing:
-        raise ConfigurationError(f"study table {str(path)!r} lacks column(s) {missing}; "
-                                 "is it a topology study CSV?")
+        raise ConfigurationError(
+            f"study table {str(path)!r} lacks column(s) {missing}; is it a topology study CSV?"
+        )
     return table
 
 
@@ -173,8 +177,15 @@ def limit_threads(threads: int) -> None:
             tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
-def run_one(base: Connectome, run: Run, task_name: str, mode: str, budget: Budget,
-            strategy: str = "default", threads: int | None = None) -> list[dict[str, Any]]:
+def run_one(
+    base: Connectome,
+    run: Run,
+    task_name: str,
+    mode: str,
+    budget: Budget,
+    strategy: str = "default",
+    threads: int | None = None,
+) -> list[dict[str, Any]]:
     """Train and score one run; its CSV rows (one per spectral radius).
 
     NumPy/SciPy run on :data:`RUN_BLAS_THREADS` BLAS threads inside (the
@@ -194,8 +205,9 @@ def run_one(base: Connectome, run: Run, task_name: str, mode: str, budget: Budge
         graph = make_graph(base, run)
         rows = task.run(graph, base, run, mode, budget, strategy)
         wall_time = round(time.perf_counter() - started, 2)
-        statistics = {} if run.family == NO_GRAPH else _graph_statistics(
-            graph, budget.graph_references)
+        statistics = (
+            {} if run.family == NO_GRAPH else _graph_statistics(graph, budget.graph_references)
+        )
     key = dict(zip(KEY_COLUMNS, run_key(task_name, mode, budget.name, base.name, run)))
     return [{**key, **row, "wall_time_s": wall_time, **statistics} for row in rows]
 
@@ -243,29 +255,45 @@ def run_study(
     todo = [run for run in plan if keys[run] not in done]
     if not quiet:
         where = "this process" if executor is None else type(executor).__name__
-        print(f"{task}/{mode} ({budget.name} budget) on {base.name}: {len(plan)} runs, "
-              f"{len(plan) - len(todo)} already in {out}, {len(todo)} to run on {where}")
+        print(
+            f"{task}/{mode} ({budget.name} budget) on {base.name}: {len(plan)} runs, "
+            f"{len(plan) - len(todo)} already in {out}, {len(todo)} to run on {where}"
+        )
     failures: list[tuple[Run, str]] = []
-    for _run, rows in progress(_execute(todo, base, task, mode, budget, strategy, executor,
-                                       threads, failures), quiet=quiet, total=len(todo)):
+    for _run, rows in progress(
+        _execute(todo, base, task, mode, budget, strategy, executor, threads, failures),
+        quiet=quiet,
+        total=len(todo),
+    ):
         if rows:
             record_rows(out, rows)
     if failures:
         raise ElegansKerasError(
             f"{len(failures)} run(s) failed and were left for the next resume: "
-            + "; ".join(f"{run.label} seed {run.seed}: {error}" for run, error in failures))
+            + "; ".join(f"{run.label} seed {run.seed}: {error}" for run, error in failures)
+        )
     return select_study(read_results(out), spec, budget, base.name, mode, plan)
 
 
-def _execute(runs: list[Run], base: Connectome, task: str, mode: str, budget: Budget,
-             strategy: str, executor: concurrent.futures.Executor | None,
-             threads: int | None, failures: list) -> Iterator[tuple[Run, list]]:
+def _execute(
+    runs: list[Run],
+    base: Connectome,
+    task: str,
+    mode: str,
+    budget: Budget,
+    strategy: str,
+    executor: concurrent.futures.Executor | None,
+    threads: int | None,
+    failures: list,
+) -> Iterator[tuple[Run, list]]:
     if executor is None:
         for run in runs:
             yield run, run_one(base, run, task, mode, budget, strategy)
         return
-    futures = {executor.submit(run_one, base, run, task, mode, budget, strategy, threads): run
-               for run in runs}
+    futures = {
+        executor.submit(run_one, base, run, task, mode, budget, strategy, threads): run
+        for run in runs
+    }
     try:
         for future in concurrent.futures.as_completed(futures):
             run = futures[future]
@@ -280,8 +308,9 @@ def _execute(runs: list[Run], base: Connectome, task: str, mode: str, budget: Bu
             future.cancel()
 
 
-def select_study(table: pd.DataFrame, task: Task, budget: Budget, connectome: str, mode: str,
-                 plan: Sequence[Run]) -> pd.DataFrame:
+def select_study(
+    table: pd.DataFrame, task: Task, budget: Budget, connectome: str, mode: str, plan: Sequence[Run]
+) -> pd.DataFrame:
     """The rows of ``table`` that belong to ``plan`` (same task, mode, budget, connectome)."""
     keys = {run_key(task.name, mode, budget.name, connectome, run) for run in plan}
     mask = np.array([key in keys for key in row_keys(table)], dtype=bool)

@@ -42,8 +42,9 @@ def is_reference(table: pd.DataFrame) -> pd.Series:
     return (table["family"] == CONNECTOME) & (weights == DEFAULT_WEIGHTS)
 
 
-def detectable_difference(sd: float, n_reference: int, n_other: int, alpha: float = ALPHA,
-                          power: float = POWER) -> float:
+def detectable_difference(
+    sd: float, n_reference: int, n_other: int, alpha: float = ALPHA, power: float = POWER
+) -> float:
     """The smallest difference of means a two-sided t-test detects with this power.
 
     ``(t_{1 - alpha/2} + t_{power}) * sd * sqrt(1/n_reference + 1/n_other)`` with
@@ -96,10 +97,17 @@ def summarize(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     for keys, group in table.groupby([*CONTEXT, *CONDITION], dropna=False, sort=False):
         values = group[metric].to_numpy(dtype=float)
         low, high = confidence_interval(values)
-        rows.append({**dict(zip((*CONTEXT, *CONDITION), keys)), "metric": metric,
-                     "n": values.size, "mean": values.mean(),
-                     "sd": values.std(ddof=1) if values.size > 1 else float("nan"),
-                     "ci_low": low, "ci_high": high})
+        rows.append(
+            {
+                **dict(zip((*CONTEXT, *CONDITION), keys)),
+                "metric": metric,
+                "n": values.size,
+                "mean": values.mean(),
+                "sd": values.std(ddof=1) if values.size > 1 else float("nan"),
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -118,7 +126,7 @@ def difference_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tu
     difference = a.mean() - b.mean()
     if va + vb == 0:
         return float(difference), float(difference)
-    dof = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
     half = stats.t.ppf(0.5 + level / 2, dof) * np.sqrt(va + vb)
     return float(difference - half), float(difference + half)
 
@@ -140,8 +148,11 @@ def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
 def _pooled_sd(a: np.ndarray, b: np.ndarray) -> float:
     if a.size < 2 or b.size < 2:
         return float("nan")
-    return float(np.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1))
-                         / (a.size + b.size - 2)))
+    return float(
+        np.sqrt(
+            ((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / (a.size + b.size - 2)
+        )
+    )
 
 
 def two_sample_tests(a: np.ndarray, b: np.ndarray, seed: int = 0) -> dict[str, float]:
@@ -158,11 +169,19 @@ def two_sample_tests(a: np.ndarray, b: np.ndarray, seed: int = 0) -> dict[str, f
         return {"welch_t": float("nan"), "welch_p": float("nan"), "permutation_p": float("nan")}
     welch = stats.ttest_ind(a, b, equal_var=False)
     permutation = stats.permutation_test(
-        (a, b), lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis),
-        permutation_type="independent", vectorized=True, n_resamples=9999,
-        alternative="two-sided", rng=np.random.default_rng(seed))
-    return {"welch_t": float(welch.statistic), "welch_p": float(welch.pvalue),
-            "permutation_p": float(permutation.pvalue)}
+        (a, b),
+        lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis),
+        permutation_type="independent",
+        vectorized=True,
+        n_resamples=9999,
+        alternative="two-sided",
+        rng=np.random.default_rng(seed),
+    )
+    return {
+        "welch_t": float(welch.statistic),
+        "welch_p": float(welch.pvalue),
+        "permutation_p": float(permutation.pvalue),
+    }
 
 
 def _adjust(p_values: pd.Series) -> np.ndarray:
@@ -174,8 +193,9 @@ def _adjust(p_values: pd.Series) -> np.ndarray:
     return q
 
 
-def versus_connectome(table: pd.DataFrame, metric: str, higher_is_better: bool = True,
-                      seed: int = 0) -> pd.DataFrame:
+def versus_connectome(
+    table: pd.DataFrame, metric: str, higher_is_better: bool = True, seed: int = 0
+) -> pd.DataFrame:
     """Every condition against the connectome's runs of the same context.
 
     The reference is the connectome with the default (count) synaptic values;
@@ -204,19 +224,33 @@ def versus_connectome(table: pd.DataFrame, metric: str, higher_is_better: bool =
         for condition, runs in others.groupby(list(CONDITION), dropna=False, sort=False):
             values = runs[metric].to_numpy(dtype=float)
             difference = values.mean() - reference.mean()
-            rows.append({**dict(zip(CONTEXT, context)), **dict(zip(CONDITION, condition)),
-                         "metric": metric, "n": values.size, "mean": values.mean(),
-                         "connectome_mean": reference.mean(), "difference": difference,
-                         **dict(zip(("difference_low", "difference_high"),
-                                    difference_interval(values, reference))),
-                         "hedges_g": hedges_g(values, reference),
-                         "connectome_n": reference.size,
-                         "pooled_sd": _pooled_sd(values, reference),
-                         **two_sample_tests(values, reference, seed),
-                         "detectable": detectable_difference(
-                             _pooled_sd(values, reference), reference.size, values.size),
-                         "connectome_better": bool(difference < 0 if higher_is_better
-                                                   else difference > 0)})
+            rows.append(
+                {
+                    **dict(zip(CONTEXT, context)),
+                    **dict(zip(CONDITION, condition)),
+                    "metric": metric,
+                    "n": values.size,
+                    "mean": values.mean(),
+                    "connectome_mean": reference.mean(),
+                    "difference": difference,
+                    **dict(
+                        zip(
+                            ("difference_low", "difference_high"),
+                            difference_interval(values, reference),
+                        )
+                    ),
+                    "hedges_g": hedges_g(values, reference),
+                    "connectome_n": reference.size,
+                    "pooled_sd": _pooled_sd(values, reference),
+                    **two_sample_tests(values, reference, seed),
+                    "detectable": detectable_difference(
+                        _pooled_sd(values, reference), reference.size, values.size
+                    ),
+                    "connectome_better": bool(
+                        difference < 0 if higher_is_better else difference > 0
+                    ),
+                }
+            )
     result = pd.DataFrame(rows)
     if not result.empty:
         result["q_value"] = _adjust(result["permutation_p"])
@@ -243,17 +277,25 @@ def ablation_effects(table: pd.DataFrame, metric: str, seed: int = 0) -> pd.Data
         intact = reference.mean() if reference.size else np.nan
         cut = group[group["family"] == ABLATION]
         for ablation, runs in cut.groupby("ablation", sort=False):
-            control = group.loc[(group["family"] == RANDOM_REMOVAL)
-                                & (group["ablation"] == ablation), metric].to_numpy(dtype=float)
+            control = group.loc[
+                (group["family"] == RANDOM_REMOVAL) & (group["ablation"] == ablation), metric
+            ].to_numpy(dtype=float)
             values = runs[metric].to_numpy(dtype=float)
             tests = two_sample_tests(values, control, seed)
-            rows.append({**dict(zip(CONTEXT, context)), "ablation": ablation, "metric": metric,
-                         "intact_mean": intact, "ablation_change": values.mean() - intact,
-                         "random_change": control.mean() - intact if control.size else np.nan,
-                         "specific_change": values.mean() - control.mean() if control.size
-                         else np.nan,
-                         "hedges_g": hedges_g(values, control), **tests,
-                         "intact_p": two_sample_tests(values, reference, seed)["permutation_p"]})
+            rows.append(
+                {
+                    **dict(zip(CONTEXT, context)),
+                    "ablation": ablation,
+                    "metric": metric,
+                    "intact_mean": intact,
+                    "ablation_change": values.mean() - intact,
+                    "random_change": control.mean() - intact if control.size else np.nan,
+                    "specific_change": values.mean() - control.mean() if control.size else np.nan,
+                    "hedges_g": hedges_g(values, control),
+                    **tests,
+                    "intact_p": two_sample_tests(values, reference, seed)["permutation_p"],
+                }
+            )
     result = pd.DataFrame(rows)
     if not result.empty:
         result["q_value"] = _adjust(result["permutation_p"])
@@ -261,8 +303,9 @@ def ablation_effects(table: pd.DataFrame, metric: str, seed: int = 0) -> pd.Data
     return result
 
 
-def correlations(table: pd.DataFrame, metric: str,
-                 statistics: Sequence[str] = CORRELATES) -> pd.DataFrame:
+def correlations(
+    table: pd.DataFrame, metric: str, statistics: Sequence[str] = CORRELATES
+) -> pd.DataFrame:
     """Spearman correlation, per context, between ``metric`` and each graph statistic across runs.
 
     Example:
@@ -279,6 +322,14 @@ def correlations(table: pd.DataFrame, metric: str,
                 rho, p_value = float("nan"), float("nan")
             else:
                 rho, p_value = stats.spearmanr(pair[metric], pair[statistic])
-            rows.append({**dict(zip(CONTEXT, context)), "metric": metric, "statistic": statistic,
-                         "n": len(pair), "rho": float(rho), "p_value": float(p_value)})
+            rows.append(
+                {
+                    **dict(zip(CONTEXT, context)),
+                    "metric": metric,
+                    "statistic": statistic,
+                    "n": len(pair),
+                    "rho": float(rho),
+                    "p_value": float(p_value),
+                }
+            )
     return pd.DataFrame(rows)

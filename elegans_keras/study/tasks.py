@@ -58,14 +58,34 @@ class Budget:
 
 
 BUDGETS = {
-    "full": Budget("full", radii=(0.5, 0.7, 0.9, 0.99, 1.1), sequence_length=3000, max_delay=40,
-                   train_images=None, validation_fraction=0.1, epochs=3, batch_size=128,
-                   learning_rate=1e-3, test_images=10000, classifier_radius=0.9,
-                   graph_references=10),
-    "quick": Budget("quick", radii=(0.5, 0.9, 1.1), sequence_length=1200, max_delay=20,
-                    train_images=1000, validation_fraction=0.2, epochs=2, batch_size=32,
-                    learning_rate=5e-3, test_images=500, classifier_radius=0.9,
-                    graph_references=3),
+    "full": Budget(
+        "full",
+        radii=(0.5, 0.7, 0.9, 0.99, 1.1),
+        sequence_length=3000,
+        max_delay=40,
+        train_images=None,
+        validation_fraction=0.1,
+        epochs=3,
+        batch_size=128,
+        learning_rate=1e-3,
+        test_images=10000,
+        classifier_radius=0.9,
+        graph_references=10,
+    ),
+    "quick": Budget(
+        "quick",
+        radii=(0.5, 0.9, 1.1),
+        sequence_length=1200,
+        max_delay=20,
+        train_images=1000,
+        validation_fraction=0.2,
+        epochs=2,
+        batch_size=32,
+        learning_rate=5e-3,
+        test_images=500,
+        classifier_radius=0.9,
+        graph_references=3,
+    ),
 }
 
 
@@ -81,16 +101,25 @@ class Task:
     families_excluded: tuple[str, ...] = ()
 
 
-def memory_task(graph: Connectome, base: Connectome, run: Run, mode: str, budget: Budget,
-                strategy: str) -> Rows:
+def memory_task(
+    graph: Connectome, base: Connectome, run: Run, mode: str, budget: Budget, strategy: str
+) -> Rows:
     """Memory capacity and Mackey-Glass NRMSE of an echo-state network on ``graph``, per radius."""
     from elegans_keras.models import memory_scores
 
     return [
-        {"spectral_radius": rho,
-         **memory_scores(graph, rho, seed=run.seed, length=budget.sequence_length,
-                         washout=budget.sequence_length // 15, max_delay=budget.max_delay,
-                         **run.synapse_options)}
+        {
+            "spectral_radius": rho,
+            **memory_scores(
+                graph,
+                rho,
+                seed=run.seed,
+                length=budget.sequence_length,
+                washout=budget.sequence_length // 15,
+                max_delay=budget.max_delay,
+                **run.synapse_options,
+            ),
+        }
         for rho in budget.radii
     ]
 
@@ -102,8 +131,9 @@ def _mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
     return load_images("mnist", split)
 
 
-def mnist_model(graph: Connectome, base: Connectome, run: Run, mode: str, budget: Budget,
-                decay_steps: int):
+def mnist_model(
+    graph: Connectome, base: Connectome, run: Run, mode: str, budget: Budget, decay_steps: int
+):
     """The classifier a run trains: the plain twin for ``no_graph``, else the connectome model.
 
     Its learning rate decays (cosine) from the budget's to 0 over
@@ -114,9 +144,14 @@ def mnist_model(graph: Connectome, base: Connectome, run: Run, mode: str, budget
     from elegans_keras.layers.synapses import synapses_of
     from elegans_keras.models import elegans_classifier, plain_classifier
 
-    common = {"mode": mode, "seed": run.seed, "spectral_radius": budget.classifier_radius,
-              "learning_rate": budget.learning_rate, "decay_steps": decay_steps,
-              **run.synapse_options}
+    common = {
+        "mode": mode,
+        "seed": run.seed,
+        "spectral_radius": budget.classifier_radius,
+        "learning_rate": budget.learning_rate,
+        "decay_steps": decay_steps,
+        **run.synapse_options,
+    }
     if run.family == NO_GRAPH:
         return plain_classifier(connectome=base, **common)
     shared = None
@@ -125,8 +160,9 @@ def mnist_model(graph: Connectome, base: Connectome, run: Run, mode: str, budget
     return elegans_classifier(connectome=graph, shared_values=shared, **common)
 
 
-def mnist_task(graph: Connectome, base: Connectome, run: Run, mode: str, budget: Budget,
-               strategy: str) -> Rows:
+def mnist_task(
+    graph: Connectome, base: Connectome, run: Run, mode: str, budget: Budget, strategy: str
+) -> Rows:
     """Test accuracy after a fixed MNIST budget (one row, at the classifier's spectral radius)."""
     from elegans_keras.datasets import train_validation_split
     from elegans_keras.distribute import get_strategy, scaled_batch_size, strategy_scope
@@ -137,7 +173,8 @@ def mnist_task(graph: Connectome, base: Connectome, run: Run, mode: str, budget:
     if budget.train_images is not None:
         x, y = x[: budget.train_images], y[: budget.train_images]
     (x_train, y_train), (x_val, y_val) = train_validation_split(
-        x, y, validation_fraction=budget.validation_fraction, seed=0)
+        x, y, validation_fraction=budget.validation_fraction, seed=0
+    )
     x_test, y_test = _mnist("test")
     x_test, y_test = x_test[: budget.test_images], y_test[: budget.test_images]
 
@@ -145,28 +182,52 @@ def mnist_task(graph: Connectome, base: Connectome, run: Run, mode: str, budget:
     distribution = get_strategy(strategy)
     batch_size = scaled_batch_size(budget.batch_size, distribution)
     with strategy_scope(distribution):
-        model = mnist_model(graph, base, run, mode, budget,
-                            decay_steps=budget.epochs * -(-len(x_train) // batch_size))
-    history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=budget.epochs,
-                        batch_size=batch_size, verbose=0)
+        model = mnist_model(
+            graph,
+            base,
+            run,
+            mode,
+            budget,
+            decay_steps=budget.epochs * -(-len(x_train) // batch_size),
+        )
+    history = model.fit(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=budget.epochs,
+        batch_size=batch_size,
+        verbose=0,
+    )
     test = model.evaluate(x_test, y_test, batch_size=256, verbose=0, return_dict=True)
     counts = count_parameters(model)
-    return [{
-        "spectral_radius": budget.classifier_radius,
-        "test_accuracy": float(test["accuracy"]),
-        "test_loss": float(test["loss"]),
-        "val_accuracy": float(history.history["val_accuracy"][-1]),
-        "trainable_parameters": counts["trainable"],
-        "parameters": counts["total"],
-    }]
+    return [
+        {
+            "spectral_radius": budget.classifier_radius,
+            "test_accuracy": float(test["accuracy"]),
+            "test_loss": float(test["loss"]),
+            "val_accuracy": float(history.history["val_accuracy"][-1]),
+            "trainable_parameters": counts["trainable"],
+            "parameters": counts["total"],
+        }
+    ]
 
 
 TASKS = {
-    "memory": Task("memory", ("reservoir",),
-                   {"memory_capacity": "higher", "mackey_glass_nrmse": "lower"},
-                   memory_task, lambda budget: budget.radii, families_excluded=(NO_GRAPH,)),
-    "mnist": Task("mnist", ("reservoir", "deep"), {"test_accuracy": "higher"},
-                  mnist_task, lambda budget: (budget.classifier_radius,)),
+    "memory": Task(
+        "memory",
+        ("reservoir",),
+        {"memory_capacity": "higher", "mackey_glass_nrmse": "lower"},
+        memory_task,
+        lambda budget: budget.radii,
+        families_excluded=(NO_GRAPH,),
+    ),
+    "mnist": Task(
+        "mnist",
+        ("reservoir", "deep"),
+        {"test_accuracy": "higher"},
+        mnist_task,
+        lambda budget: (budget.classifier_radius,),
+    ),
 }
 
 
@@ -179,6 +240,7 @@ def get_task(name: str, mode: str) -> Task:
     """
     task = TASKS[check_choice(name, "task", "get_task", TASKS)]
     if mode not in task.modes:
-        raise ConfigurationError(f"task {name!r} has no mode {mode!r}; expected one of "
-                                 f"{list(task.modes)}")
+        raise ConfigurationError(
+            f"task {name!r} has no mode {mode!r}; expected one of {list(task.modes)}"
+        )
     return task

@@ -20,12 +20,32 @@ RANDOM_REMOVAL = "random_removal"
 ABLATION_FAMILIES = (ABLATION, RANDOM_REMOVAL)
 BASELINE_FAMILIES = (NO_GRAPH, COMPLETE)
 FAMILIES = (CONNECTOME, *BASELINE_FAMILIES, *NULL_MODELS, *ABLATION_FAMILIES)
-NULL_FAMILIES = (CONNECTOME, NO_GRAPH, COMPLETE, REWIRE, "degree_preserving", "shuffle_weights",
-                 "erdos_renyi", "watts_strogatz", "barabasi_albert")
+NULL_FAMILIES = (
+    CONNECTOME,
+    NO_GRAPH,
+    COMPLETE,
+    REWIRE,
+    "degree_preserving",
+    "shuffle_weights",
+    "erdos_renyi",
+    "watts_strogatz",
+    "barabasi_albert",
+)
 P_VALUES = (0.1, 0.2, 0.4, 0.6, 0.8, 1.0)
 # Every synapse class of ablation.ABLATIONS: the nine role-to-role classes and the two types.
-STUDY_ABLATIONS = ("S->I", "I->M", "I->I", "S->S", "I->S", "M->M", "S->M", "M->I", "M->S",
-                   "chemical", "electrical")
+STUDY_ABLATIONS = (
+    "S->I",
+    "I->M",
+    "I->I",
+    "S->S",
+    "I->S",
+    "M->M",
+    "S->M",
+    "M->I",
+    "M->S",
+    "chemical",
+    "electrical",
+)
 # What remains after removing a whole synapse type: the network the ablation leaves.
 ABLATION_LABELS = {"chemical": "electrical only", "electrical": "chemical only"}
 
@@ -35,12 +55,19 @@ ABLATION_LABELS = {"chemical": "electrical only", "electrical": "chemical only"}
 DEFAULT_WEIGHTS = "count"
 WEIGHT_VARIANTS = ("count", "random", "neurotransmitter")
 
-KEY_COLUMNS = ("task", "mode", "budget", "connectome", "family", "p", "ablation", "weights",
-               "seed")
+KEY_COLUMNS = ("task", "mode", "budget", "connectome", "family", "p", "ablation", "weights", "seed")
 CONTEXT = ("task", "mode", "budget", "connectome", "spectral_radius")
 CONDITION = ("family", "p", "ablation", "weights")
 
 # Graph statistics correlated with each metric and drawn against it.
-CORRELATES = ("graph_homophily_ratio", "graph_homophily_S", "graph_homophily_I",
-              "graph_homophily_M", "graph_role_assortativity", "graph_sigma", "graph_clustering",
-              "graph_path_length", "graph_spectral_radius_binary")
+CORRELATES = (
+    "graph_homophily_ratio",
+    "graph_homophily_S",
+    "graph_homophily_I",
+    "graph_homophily_M",
+    "graph_role_assortativity",
+    "graph_sigma",
+    "graph_clustering",
+    "graph_path_length",
+    "graph_spectral_radius_binary",
+)
