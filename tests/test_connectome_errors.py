@@ -56,7 +56,6 @@ def test_error_is_a_value_error_subclass():
     "body, message",
     [
         (node("a", "Q") + node("b"), "neuron 'A'.*unknown role 'Q'"),
-        (node("a", None) + node("b"), "missing required attribute 'role'"),
         (node("a") + node("b") + edge("a", "b", weight="-2"), r"edge #0 \(A -> B\).*negative"),
         (node("a") + node("b") + edge("a", "b", weight="NaN"), "weight is nan"),
         (node("a") + node("b") + edge("a", "b", kind="X"), "unknown synapse type 'X'"),
@@ -93,15 +92,28 @@ def test_missing_file(tmp_path):
         ek.read_graphml(tmp_path / "absent.graphml")
 
 
-def test_plain_graphml_needs_default_role(tmp_path):
+def test_plain_graphml_gets_default_role_i_unless_it_is_none(tmp_path):
+    """default_role is "I" as in every reader; None asks every node for a role."""
     import networkx as nx
 
     path = tmp_path / "plain.graphml"
     nx.write_graphml(nx.cycle_graph(5, create_using=nx.DiGraph), path)
-    with pytest.raises(ConnectomeError, match="default_role"):
-        ek.read_graphml(path)
-    c = ek.read_graphml(path, default_role="I")
-    assert c.num_edges("chemical") == 5
+    c = ek.read_graphml(path)
+    assert c.num_edges("chemical") == 5 and c.roles == ("I",) * 5
+    assert ek.read_graphml(path, default_role="M").roles == ("M",) * 5
+    with pytest.raises(ConnectomeError, match="missing required attribute 'role'.*default_role"):
+        ek.read_graphml(path, default_role=None)
+    one_missing = graphml(tmp_path, node("a", None) + node("b"))
+    with pytest.raises(ConnectomeError, match="bad.graphml.*missing required attribute 'role'"):
+        ek.read_graphml(one_missing, default_role=None)
+
+
+def test_graphml_roles_win_over_default_role(tmp_path):
+    """The rule: roles= first, then the file's own role attribute, then default_role."""
+    path = graphml(tmp_path, node("a", "M") + node("b", None) + node("c", "S"))
+    assert ek.read_graphml(path).roles == ("M", "I", "S")
+    assert ek.read_graphml(path, default_role="S").roles == ("M", "S", "S")
+    assert ek.read_graphml(path, default_role="S", roles={"C": "I"}).roles == ("M", "S", "I")
 
 
 def write_csv(tmp_path, text, name="edges.csv"):

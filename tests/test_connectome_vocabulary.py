@@ -208,8 +208,21 @@ def test_too_many_or_repeated_arguments_are_type_errors(worm):
 
 
 # --- readers: (path(s), *, roles=None, default_role="I", name=None) ------------------------
-# read_adjacency and read_edgelist are left as they are (the cells helper's work; see the report)
-READERS = ["read_graphml", "read_flywire", "read_neuprint"]
+READERS = ["read_adjacency", "read_edgelist", "read_flywire", "read_graphml", "read_neuprint"]
+# The files each reader takes, in order: connections (or the chemical sheet) first.
+READER_FILES = {
+    "read_adjacency": ["chemical", "electrical"],
+    "read_edgelist": ["path"],
+    "read_flywire": ["connections", "classification", "neurons"],
+    "read_graphml": ["path"],
+    "read_neuprint": ["connections", "neurons"],
+}
+
+
+def test_every_reader_is_listed():
+    import elegans_keras.connectome as room
+
+    assert sorted(name for name in room.__all__ if name.startswith("read_")) == READERS
 
 
 @pytest.mark.parametrize("reader", READERS)
@@ -217,11 +230,15 @@ def test_readers_take_roles_default_role_and_name_by_keyword(reader):
     import elegans_keras.connectome as room
 
     parameters = inspect.signature(getattr(room, reader)).parameters
-    for keyword in ("roles", "default_role", "name", "citation"):
-        assert parameters[keyword].kind == inspect.Parameter.KEYWORD_ONLY, keyword
+    positional = [
+        p.name for p in parameters.values() if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD
+    ]
+    assert positional == READER_FILES[reader]
+    keywords = [p.name for p in parameters.values() if p.kind == inspect.Parameter.KEYWORD_ONLY]
+    assert keywords[:3] == ["roles", "default_role", "name"]
+    assert "citation" in keywords
     assert parameters["roles"].default is None and parameters["name"].default is None
-    # read_graphml alone keeps default_role=None (a node without a role is an error)
-    assert parameters["default_role"].default == (None if reader == "read_graphml" else "I")
+    assert parameters["default_role"].default == "I"
 
 
 def test_old_positional_read_graphml_warns_and_reads_the_same(tmp_path):
@@ -265,3 +282,57 @@ def test_read_graphml_roles_override_the_file(tmp_path):
     assert read.roles[0] == other and read.roles[1:] == worm.roles[1:]
     with pytest.raises(ConnectomeError, match="roles= names neuron 'XYZ', which the file"):
         ek.read_graphml(path, roles={"XYZ": "S"})
+
+
+@pytest.mark.parametrize(
+    "reader, old_form",
+    [
+        ("read_edgelist", r"read_edgelist\(path, roles, default_role, sep, name\)"),
+        ("read_adjacency", r"read_adjacency\(chemical, electrical, roles, default_role, name\)"),
+    ],
+)
+def test_old_positional_csv_readers_warn_and_read_the_same(tmp_path, reader, old_form):
+    import elegans_keras as ek
+
+    if reader == "read_edgelist":
+        path = tmp_path / "edges.csv"
+        path.write_text("pre,post,count\nA,B,2\nB,C,1\n")
+        call = getattr(ek, reader)
+        with pytest.warns(DeprecationWarning, match=old_form) as got:
+            old = call(path, {"A": "S"}, "M", ",", "g")
+        new = call(path, roles={"A": "S"}, default_role="M", sep=",", name="g")
+    else:
+        path = tmp_path / "chem.csv"
+        path.write_text(",A,B\nA,0,2\nB,1,0\n")
+        call = getattr(ek, reader)
+        with pytest.warns(DeprecationWarning, match=old_form) as got:
+            old = call(path, None, {"A": "S"}, "M", "g")
+        new = call(path, roles={"A": "S"}, default_role="M", name="g")
+    assert got[0].filename == __file__  # the warning points at the caller
+    assert "pass them by keyword" in str(got[0].message)
+    assert old == new and old.name == "g" and old.roles == new.roles
+    assert old.roles[:2] == ("S", "M")
+
+
+def test_cell_table_warnings_point_at_the_caller_through_the_wrapper(tmp_path):
+    """keep_cells warns from inside a wrapped reader: the warning still names this file."""
+    import elegans_keras as ek
+    from elegans_keras.errors import CellTableWarning
+
+    edges = tmp_path / "edges.csv"
+    edges.write_text("pre,post\nAVAL,dBWML1\nAVAL,AVBL\n")
+    sheet = tmp_path / "chem.csv"
+    sheet.write_text(",AVAL,dBWML1\nAVAL,0,1\ndBWML1,0,0\n")
+    for read in (
+        lambda: ek.read_edgelist(edges),
+        lambda: ek.read_adjacency(sheet),
+        lambda: ek.resolve_connectome(str(edges)),
+    ):
+        with pytest.warns(CellTableWarning, match="left out 1") as got:
+            read()
+        assert [w.filename for w in got] == [__file__]
+    with warnings.catch_warnings(record=True) as got:  # the old positional form: same place
+        warnings.simplefilter("always")
+        ek.read_edgelist(edges, None, "I", ",", None, "", "all")
+    assert [w.category for w in got] == [DeprecationWarning, CellTableWarning]
+    assert {w.filename for w in got} == {__file__}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import gzip
 
 import numpy as np
 import pytest
 
 import elegans_keras as ek
-from elegans_keras.connectome import core
+from elegans_keras.connectome import core, delimited
 from elegans_keras.errors import CellTableWarning, ConnectomeError
 
 
@@ -120,6 +121,88 @@ def test_cook_edge_list_reads_as_before(raw_connectome_dir):
     with pytest.warns(CellTableWarning):
         cook = ek.read_edgelist(raw_connectome_dir / "herm_full_edgelist.csv", cells="all")
     assert cook.num_edges("chemical") == 4681
+
+
+# --- gzip: one CSV engine under every reader (issue 24) ----------------------------------
+def pack(path, suffix=".gz"):
+    """A gzip copy of ``path`` (named ``path + suffix``)."""
+    packed = path.with_name(path.name + suffix)
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    return packed
+
+
+def test_gzip_edge_list_reads_as_the_plain_one(raw_connectome_dir, tmp_path):
+    plain = raw_connectome_dir / "herm_full_edgelist.csv"
+    packed = pack(write(tmp_path / "herm.csv", plain.read_text(encoding="utf-8")))
+    disguised = write(tmp_path / "herm_renamed.csv", "")  # gzip bytes, a plain name
+    disguised.write_bytes(packed.read_bytes())
+    with pytest.warns(CellTableWarning):
+        expected = ek.read_edgelist(plain, cells="all")
+    for path in (packed, disguised):
+        with pytest.warns(CellTableWarning):
+            read = ek.read_edgelist(path, cells="all")
+        assert read == expected and read.names == expected.names
+        assert read.name == path.name.split(".")[0]  # "herm" from herm.csv.gz
+
+
+def test_gzip_adjacency_sheets_read_as_the_plain_ones(raw_connectome_dir, tmp_path):
+    chem = raw_connectome_dir / "cook2019_herm_chem_adj.csv"
+    elec = raw_connectome_dir / "cook2019_herm_elec_adj.csv"
+    packed = [pack(write(tmp_path / p.name, p.read_text(encoding="utf-8"))) for p in (chem, elec)]
+    assert packed[0].name == "cook2019_herm_chem_adj.csv.gz"
+    with pytest.warns(CellTableWarning):
+        expected = ek.read_adjacency(chem, elec)
+    with pytest.warns(CellTableWarning):
+        read = ek.read_adjacency(*packed)
+    assert read == expected and read.names == expected.names
+    assert read.name == "cook2019_herm_chem_adj"
+
+
+@pytest.mark.parametrize(
+    "reader, body, message",
+    [
+        ("edgelist", 'pre,post,count\nA,"B,3\nC,D,1\n', "line 2: a quote is left open"),
+        ("edgelist", "pre,post,count\nC,D,1\nA,B,3,9\n", "line 3 has more fields than the 3"),
+        ("edgelist", "pre,post,count\nA,B,1\n\nC,D,x\n", r"line 4 \(C -> D\): weight 'x'"),
+        ("edgelist", "pre,post,Weight,weight\nA,B,1,2\n", "'Weight' and 'weight' have the same"),
+        ("edgelist", 'pre,post\nA,"B\nC",\nD,E\n', "line 2: a field spans several lines"),
+        ("adjacency", "\ufeff,A,B\nA,,x\nB,,\n", r"line 2, cell \(A -> B\) holds 'x'"),
+        ("adjacency", "\ufeff,A,B\nA,,1,5\n", "line 2 has more fields"),
+    ],
+)
+def test_gzip_files_are_refused_with_the_plain_files_messages(tmp_path, reader, body, message):
+    read = ek.read_edgelist if reader == "edgelist" else ek.read_adjacency
+    plain = write(tmp_path / "bad.csv", body)
+    for path in (plain, pack(plain)):
+        with pytest.raises(ConnectomeError, match=message) as info:
+            read(path)
+        assert f"{path.name}'" in str(info.value)
+
+
+@pytest.mark.parametrize("reader", [ek.read_edgelist, ek.read_adjacency])
+def test_damaged_gzip_is_refused_as_such(tmp_path, reader):
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(gzip.compress(b"pre,post\n" + b"A,B\n" * 1000)[:40])
+    with pytest.raises(ConnectomeError, match="broken.csv.gz': not a readable gzip file"):
+        reader(broken)
+
+
+def test_gzip_header_bomb_is_refused_before_it_is_held(tmp_path, monkeypatch):
+    """The header limit counts decompressed characters: a small gzip of one huge line fails."""
+    monkeypatch.setattr(delimited, "MAX_HEADER_CHARS", 1000)
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(b"pre,post," + b"x" * 100_000 + b"\nA,B,1\n"))
+    assert bomb.stat().st_size < 1000
+    for reader in (ek.read_edgelist, ek.read_adjacency):
+        with pytest.raises(ConnectomeError, match="line 1 is longer than 1000 characters"):
+            reader(bomb)
+
+
+def test_row_limit_holds_for_gzip(tmp_path, monkeypatch):
+    monkeypatch.setattr(core, "MAX_SYNAPSE_PAIRS", 2)
+    path = pack(write(tmp_path / "e.csv", "pre,post\nA,B\nB,C\nC,D\n"))
+    with pytest.raises(ConnectomeError, match="e.csv.gz': more than 2 rows"):
+        ek.read_edgelist(path)
 
 
 # --- GraphML (issue 13.5) ---------------------------------------------------------------

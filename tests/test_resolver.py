@@ -171,13 +171,12 @@ def test_a_path_with_a_comma_is_taken_whole(tmp_path):
         (lambda d: f"graphml:{d}", "is a folder, not a file"),
         (lambda d: str(d / "x.csv"), r"not recognised \(its first line \['left', 'right'\]\)"),
         (lambda d: str(d), "no FlyWire connections table"),
-        (lambda d: str(d / "edges.csv.gz"), "a gzip edge list is not read"),
+        (lambda d: str(d / "broken.csv.gz"), "it has no readable first line"),
     ],
 )
 def test_unreadable_forms_name_the_argument_and_the_accepted_forms(tmp_path, make, problem):
     (tmp_path / "x.csv").write_text("left,right\nA,B\n")
-    with gzip.open(tmp_path / "edges.csv.gz", "wt") as handle:
-        handle.write("pre,post\nA,B\n")
+    (tmp_path / "broken.csv.gz").write_bytes(gzip.compress(b"pre,post\nA,B\n")[:12])
     spec = make(tmp_path)
     with pytest.raises(ConnectomeError, match=problem) as info:
         ek.resolve_connectome(spec)
@@ -296,3 +295,28 @@ def strict_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
         yield
+
+
+@pytest.mark.parametrize("prefix", ["", "edgelist:"])
+@pytest.mark.parametrize("suffix, sep", [(".csv.gz", ","), (".tsv.gz", "\t"), (".csv", ",")])
+def test_gzip_edge_lists_are_resolved_like_plain_ones(tmp_path, prefix, suffix, sep):
+    """Every table reader reads gzip, so the resolver (and every CLI command) does too."""
+    text = f"pre{sep}post{sep}count\nA{sep}B{sep}2\nB{sep}C{sep}1\n"
+    path = tmp_path / f"edges{suffix}"
+    if suffix.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    worm = ek.resolve_connectome(f"{prefix}{path}")
+    assert worm.names == ("A", "B", "C") and worm.name == "edges"
+    assert float(worm.chemical[0, 1]) == 2.0
+
+
+def test_gzip_adjacency_sheets_are_resolved(tmp_path):
+    chemical, electrical = tmp_path / "chem.csv.gz", tmp_path / "elec.csv.gz"
+    chemical.write_bytes(gzip.compress(b",A,B\nA,0,3\nB,1,0\n"))
+    electrical.write_bytes(gzip.compress(b",A,B\nA,0,2\nB,2,0\n"))
+    for spec in (str(chemical), f"adjacency:{chemical},{electrical}"):
+        worm = ek.resolve_connectome(spec)
+        assert worm.names == ("A", "B") and float(worm.chemical[0, 1]) == 3.0
+    assert float(ek.resolve_connectome(f"adjacency:{chemical},{electrical}").electrical[0, 1]) == 2

@@ -20,7 +20,14 @@ import pandas as pd
 
 from elegans_keras.connectome.cells import Cells, keep_cells, roles_by_name
 from elegans_keras.connectome.core import MAX_NEURONS, Connectome
-from elegans_keras.connectome.edgelist import count_lines, read_header, read_rows
+from elegans_keras.connectome.delimited import (
+    count_lines,
+    gzip_errors,
+    is_gzip,
+    read_header,
+    read_rows,
+)
+from elegans_keras.connectome.keywords import legacy_positional
 from elegans_keras.connectome.tables import build_connectome, unreadable_counts
 from elegans_keras.errors import ConnectomeError
 
@@ -31,12 +38,13 @@ MAX_COUNT_CHARS = 64
 
 
 def _sheet(path: Path, kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """(pre, post, type, count) rows of the nonzero cells of one sheet."""
+    """(pre, post, type, count) rows of the nonzero cells of one sheet (plain or gzip)."""
     source = f"adjacency matrix {str(path)!r}"
     if not path.is_file():
         raise ConnectomeError(f"{source}: no such file")
     width = len(read_header(path, ",", source, ignore_case=False))
-    lines = count_lines(path)
+    with gzip_errors(source, is_gzip(path)):
+        lines = count_lines(path)
     if width > MAX_NEURONS + 1 or width * lines > MAX_CELLS:
         raise ConnectomeError(
             f"{source}: {lines} lines x {width} columns exceed the limit of {MAX_CELLS} cells"
@@ -94,9 +102,11 @@ def _sheet(path: Path, kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     )
 
 
+@legacy_positional(("roles", "default_role", "name", "citation", "cells"))
 def read_adjacency(
     chemical: str | os.PathLike,
     electrical: str | os.PathLike | None = None,
+    *,
     roles: Mapping[str, str] | None = None,
     default_role: str | None = "I",
     name: str | None = None,
@@ -113,7 +123,13 @@ def read_adjacency(
     looked up in the cell table (:mod:`~elegans_keras.connectome.cells`): known
     neurons missing from ``roles`` get their own role, and cells that are not
     neurons (muscles, glia, end organs) are left out with a warning unless
-    ``cells="all"``; ``cells=None`` skips the table.
+    ``cells="all"``; ``cells=None`` skips the table. Either sheet may be gzip
+    (recognised by its first bytes, e.g. ``chem.csv.gz``).
+
+    The sheets are the only positional arguments, as in every reader; last
+    release's positional form ``read_adjacency(chemical, electrical, roles,
+    default_role, name, citation, cells)`` still works, with a
+    ``DeprecationWarning``.
 
     Example:
         >>> cook = read_adjacency("cook2019_herm_chem_adj.csv",

@@ -33,6 +33,7 @@ from typing import Literal
 import pandas as pd
 
 from elegans_keras.connectome.core import Connectome
+from elegans_keras.connectome.keywords import caller_stacklevel
 from elegans_keras.errors import CellTableWarning, ConfigurationError, ConnectomeError
 
 CELL_TABLE = "cells.csv"
@@ -145,7 +146,7 @@ def keep_cells(connectome: Connectome, cells: Cells, source: str) -> Connectome:
             f"{source}: {len(unknown)} of {connectome.num_neurons} names are not in "
             f"the C. elegans cell table ({shown}); their roles are the reader's",
             CellTableWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
     others = found[(found["kind"] != "neuron") & (found["kind"] != "")]
     if others.empty:
@@ -163,7 +164,7 @@ def keep_cells(connectome: Connectome, cells: Cells, source: str) -> Connectome:
         warnings.warn(
             f"{source}: kept {len(others)} cells that are not neurons ({counts}) with cells='all'",
             CellTableWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
         return connectome
     if len(others) == connectome.num_neurons:
@@ -175,7 +176,7 @@ def keep_cells(connectome: Connectome, cells: Cells, source: str) -> Connectome:
         f"{source}: left out {len(others)} of {connectome.num_neurons} cells that are "
         f"not neurons ({counts}); cells='all' keeps them",
         CellTableWarning,
-        stacklevel=3,
+        stacklevel=caller_stacklevel(),
     )
     kept = found.index[found["kind"].isin(["neuron", ""])].to_numpy()
     return connectome.subgraph([connectome.names[i] for i in kept]).replace(name=connectome.name)

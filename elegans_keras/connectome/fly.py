@@ -28,7 +28,8 @@ rows are summed per (pre, post) pair with a sort of int64 keys, and no
 N x N array is ever made. A file that this fast path cannot read as is (a
 field that is not an integer id or not a number, a blank line, a row with
 more fields than the header, a quoted field spanning lines...) is read again
-strictly, as text, by :func:`~elegans_keras.connectome.edgelist.read_rows`,
+strictly, as text, by :func:`~elegans_keras.connectome.delimited.read_rows`
+(the CSV engine every table reader shares),
 so the error names the file and the line. Graph sizes are bounded by
 :func:`~elegans_keras.connectome.core.check_graph_size`; a table with more
 rows than :data:`~elegans_keras.connectome.core.MAX_SYNAPSE_PAIRS`
@@ -39,12 +40,8 @@ tables) is refused before more is read.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import os
-import shutil
-import tempfile
 import warnings
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -53,8 +50,8 @@ import pandas as pd
 
 from elegans_keras.connectome import core
 from elegans_keras.connectome.core import ROLE_ALIASES, Connectome, check_graph_size
-from elegans_keras.connectome.edgelist import read_header, read_rows
-from elegans_keras.connectome.keywords import legacy_positional
+from elegans_keras.connectome.delimited import GZIP_ERRORS, is_gzip, read_header, read_rows
+from elegans_keras.connectome.keywords import caller_stacklevel, legacy_positional
 from elegans_keras.connectome.tables import EXACT_COUNTS, build_connectome, unreadable_counts
 from elegans_keras.errors import ConnectomeError
 
@@ -71,7 +68,6 @@ NEUPRINT_CITATION = (
 )
 # FlyWire's ``flow`` column (classification.csv) -> role.
 FLOW_ROLES = {"afferent": "S", "intrinsic": "I", "efferent": "M"}
-_GZIP_MAGIC = b"\x1f\x8b"
 # Tables with more columns than this skip the typed fast path (pandas works column by column).
 FAST_COLUMNS = 64
 
@@ -148,28 +144,8 @@ class _Table:
 
 
 # --- reading ----------------------------------------------------------------------------
-class _Gunzipped:
-    """A gzip file as :func:`read_header` opens it (it only calls ``.open``)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def open(self, newline: str | None = None, encoding: str | None = None):
-        return gzip.open(self.path, "rt", newline=newline, encoding=encoding)
-
-
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(2) == _GZIP_MAGIC
-
-
-def _header(path: Path, gz: bool, source: str) -> list[str]:
-    if not gz:
-        return read_header(path, ",", source)
-    try:
-        return read_header(_Gunzipped(path), ",", source)
-    except (OSError, EOFError, zlib.error) as err:
-        raise ConnectomeError(f"{source}: not a readable gzip file ({err})") from None
+def _header(path: Path, source: str) -> list[str]:
+    return read_header(path, ",", source)
 
 
 def _locate(header: list[str], layout: _Layout, source: str) -> dict[str, int]:
@@ -205,13 +181,13 @@ def _read_table(path: str | os.PathLike, layout: _Layout) -> _Table:
     source = f"{layout.what} {str(path)!r}"
     if not path.is_file():
         raise ConnectomeError(f"{source}: no such file")
-    gz = _is_gzip(path)
-    header = _header(path, gz, source)
+    gz = is_gzip(path)
+    header = _header(path, source)
     positions = _locate(header, layout, source)
     limit = core.MAX_NEURONS if layout.neurons else core.MAX_SYNAPSE_PAIRS
     columns = _read_fast(path, gz, header, positions, layout, limit, source)
     if columns is None:
-        columns = _read_strict(path, gz, positions, layout, limit, source)
+        columns = _read_strict(path, positions, layout, limit, source)
     lines = columns.pop(None).to_numpy()
     _check_counts(columns, lines, layout, source)
     return _Table(
@@ -260,7 +236,7 @@ def _read_fast(
                 compression="gzip" if gz else None,
                 nrows=limit + 1,
             )
-    except (ValueError, Warning, OSError, EOFError, zlib.error):
+    except (ValueError, Warning, *GZIP_ERRORS):
         return None
     _too_many(len(table), limit, source)
     for k in range(width):
@@ -288,20 +264,10 @@ def _read_fast(
 
 
 def _read_strict(
-    path: Path, gz: bool, positions: dict[str, int], layout: _Layout, limit: int, source: str
+    path: Path, positions: dict[str, int], layout: _Layout, limit: int, source: str
 ) -> dict:
-    """Typed columns from :func:`read_rows` (text, line-numbered, strict)."""
-    if gz:
-        with tempfile.TemporaryDirectory(prefix="elegans_keras_fly_") as folder:
-            plain = Path(folder) / "table.csv"
-            try:
-                with gzip.open(path, "rb") as packed, plain.open("wb") as unpacked:
-                    shutil.copyfileobj(packed, unpacked, 1 << 20)
-            except (OSError, EOFError, zlib.error) as err:
-                raise ConnectomeError(f"{source}: not a readable gzip file ({err})") from None
-            rows = read_rows(plain, ",", source)
-    else:
-        rows = read_rows(path, ",", source)
+    """Typed columns from :func:`read_rows` (text, line-numbered, strict; gzip read as a stream)."""
+    rows = read_rows(path, ",", source)
     _too_many(len(rows), limit, source)
     lines = rows.index.to_numpy()
     header = list(rows.columns)
@@ -708,8 +674,8 @@ def read_neuprint(
             "read_neuprint(neurons, connections) is deprecated: pass the connection "
             "table first, read_neuprint(connections, neurons)",
             DeprecationWarning,
-            stacklevel=3,
-        )  # 3: past the legacy_positional wrapper
+            stacklevel=caller_stacklevel(),
+        )
         connections, neurons = neurons, connections
     table = _read_table(connections, _NEUPRINT_CONNECTIONS)
     pre, post = table.ids("bodyid_pre"), table.ids("bodyid_post")
@@ -774,7 +740,7 @@ def _is_old_neuprint_order(connections: str | os.PathLike, neurons: str | os.Pat
         if not path.is_file():
             return False
         try:
-            header = _header(path, _is_gzip(path), f"neuPrint table {str(path)!r}")
+            header = _header(path, f"neuPrint table {str(path)!r}")
         except ConnectomeError:
             return False
         names.append({name.strip().lower() for name in header})

@@ -192,7 +192,7 @@ def read_graphml(
     path: str | os.PathLike,
     *,
     roles: Mapping[str, str] | None = None,
-    default_role: str | None = None,
+    default_role: str | None = "I",
     name: str | None = None,
     citation: str = "",
 ) -> Connectome:
@@ -201,15 +201,21 @@ def read_graphml(
     Neurodata schema: node ``role`` S/M/NA; the neuron's name is ``cell_name``
     when present, else ``name``, else the node id; edge ``synapse_type`` C/E
     and ``weight`` (synapse count). Parallel C and E edges between the same
-    pair are both kept. ``roles`` maps neuron names to S/I/M, overriding the
-    file's. For plain GraphML, pass ``default_role`` for nodes without a role
-    (unlike the other readers it defaults to None: a node without a role is
-    an error); edges without ``synapse_type`` are chemical, without
-    ``weight`` count 1. Files written by networkx (edge ids ``0``, ``1``... per
-    node pair), igraph and :func:`write_graphml` read as written. Refused,
-    naming the element: a second ``<graph>``, nested graphs, hyperedges,
-    repeated node ids, an edge id repeated for the same (source, target) pair,
-    nodes without id, edges naming undeclared nodes, more than the size limits.
+    pair are both kept. Edges without ``synapse_type`` are chemical, without
+    ``weight`` count 1.
+
+    A node's role, as in every reader: ``roles[name]`` when ``roles`` names
+    it, else the file's own ``role`` attribute (a node's value, or the
+    ``<key>``'s default), else ``default_role`` ("I", as every reader; until
+    0.3.0 it was None here). So plain GraphML (networkx, igraph) reads with
+    every neuron an interneuron, and a file's roles are never replaced by
+    the default; ``default_role=None`` makes a node without a role an error.
+
+    Files written by networkx (edge ids ``0``, ``1``... per node pair),
+    igraph and :func:`write_graphml` read as written. Refused, naming the
+    element: a second ``<graph>``, nested graphs, hyperedges, repeated node
+    ids, an edge id repeated for the same (source, target) pair, nodes
+    without id, edges naming undeclared nodes, more than the size limits.
 
     Example:
         >>> c = read_graphml("celegans_herm.graphml")  # doctest: +SKIP
@@ -233,7 +239,7 @@ def read_graphml(
         if role is None:
             raise ConnectomeError(
                 f"{source}: node {node_id!r} ({label}) is missing required attribute 'role' "
-                "(pass default_role= for plain GraphML)"
+                "(default_role=None asks every node for one)"
             )
         record = {"name": str(label), "role": role}
         record.update({k: data[k] for k in ATTRIBUTE_NAMES if k in data})

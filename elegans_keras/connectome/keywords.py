@@ -26,11 +26,30 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside this package.
+
+    Called from the function that warns, it counts that function and every
+    frame above it in ``elegans_keras/connectome`` (a reader, the
+    :func:`legacy_positional` wrapper around it, the resolver), so the
+    warning names the user's line however many wrappers are between.
+    """
+    level, frame = 1, sys._getframe(1)
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        _PACKAGE
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def legacy_positional(

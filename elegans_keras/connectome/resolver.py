@@ -9,8 +9,8 @@ form                                            read by
 a :class:`Connectome`                           itself
 ``None``                                        the default bundled connectome
 ``NAME`` or ``bundled:NAME``                    :func:`load_connectome`
-``graphml:FILE``                                :func:`read_graphml` (``default_role="I"``)
-``edgelist:FILE``                               :func:`read_edgelist` (tab-separated: ``.tsv``)
+``graphml:FILE``                                :func:`read_graphml`
+``edgelist:FILE``                               :func:`read_edgelist` (``.tsv[.gz]``: tabs)
 ``adjacency:CHEMICAL[,ELECTRICAL]``             :func:`read_adjacency`
 ``flywire:CONNECTIONS[,CLASSIFICATION[,NEURONS]]``  :func:`read_flywire` (an empty part: none)
 ``flywire:FOLDER``                              the folder's Codex tables, found by header
@@ -24,11 +24,13 @@ or a file starting with ``<`` is GraphML; otherwise the header row decides
 (FlyWire connections: ``pre_root_id``/``post_root_id``; neuPrint
 connections: ``bodyId_pre``/``bodyId_post``; an edge list: a pre and a post
 column as :func:`read_edgelist` names them; an adjacency sheet: an empty
-first cell). A folder holds exactly one FlyWire or one neuPrint connection
-table (``.csv`` or ``.csv.gz``), with at most one table of each other kind.
-A part holding a comma is taken whole when that whole is an existing path.
-Anything else is a :class:`~elegans_keras.errors.ConnectomeError` naming the
-argument, the problem and :data:`ACCEPTED_FORMS`.
+first cell). Any of these tables may be gzip (recognised by its first
+bytes), as every table reader reads it. A folder holds exactly one FlyWire
+or one neuPrint connection table (``.csv`` or ``.csv.gz``), with at most
+one table of each other kind. A part holding a comma is taken whole when
+that whole is an existing path. Anything else is a
+:class:`~elegans_keras.errors.ConnectomeError` naming the argument, the
+problem and :data:`ACCEPTED_FORMS`.
 
 Example:
     >>> resolve_connectome("varshney2011").num_neurons
@@ -40,14 +42,13 @@ Example:
 from __future__ import annotations
 
 import csv
-import gzip
 import os
-import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from elegans_keras.connectome.bundled import CITATIONS, load_connectome
 from elegans_keras.connectome.core import Connectome
+from elegans_keras.connectome.delimited import GZIP_ERRORS, open_text
 from elegans_keras.errors import ConnectomeError
 
 ACCEPTED_FORMS = (
@@ -199,13 +200,18 @@ def _files(parts: Sequence[Path | None], allow_none: bool = False) -> list[Path 
 def _read_graphml(path: Path) -> Connectome:
     from elegans_keras.connectome.graphml import read_graphml
 
-    return read_graphml(path, default_role="I")
+    return read_graphml(path)
 
 
 def _read_edgelist(path: Path) -> Connectome:
     from elegans_keras.connectome.edgelist import read_edgelist
 
-    return read_edgelist(path, sep="\t" if path.suffix.lower() == ".tsv" else ",")
+    return read_edgelist(path, sep="\t" if _is_tsv(path) else ",")
+
+
+def _is_tsv(path: Path) -> bool:
+    """``.tsv`` or ``.tsv.gz``: tab-separated."""
+    return ".tsv" in [suffix.lower() for suffix in path.suffixes[-2:]]
 
 
 def _read_fly(family: str, paths: Sequence[Path | None]) -> Connectome:
@@ -222,14 +228,11 @@ def _read_fly(family: str, paths: Sequence[Path | None]) -> Connectome:
 def _header(path: Path) -> list[str]:
     """The first row of a (possibly gzip) delimited file, lower-cased; [] for no text."""
     try:
-        with path.open("rb") as raw:
-            packed = raw.read(2) == b"\x1f\x8b"
-        opener = gzip.open if packed else open
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+        with open_text(path) as handle:
             first = handle.readline(SNIFF_CHARS)
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError):
+    except (*GZIP_ERRORS, UnicodeDecodeError):
         return []
-    sep = "\t" if ".tsv" in path.suffixes else ","
+    sep = "\t" if _is_tsv(path) else ","
     row = next(csv.reader([first.rstrip("\r\n")], delimiter=sep), [])
     return [name.strip().lower() for name in row]
 
@@ -276,12 +279,6 @@ def _recognised(path: Path) -> Connectome:
         return _read_graphml(path)
     if kind in ("flywire connections", "neuprint connections"):
         return _read_fly(kind.split()[0], [path])
-    packed = path.suffix.lower() == ".gz"
-    if kind in ("edge list", "adjacency") and packed:
-        raise _Unresolved(
-            f"a gzip {kind} is not read (only FlyWire and neuPrint tables may be "
-            "gzip); decompress it"
-        )
     if kind == "edge list":
         return _read_edgelist(path)
     if kind == "adjacency":
