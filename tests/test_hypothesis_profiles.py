@@ -9,12 +9,17 @@ property test draws the same examples on every run; no test's own
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-PROPERTY_MODULES = ("test_fuzz_inputs", "test_metrics", "test_nullmodels")
+PROPERTY_MODULES = (
+    *sorted(f"fuzz.{path.stem}" for path in (Path(__file__).parent / "fuzz").glob("test_*.py")),
+    "test_metrics",
+    "test_nullmodels",
+)
 PROFILE = settings.get_current_profile_name()
 ci_only = pytest.mark.skipif(PROFILE == "explore", reason="the explore profile is random")
 
