@@ -1,8 +1,19 @@
-"""The package's import graph: data flows one way, with no cycles."""
+"""The package's import graph: data flows one way, with no cycles, for every module.
+
+Every module of ``elegans_keras`` belongs to a part (its first package below
+the root, or a top-level module) and every part has a place in :data:`TIERS`:
+the foundation (errors, checks, atomic writes...) that anything may import,
+then connectome and datasets -> layers (with training and distribution) ->
+models -> pretrained -> plots -> study -> experiments -> cli. A module may
+import the foundation and the tiers below its own, never its own tier's other
+parts nor a higher tier. A new part fails :func:`test_every_part_has_a_tier`
+until it is placed here.
+"""
 
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import networkx as nx
@@ -15,6 +26,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache
 def import_graph() -> nx.DiGraph:
     """Module -> imported package module, for every import anywhere in a module."""
     modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
@@ -43,6 +55,81 @@ def import_graph() -> nx.DiGraph:
     return graph
 
 
+# Parts anything may import (and the package root, which only imports them: the rest is lazy).
+FOUNDATION = (
+    "",
+    "atomic",
+    "checks",
+    "errors",
+    "lazy",
+    "options",
+    "progress",
+    "quiet",
+    "registry",
+    "runlogs",
+    "saving",
+)
+# Lowest first: connectome -> layers -> models -> experiments/study -> cli, and their neighbours.
+TIERS = (
+    ("connectome", "datasets"),
+    ("layers", "training", "distribute"),
+    ("models",),
+    ("pretrained",),
+    ("plots",),
+    ("study",),
+    ("experiments",),
+    ("cli",),
+)
+BACKENDS = ("keras", "tensorflow", "jax", "torch")
+
+
+def part(module: str) -> str:
+    """``elegans_keras.connectome.core`` -> ``connectome``; the root package -> ``""``."""
+    return module.split(".")[1] if module.count(".") else ""
+
+
+def tier(name: str) -> int:
+    """The tier of a part: -1 for the foundation, else its index in :data:`TIERS`."""
+    if name in FOUNDATION:
+        return -1
+    return next(k for k, parts in enumerate(TIERS) if name in parts)
+
+
+def test_every_part_has_a_tier():
+    parts = {part(module) for module in import_graph()}
+    placed = set(FOUNDATION) | {name for names in TIERS for name in names}
+    assert parts - placed == set(), "place these parts in TIERS or FOUNDATION"
+    assert placed - parts == set(), "parts that no longer exist"
+    assert len(placed) == len(FOUNDATION) + sum(map(len, TIERS))  # each named once
+
+
+def test_every_import_flows_down_the_tiers():
+    """Each edge of the import graph, for every module: down a tier, or to the foundation."""
+    graph = import_graph()
+    wrong = []
+    for source, target in graph.edges:
+        s, t = part(source), part(target)
+        if s == t or t in FOUNDATION:
+            continue
+        if s in FOUNDATION or tier(t) >= tier(s):
+            wrong.append(f"{source} imports {target}")
+    assert wrong == []
+
+
+def test_the_connectome_imports_no_deep_learning_backend():
+    """connectome is numpy/scipy/networkx only: not even a function-level import of a backend."""
+    for path in (PACKAGE / "connectome").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in BACKENDS, f"{path.name} imports {name}"
+
+
 def test_the_import_graph_has_no_cycle():
     graph = import_graph()
     assert len(graph) > 40
@@ -64,6 +151,6 @@ def test_lower_layers_do_not_import_higher_ones():
     order = ["connectome", "layers", "models", "study", "experiments", "cli"]
     graph = import_graph()
     for source, target in graph.edges:
-        s, t = (m.split(".")[1] if m.count(".") else "" for m in (source, target))
+        s, t = part(source), part(target)
         if s in order and t in order:
             assert order.index(t) <= order.index(s), f"{source} imports {target}"
