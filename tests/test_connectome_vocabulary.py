@@ -336,3 +336,31 @@ def test_cell_table_warnings_point_at_the_caller_through_the_wrapper(tmp_path):
         ek.read_edgelist(edges, None, "I", ",", None, "", "all")
     assert [w.category for w in got] == [DeprecationWarning, CellTableWarning]
     assert {w.filename for w in got} == {__file__}
+
+
+def test_from_networkx_follows_the_reader_vocabulary():
+    """from_networkx(graph, *, roles=None, default_role="I", name=None): the same role rule."""
+    import networkx as nx
+
+    import elegans_keras as ek
+
+    parameters = inspect.signature(ek.from_networkx).parameters
+    assert [p.kind for p in parameters.values()][1:] == [inspect.Parameter.KEYWORD_ONLY] * 4
+    assert list(parameters)[1:4] == ["roles", "default_role", "name"]
+    graph = nx.DiGraph()
+    graph.add_node("A", role="S")
+    graph.add_edge("A", "B")
+    graph.add_edge("B", "C")
+    assert ek.from_networkx(graph).roles == ("S", "I", "I")
+    assert ek.from_networkx(graph, roles={"A": "M", "C": "S"}).roles == ("M", "I", "S")
+    assert ek.from_networkx(graph, default_role="M").roles == ("S", "M", "M")
+    with pytest.raises(ConnectomeError, match="node 'B' has no role"):
+        ek.from_networkx(graph, default_role=None)
+    with pytest.raises(ConnectomeError, match="roles= names neuron 'Z', which the graph"):
+        ek.from_networkx(graph, roles={"Z": "S"})
+    with pytest.warns(
+        DeprecationWarning, match=r"from_networkx\(graph, default_role, name\)"
+    ) as got:
+        old = ek.from_networkx(graph, "M", "g")
+    assert got[0].filename == __file__
+    assert old == ek.from_networkx(graph, default_role="M", name="g") and old.name == "g"

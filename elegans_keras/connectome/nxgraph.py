@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import networkx as nx
 import pandas as pd
 
 from elegans_keras.connectome.core import ATTRIBUTE_NAMES, Connectome
+from elegans_keras.connectome.keywords import legacy_positional
 from elegans_keras.connectome.tables import build_connectome, synapse_type
+from elegans_keras.errors import ConnectomeError
 
 
 def to_networkx(connectome: Connectome) -> nx.MultiDiGraph:
@@ -33,18 +37,26 @@ def to_networkx(connectome: Connectome) -> nx.MultiDiGraph:
     return graph
 
 
+@legacy_positional(("default_role", "name", "citation"))
 def from_networkx(
     graph: nx.Graph,
-    default_role: str = "I",
+    *,
+    roles: Mapping[str, str] | None = None,
+    default_role: str | None = "I",
     name: str | None = None,
     citation: str = "",
 ) -> Connectome:
     """Build a connectome from any networkx graph.
 
-    Node attribute ``role`` (S/I/M/NA) gives the role, ``default_role``
-    where absent. Edge attribute ``synapse_type`` ("C"/"E", or
-    "chemical"/"electrical") defaults to chemical; ``weight`` defaults to 1.
-    Undirected graphs give symmetric chemical edges.
+    A node's role, as in every reader: ``roles[name]`` when ``roles`` names
+    it (a name the graph lacks is an error), else the node attribute ``role``
+    (S/I/M/NA), else ``default_role`` (None: an error). Everything after
+    ``graph`` is a keyword; last release's positional ``from_networkx(graph,
+    default_role, name, citation)`` still works, with a ``DeprecationWarning``.
+
+    Edge attribute ``synapse_type`` ("C"/"E", or "chemical"/"electrical")
+    defaults to chemical; ``weight`` defaults to 1. Undirected graphs give
+    symmetric chemical edges.
 
     Example:
         >>> from_networkx(nx.path_graph(3)).num_edges("chemical")
@@ -52,9 +64,21 @@ def from_networkx(
     """
     label = name or graph.graph.get("name") or "networkx"
     source = f"networkx graph {label!r}"
+    roles = {str(key): role for key, role in (roles or {}).items()}
+    absent = set(roles) - {str(node) for node in graph.nodes}
+    if absent:
+        raise ConnectomeError(
+            f"{source}: roles= names neuron {sorted(absent)[0]!r}, which the graph does not list"
+        )
     nodes = []
     for node, data in graph.nodes(data=True):
-        record = {"name": str(node), "role": data.get("role", default_role)}
+        role = roles.get(str(node), data.get("role", default_role))
+        if role is None:
+            raise ConnectomeError(
+                f"{source}: node {str(node)!r} has no role (roles= lacks it and "
+                "default_role is None)"
+            )
+        record = {"name": str(node), "role": role}
         record.update({k: data[k] for k in ATTRIBUTE_NAMES if k in data})
         nodes.append(record)
     edges = []
