@@ -223,6 +223,10 @@ def cmd_compare(args: argparse.Namespace) -> str:
             threads=1 if options.workers else None,
             strategy=options.strategy,
             quiet=options.quiet,
+            dataset=args.dataset,
+            train_size=args.train_size,
+            epochs=args.epochs,
+            data_dir=args.data_dir,
         )
     columns = [
         "spectral_radius",
@@ -320,6 +324,25 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", help="topology study: the same model on the connectome and on other graphs"
     )
     add_arguments(compare, StudyOptions)
+    compare.add_argument(
+        "--dataset",
+        default=None,
+        choices=("mnist", "fashion_mnist"),
+        help="image data set of the mnist task (default: mnist)",
+    )
+    compare.add_argument(
+        "--train-size",
+        type=int,
+        default=None,
+        help="mnist task: train on this many training images, a stratified subset drawn with "
+        "each run's seed (the same for every family at a seed; default: the whole split)",
+    )
+    compare.add_argument(
+        "--epochs", type=int, default=None, help="mnist task: epochs (default: the budget's)"
+    )
+    compare.add_argument(
+        "--data-dir", default=None, help="folder holding mnist/ or fashion_mnist/ (IDX files)"
+    )
     compare.set_defaults(handler=cmd_compare)
 
     report = commands.add_parser("report", help="write topology.md and figures from a study CSV")

@@ -225,9 +225,12 @@ def condition_name(row: pd.Series) -> str:
 
 
 def arm_tests(
-    tables: Mapping[str, pd.DataFrame], extra: pd.DataFrame | None = None, seed: int = 0
+    tables: Mapping[str, pd.DataFrame],
+    extra: pd.DataFrame | None = None,
+    seed: int = 0,
+    task: str = "memory",
 ) -> pd.DataFrame:
-    """Every condition of every arm against its own connectome, every memory metric.
+    """Every condition of every arm against its own connectome, every metric of ``task``.
 
     Adds ``arm``, ``condition`` (:func:`condition_name`), ``q_arm``
     (Benjamini-Hochberg within the arm, all metrics and radii) and ``q_study``
@@ -241,7 +244,7 @@ def arm_tests(
     """
     parts = []
     for arm, table in tables.items():
-        for metric, direction in TASKS["memory"].metrics.items():
+        for metric, direction in TASKS[task].metrics.items():
             if metric not in table.columns or table[metric].isna().all():
                 continue
             tests = versus_connectome(table, metric, direction == "higher", seed=seed)

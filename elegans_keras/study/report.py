@@ -33,7 +33,7 @@ from elegans_keras.study.stats import (
     summarize,
     versus_connectome,
 )
-from elegans_keras.study.tasks import BUDGETS, TASKS
+from elegans_keras.study.tasks import TASKS, budget_named
 from elegans_keras.study.vocabulary import ABLATION_FAMILIES, CORRELATES
 
 SIGNIFICANCE = 0.05
@@ -258,25 +258,34 @@ def _correlation_section(
 def _scatter_radius(group: pd.DataFrame) -> float:
     """The spectral radius the scatter shows: the budget's classifier radius when present."""
     radii = sorted(group["spectral_radius"].unique())
-    preferred = BUDGETS[group["budget"].iloc[0]].classifier_radius
+    preferred = budget_named(group["budget"].iloc[0]).classifier_radius
     return preferred if preferred in radii else radii[len(radii) // 2]
+
+
+DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 
 
 def _budget_lines(budgets: Iterable[str]) -> list[str]:
     lines = []
     for name in budgets:
-        b = BUDGETS[name]
-        images = (
-            "the whole training split"
-            if b.train_images is None
-            else f"the first {b.train_images} training images"
-        )
+        b = budget_named(name)
+        if b.train_size is not None:
+            images = (
+                f"{b.train_size} training images drawn (stratified) with each run's seed "
+                f"({b.validation_fraction:.0%} as many others held out for validation, "
+                "monitored only)"
+            )
+        else:
+            images = (
+                "the whole training split"
+                if b.train_images is None
+                else f"the first {b.train_images} training images"
+            ) + f" ({b.validation_fraction:.0%} held out for validation, monitored only)"
         lines.append(
             f"- `{name}` budget: memory — signals of {b.sequence_length} steps (ridge readout "
             f"fitted on the first half after a washout of {b.sequence_length // 15}, scored on "
-            f"the second), delays 1–{b.max_delay}, spectral radii {list(b.radii)}; MNIST — "
-            f"{images} ({b.validation_fraction:.0%} held out for "
-            f"validation, monitored only), {b.epochs} epochs, batch {b.batch_size}, Adam "
+            f"the second), delays 1–{b.max_delay}, spectral radii {list(b.radii)}; "
+            f"{DATASET_NAMES[b.dataset]} — {images}, {b.epochs} epochs, batch {b.batch_size}, Adam "
             f"with a cosine learning rate from {b.learning_rate:g} to 0, scored once on the "
             f"first {b.test_images} test images; "
             f"small-world references per graph: {b.graph_references}."

@@ -49,7 +49,7 @@ from elegans_keras.connectome.metrics import graph_metrics
 from elegans_keras.errors import ConfigurationError, ElegansKerasError
 from elegans_keras.progress import progress
 from elegans_keras.study.plan import Run, build_plan, make_graph
-from elegans_keras.study.tasks import BUDGETS, Budget, Task, get_task
+from elegans_keras.study.tasks import Budget, Task, get_task, study_budget
 from elegans_keras.study.vocabulary import (
     DEFAULT_WEIGHTS,
     KEY_COLUMNS,
@@ -227,11 +227,19 @@ def run_study(
     threads: int | None = None,
     strategy: str = "default",
     quiet: bool = False,
+    dataset: str | None = None,
+    train_size: int | None = None,
+    epochs: int | None = None,
+    data_dir: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Run every run of the plan that the CSV at ``out`` lacks; return this study's rows.
 
     ``families`` None: every family of ``NULL_FAMILIES`` that applies to the
-    task. ``threads``: CPU threads each run may use (set in worker processes).
+    task. ``dataset``, ``train_size``, ``epochs`` and ``data_dir`` change the
+    MNIST task's data and training (see
+    :func:`~elegans_keras.study.tasks.study_budget`; the budget's name, part
+    of each run's key, records them). ``threads``: CPU threads each run may use (set in
+    worker processes).
     Runs that fail on an executor (a worker lost more often than the
     scheduler retries) are left out of the CSV for the next resume, and an
     :class:`ElegansKerasError` lists them after the others have finished.
@@ -240,7 +248,11 @@ def run_study(
         >>> table = run_study("mnist", "reservoir", seeds=5, quick=True)  # doctest: +SKIP
     """
     spec = get_task(task, mode)
-    budget = BUDGETS["quick" if quick else "full"]
+    if task != "mnist" and (dataset, train_size, epochs) != (None, None, None):
+        raise ConfigurationError(
+            f"task {task!r}: dataset, train_size and epochs apply to the mnist task only"
+        )
+    budget = study_budget(quick, dataset, train_size, epochs, data_dir)
     if families is None:
         families = [f for f in NULL_FAMILIES if f not in spec.families_excluded]
     excluded = [f for f in families if f in spec.families_excluded]
