@@ -45,10 +45,7 @@ from hypothesis.control import currently_in_test_context
 from hypothesis.extra import numpy as hnp
 from hypothesis_profiles import budget
 
-from elegans_keras import (
-    Connectome,
-    read_edgelist,
-)
+from elegans_keras import Connectome, read_edgelist
 from elegans_keras.connectome.cells import load_cell_table
 from elegans_keras.errors import ElegansKerasError
 

@@ -10,9 +10,7 @@ import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from elegans_keras import (
-    read_adjacency,
-)
+from elegans_keras import read_adjacency
 from fuzz.helpers import (
     NAMES,
     UNICODE_NAMES,

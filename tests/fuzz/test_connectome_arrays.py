@@ -11,9 +11,7 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from elegans_keras import (
-    Connectome,
-)
+from elegans_keras import Connectome
 from elegans_keras.connectome.metrics import adjacency_spectral_radius
 from fuzz.helpers import (
     BAD_ROLES,

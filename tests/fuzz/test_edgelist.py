@@ -19,10 +19,7 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from elegans_keras import (
-    Connectome,
-    read_edgelist,
-)
+from elegans_keras import Connectome, read_edgelist
 from elegans_keras.errors import ElegansKerasError
 from fuzz.helpers import (
     BAD_COUNTS,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from hypothesis import given
 
 from elegans_keras.checks import MAX_FACTORY_SEED, MAX_SEED
-from elegans_keras.models import (
-    echo_state_network,
-    elegans_autoencoder,
-    elegans_classifier,
-)
+from elegans_keras.models import echo_state_network, elegans_autoencoder, elegans_classifier
 from fuzz.helpers import (
     BAD_INTS,
     BAD_NUMBERS,
@@ -57,15 +56,26 @@ CLASSIFIER_POOLS = {
 }
 
 
+def built_or_refused(factory: Callable, base: dict, mutation: tuple) -> tuple[Any, dict]:
+    """``factory(**config)`` with one argument of ``base`` mutated; (None, config) if refused.
+
+    A value the pool marks invalid must raise the package's error.
+    """
+    argument, value, valid = mutation
+    config = {**base, argument: value}
+    if not valid:
+        expect_error(lambda: factory(**config))
+        return None, config
+    return factory(**config), config
+
+
 @fuzz("classifier_arguments")
 @given(one_mutation(CLASSIFIER_POOLS))
 def test_fuzz_classifier_arguments(mutation):
-    argument, value, valid = mutation
-    config = {**CLASSIFIER_BASE, argument: value}
-    if not valid:
-        expect_error(lambda: elegans_classifier(**config))
+    model, config = built_or_refused(elegans_classifier, CLASSIFIER_BASE, mutation)
+    if model is None:
         return
-    model = elegans_classifier(**config)
+    argument, value, _ = mutation
     probabilities = model.predict(np.zeros((1, *config["input_shape"]), "float32"), verbose=0)
     assert probabilities.shape == (1, config["num_classes"])
     np.testing.assert_allclose(probabilities.sum(), 1.0, rtol=1e-5)
@@ -96,12 +106,9 @@ AUTOENCODER_BASE = {
 @fuzz("autoencoder_arguments")
 @given(one_mutation(AUTOENCODER_POOLS))
 def test_fuzz_autoencoder_arguments(mutation):
-    argument, value, valid = mutation
-    config = {**AUTOENCODER_BASE, argument: value}
-    if not valid:
-        expect_error(lambda: elegans_autoencoder(**config))
+    model, config = built_or_refused(elegans_autoencoder, AUTOENCODER_BASE, mutation)
+    if model is None:
         return
-    model = elegans_autoencoder(**config)
     pixels = model.predict(np.zeros((1, *config["input_shape"]), "float32"), verbose=0)
     assert pixels.shape == (1, *config["input_shape"])
     assert np.all((pixels >= 0) & (pixels <= 1))
@@ -132,12 +139,9 @@ ECHO_STATE_POOLS = {
 @fuzz("echo_state_arguments")
 @given(one_mutation(ECHO_STATE_POOLS))
 def test_fuzz_echo_state_arguments(mutation):
-    argument, value, valid = mutation
-    config = {"connectome": TINY, argument: value}
-    if not valid:
-        expect_error(lambda: echo_state_network(**config))
+    model, config = built_or_refused(echo_state_network, {"connectome": TINY}, mutation)
+    if model is None:
         return
-    model = echo_state_network(**config)
     signal = np.zeros((1, 5, config.get("input_dim", 1)), "float32")
     outputs = model.predict(signal, verbose=0)
     assert outputs.shape == (1, 5, config.get("output_dim", 1))

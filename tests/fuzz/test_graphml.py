@@ -10,9 +10,7 @@ import scipy.sparse as sp
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from elegans_keras import (
-    read_graphml,
-)
+from elegans_keras import read_graphml
 from fuzz.helpers import (
     BAD_COUNTS,
     BAD_ROLES,

@@ -13,9 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from elegans_keras import (
-    Connectome,
-)
+from elegans_keras import Connectome
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers import ConnectomeDense
 from elegans_keras.layers.wiring import wiring_config, wiring_from_config
