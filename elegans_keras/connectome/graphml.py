@@ -206,10 +206,11 @@ def read_graphml(
 
     A node's role, as in every reader: ``roles[name]`` when ``roles`` names
     it, else the file's own ``role`` attribute (a node's value, or the
-    ``<key>``'s default), else ``default_role`` ("I", as every reader; until
-    0.3.0 it was None here). So plain GraphML (networkx, igraph) reads with
-    every neuron an interneuron, and a file's roles are never replaced by
-    the default; ``default_role=None`` makes a node without a role an error.
+    ``<key>``'s default), else ``default_role`` ("I", as every reader; it
+    was None here up to release 0.3.0). So plain GraphML (networkx, igraph)
+    reads with every neuron an interneuron, and a file's roles are never
+    replaced by the default; ``default_role=None`` makes a node without a
+    role an error.
 
     Files written by networkx (edge ids ``0``, ``1``... per node pair),
     igraph and :func:`write_graphml` read as written. Refused, naming the
