@@ -158,3 +158,21 @@ def test_package_import_and_help_need_no_pandas():
         "print(sorted(loaded & {'pandas', 'scipy', 'keras'}))\n"
     )
     assert fresh(code).stdout.splitlines()[-1] == "[]"
+
+
+def test_loading_a_bundled_connectome_imports_no_graph_library():
+    """`load_connectome()` reads two tables: networkx, the metrics and the readers wait."""
+    waiting = (
+        "networkx",
+        "scipy.sparse.csgraph",
+        "elegans_keras.connectome.metrics",
+        "elegans_keras.connectome.nullmodels",
+        "elegans_keras.connectome.fly",
+    )
+    code = (
+        "import sys, elegans_keras as ek\nek.load_connectome()\n"
+        f"print(sorted(set({waiting!r}) & set(sys.modules)))\n"
+        "from elegans_keras.connectome import metrics, read_flywire, to_networkx\n"
+        "print(callable(read_flywire), callable(to_networkx), callable(metrics.graph_metrics))\n"
+    )
+    assert fresh(code).stdout.splitlines()[-2:] == ["[]", "True True True"]

@@ -423,7 +423,10 @@ def spawn(seed: int, streams: int) -> list[np.random.Generator]:
 
     Example:
         >>> a, b = spawn(0, 2)
-        >>> bool(a.integers(100) != b.integers(100)) or True
+        >>> first = a.integers(1000, size=8)
+        >>> bool((first == spawn(0, 2)[0].integers(1000, size=8)).all())  # same seed, same streams
+        True
+        >>> bool((first != b.integers(1000, size=8)).any())  # the streams differ
         True
     """
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(streams)]
