@@ -200,6 +200,52 @@ def test_steps_follow_the_formula_on_the_whole_matrix(worm, steps, gating, imple
     assert sizes[steps == 1, True] == (98 if steps == 1 else 279, 89)
 
 
+def reference_block(block: ConnectomicBlock, x: np.ndarray) -> np.ndarray:
+    """The block's formula in numpy from its weights: (batch, features, neurons) states, placed
+    by hand, multiplied by the whole synaptic matrix at every step (no restricted steps, no
+    neuron-first rows)."""
+    kernel, embedding_bias = (numpy(w).astype(np.float64) for w in block.embedding.weights)
+    sensory, motor = block.connectome.role_indices("S"), block.connectome.role_indices("M")
+    embedded = x.astype(np.float64) @ kernel + embedding_bias
+    if x.ndim == 2:
+        pooled = embedded.reshape(len(x), len(sensory), -1).transpose(0, 2, 1)
+    else:
+        logits = numpy(block.receptive_fields).astype(np.float64)
+        fields = np.exp(logits - logits.max(axis=1, keepdims=True))
+        fields /= fields.sum(axis=1, keepdims=True)
+        pooled = np.einsum("btf,st->bfs", embedded, fields)
+    states = np.zeros((len(x), block.features, block.num_neurons))
+    states[:, :, sensory] = pooled
+    matrix = block.syn.matrix(numpy(block.synapse_values)).toarray()
+    transform, bias = numpy(block.feature_kernel), numpy(block.bias)
+    for _ in range(block.steps):
+        update = np.einsum("fg,bfn->bgn", transform, states @ matrix) + bias
+        if block.gating:
+            gate = np.einsum("fg,bfn->bgn", numpy(block.gate_kernel), states)
+            update = update / (1.0 + np.exp(-(gate + numpy(block.gate_bias))))
+        states = np.tanh(states + update)
+    return states[:, :, motor].transpose(0, 2, 1)
+
+
+@pytest.mark.parametrize("implementation", ["dense", "sparse"])
+@pytest.mark.parametrize(
+    ("shape", "steps", "gating"),
+    [((4, 49, 6), 2, False), ((4, 7, 6), 3, True), ((4, 10), 1, False), ((4, 10), 2, True)],
+)
+def test_block_equals_a_reference_of_its_formula(worm, implementation, shape, steps, gating):
+    # trained-like weights: random biases and gate, so no term is zero by initialisation
+    block = ConnectomicBlock(
+        worm, features=5, steps=steps, gating=gating, implementation=implementation, seed=21
+    )
+    x = np.random.default_rng(22).normal(size=shape).astype("float32")
+    block(x)
+    rng = np.random.default_rng(23)
+    for weight in (block.bias, block.gate_bias, *block.embedding.weights):
+        if weight is not None:
+            weight.assign(0.3 * rng.normal(size=weight.shape).astype("float32"))
+    np.testing.assert_allclose(numpy(block(x)), reference_block(block, x), rtol=1e-5, atol=1e-5)
+
+
 # --- modes and initial values ---------------------------------------------------------------
 @pytest.mark.parametrize("rho", [0.8, 1.2])
 def test_reservoir_mode_freezes_the_synapses_at_the_spectral_radius(worm, rho):

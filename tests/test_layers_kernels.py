@@ -186,6 +186,29 @@ def test_propagate_equals_an_explicit_loop(implementation, wiring, leading):
     assert_close(d_values, expected_dv, "d values")
 
 
+@pytest.mark.parametrize("implementation", ["dense", "sparse"])
+@pytest.mark.parametrize("columns", [3, 40])
+def test_propagate_on_neuron_first_rows_equals_an_explicit_loop(implementation, columns):
+    # (N_pre, C) rows along axis 0, as ConnectomicBlock holds its states: one W^T @ x product
+    syn = synapses_of(random_connectome(seed=5), "all")
+    assert not syn.one_to_one
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(syn.num_pre, columns)).astype("float32")
+    values = rng.normal(size=syn.num_values).astype("float32")
+    cotangent = rng.normal(size=(syn.num_post, columns)).astype("float32")
+
+    def loss(tensors):
+        y = propagate(tensors[0], tensors[1], syn, implementation, axis=0)
+        return ops.sum(y * ops.convert_to_tensor(cotangent)), y
+
+    outputs, (d_x, d_values) = value_and_grads(loss, [x, values])
+    x64, v64 = x.T.astype(np.float64), values.astype(np.float64)
+    assert_close(numpy(outputs).T, loop_propagate(x64, v64, syn), "outputs")
+    expected_dx, expected_dv = loop_gradients(x64, v64, cotangent.T.astype(np.float64), syn)
+    assert_close(numpy(d_x).T, expected_dx, "d inputs")
+    assert_close(d_values, expected_dv, "d values")
+
+
 @pytest.mark.skipif(keras.backend.backend() == "jax", reason="JAX runs without x64 here")
 def test_sparse_kernel_in_float64_is_exact_to_rounding():
     # a one-to-one wiring (a plain count mask): no segment sums, only the sparse product
@@ -241,6 +264,8 @@ def test_dense_matrix_is_the_entry_values_on_the_synapses():
     for value, entry in zip(syn.value_index, syn.entry_index, strict=True):
         expected[syn.pre[entry], syn.post[entry]] += values[value]
     np.testing.assert_allclose(matrix, expected, rtol=1e-6, atol=1e-7)
+    transposed = numpy(dense_matrix(ops.convert_to_tensor(values), syn, transposed=True))
+    np.testing.assert_array_equal(transposed, matrix.T)
     off = ~worm_like.mask("all")
     assert np.all(matrix[off] == 0.0)
     chemical = worm_like.mask("chemical")

@@ -68,6 +68,33 @@ def test_rank3_query_is_averaged_over_positions():
     )
 
 
+@pytest.mark.parametrize(("query_shape", "output_dim"), [((3, 6), 7), ((3, 4, 6), None)])
+@pytest.mark.parametrize("training", [False, True])
+def test_readout_equals_keras_multi_head_attention(query_shape, output_dim, training):
+    # the readout regroups the products (queries taken to token space): the reference is Keras's
+    # own layer on the same weights, averaged over the query positions, with nonzero biases
+    readout = MotorAttentionReadout(num_heads=3, key_dim=4, output_dim=output_dim, seed=4)
+    query, tokens = inputs(4, query_shape, (3, 11, 5))
+    readout(query, tokens)
+    rng = np.random.default_rng(5)
+    for weight in readout.attention.weights:
+        weight.assign(rng.normal(size=weight.shape).astype("float32"))
+    queries = query if query.ndim == 3 else query[:, None]
+    expected = numpy(readout.attention(queries, tokens, tokens)).mean(axis=1)
+    np.testing.assert_allclose(
+        numpy(readout(query, tokens, training=training)), expected, rtol=1e-5, atol=1e-5
+    )
+
+
+def test_attention_dropout_uses_keras_attention_in_training():
+    readout = MotorAttentionReadout(num_heads=2, key_dim=4, dropout=0.5, seed=6)
+    query, tokens = inputs(6, (4, 6), (4, 9, 5))
+    inference = numpy(readout(query, tokens))
+    expected = numpy(readout.attention(query[:, None], tokens, tokens)).mean(axis=1)
+    np.testing.assert_allclose(inference, expected, rtol=1e-5, atol=1e-5)
+    assert np.abs(numpy(readout(query, tokens, training=True)) - inference).max() > 1e-4
+
+
 # --- seeds -----------------------------------------------------------------------------------
 def kernel_weights(attention) -> list:
     """The query, key, value and output kernels (the biases of q/k/v are 2-D too)."""

@@ -52,8 +52,12 @@ class ConnectomicBlock(keras.layers.Layer):
        transform; ``gating=True`` multiplies the update by a sigmoid gate.
     3. Output: the motor neurons' states ``(batch, N_M, features)`` as tokens.
 
-    States are held as ``(batch, features, neurons)`` so that the product with
-    ``W`` is one matmul (:func:`~elegans_keras.layers.kernels.propagate`). A
+    Inside the block states are held neuron-first, as ``(neurons, batch *
+    features)`` rows, so that the product with ``W`` is one 2-D matmul (or
+    one sparse product; :func:`~elegans_keras.layers.kernels.propagate` along
+    axis 0), the feature transform another, and no step transposes the
+    states; the formula above is written in ``(batch, features, neurons)``
+    terms, and dropout draws its mask in that layout. A
     synapse influences the output when it lies on a sensory -> motor path of
     at most ``steps`` hops. Only the rows and columns that can matter are
     multiplied: the first step reads the sensory neurons' rows of ``W`` (every
@@ -213,29 +217,42 @@ class ConnectomicBlock(keras.layers.Layer):
             )
 
     def _sensory_embedding(self, inputs: Any) -> Any:
-        """(batch, features, N_S): the sensory neurons' embedding of the input."""
+        """(N_S, batch * features) neuron-first rows: the sensory neurons' embedding."""
+        sensory, features = len(self.sensory), self.features
         if self.receptive_fields is None:
-            embedded = ops.reshape(self.embedding(inputs), (-1, len(self.sensory), self.features))
-            return ops.transpose(embedded, (0, 2, 1))
+            embedded = ops.reshape(self.embedding(inputs), (-1, sensory, features))
+            return ops.reshape(ops.transpose(embedded, (1, 0, 2)), (sensory, -1))
         fields = ops.softmax(ops.cast(self.receptive_fields, self.compute_dtype), axis=-1)
-        tokens = ops.transpose(self.embedding(inputs), (0, 2, 1))
-        return ops.matmul(tokens, ops.transpose(fields))
+        tokens = ops.transpose(self.embedding(inputs), (1, 0, 2))  # (T, batch, features)
+        return ops.matmul(fields, ops.reshape(tokens, (fields.shape[1], -1)))
 
     def _placed(self, sensory: Any) -> Any:
-        """(batch, features, N) states: ``sensory`` at the sensory neurons, zeros elsewhere."""
-        # a gather, not a (N_S, N) placement matmul: O(N) memory at fly scale
-        slots = ops.concatenate([sensory, ops.zeros_like(sensory[:, :, :1])], axis=2)
-        return ops.take(slots, self.state_source, axis=2)
+        """(N, batch * features) states: ``sensory`` at the sensory neurons, zeros elsewhere."""
+        # a row gather, not an (N, N_S) placement matmul: O(N) memory at fly scale
+        slots = ops.concatenate([sensory, ops.zeros_like(sensory[:1])], axis=0)
+        return ops.take(slots, self.state_source, axis=0)
 
     def _sensory_states(self, inputs: Any) -> Any:
         """(batch, features, N) states: the sensory neurons' embedding, zeros elsewhere."""
-        return self._placed(self._sensory_embedding(inputs))
+        states = self._placed(self._sensory_embedding(inputs))
+        return ops.transpose(ops.reshape(states, (self.num_neurons, -1, self.features)), (1, 2, 0))
+
+    def _dropped(self, update: Any, training: bool | None) -> Any:
+        """Dropout on a (neurons, batch * features) update, its mask drawn in (batch, features,
+        neurons) order (the layout of the formula), so a seed drops the same numbers."""
+        if self.dropout == 0.0:
+            return update
+        neurons = update.shape[0]
+        batch_first = ops.transpose(ops.reshape(update, (neurons, -1, self.features)), (1, 2, 0))
+        dropped = self.update_dropout(batch_first, training=training)
+        return ops.reshape(ops.transpose(dropped, (2, 0, 1)), (neurons, -1))
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
+        # neuron-first (neurons, batch * features) rows: every product is one 2-D matmul (or one
+        # sparse product along the rows), and no step transposes the states
         sensory = self._sensory_embedding(inputs)
         state = self._placed(sensory)
-        transform = ops.transpose(ops.cast(self.feature_kernel, state.dtype))
-        bias = ops.cast(self.bias, state.dtype)
+        bias = ops.reshape(ops.cast(self.bias, state.dtype), (1, self.features))
         for step in range(self.steps):
             first, last = step == 0, step == self.steps - 1
             mixed = propagate(
@@ -243,16 +260,25 @@ class ConnectomicBlock(keras.layers.Layer):
                 self.synapse_values,
                 self.step_synapses[first, last],
                 self.compute_path,
+                axis=0,
             )
             if last:
-                state = ops.take(state, self.motor, axis=2)
-            update = ops.matmul(transform, mixed) + bias
+                state = ops.take(state, self.motor, axis=0)
+            neurons = mixed.shape[0]
+            flat = ops.matmul(
+                ops.reshape(mixed, (-1, self.features)), ops.cast(self.feature_kernel, state.dtype)
+            )
+            update = flat + bias
             if self.gating:
-                gate = ops.matmul(ops.transpose(ops.cast(self.gate_kernel, state.dtype)), state)
-                update = update * ops.sigmoid(gate + ops.cast(self.gate_bias, state.dtype))
-            update = self.update_dropout(update, training=training)
+                gate = ops.matmul(
+                    ops.reshape(state, (-1, self.features)), ops.cast(self.gate_kernel, state.dtype)
+                )
+                gate_bias = ops.reshape(ops.cast(self.gate_bias, state.dtype), (1, self.features))
+                update = update * ops.sigmoid(gate + gate_bias)
+            update = self._dropped(ops.reshape(update, (neurons, -1)), training)
             state = self.activation(state + update)
-        return ops.transpose(state, (0, 2, 1))
+        motor = ops.reshape(state, (len(self.motor), -1, self.features))
+        return ops.transpose(motor, (1, 0, 2))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (input_shape[0], len(self.motor), self.features)

@@ -113,21 +113,38 @@ def entry_values(values: Any, syn: Synapses) -> Any:
     return ops.segment_sum(contributions, syn.entry_index, num_segments=syn.num_entries)
 
 
-def dense_matrix(values: Any, syn: Synapses, where: str = "dense_matrix") -> Any:
-    """The dense (N_pre, N_post) synaptic matrix of the trainable values.
+@functools.lru_cache(maxsize=64)
+def _cells(syn: Synapses, transposed: bool) -> tuple[np.ndarray | None, np.ndarray]:
+    """Each contribution's value index (None: value k is entry k) and flat dense cell."""
+    pre, post = syn.pre.astype(np.int64), syn.post.astype(np.int64)
+    flat = post * syn.num_pre + pre if transposed else pre * syn.num_post + post
+    if syn.one_to_one:
+        return None, flat
+    return syn.value_index, flat[syn.entry_index]
 
-    Refused (ConfigurationError) above :func:`dense_budget`.
+
+def dense_matrix(
+    values: Any, syn: Synapses, where: str = "dense_matrix", transposed: bool = False
+) -> Any:
+    """The dense (N_pre, N_post) synaptic matrix of the trainable values (``transposed``: W^T).
+
+    One gather of the values and one segment sum straight into the cells
+    (a gap junction's value lands in both of its cells). Refused
+    (ConfigurationError) above :func:`dense_budget`.
     """
     check_dense(syn, where)
-    flat = syn.pre.astype(np.int64) * syn.num_post + syn.post
-    cells = ops.segment_sum(
-        entry_values(values, syn), flat, num_segments=syn.num_pre * syn.num_post
-    )
-    return ops.reshape(cells, (syn.num_pre, syn.num_post))
+    take, flat = _cells(syn, transposed)
+    contributions = values if take is None else ops.take(values, take, axis=0)
+    cells = ops.segment_sum(contributions, flat, num_segments=syn.num_pre * syn.num_post)
+    shape = (syn.num_post, syn.num_pre) if transposed else (syn.num_pre, syn.num_post)
+    return ops.reshape(cells, shape)
 
 
 def propagate(x: Any, values: Any, syn: Synapses, implementation: str, axis: int = -1) -> Any:
     """``y = x @ W`` along the neuron axis: ``y[..., j, ...] = sum_i W[i, j] x[..., i, ...]``.
+
+    A 2-D ``x`` with neurons on axis 0 (``(N_pre, C)`` columns) takes no
+    reshape or transpose on either path: dense is one ``W^T @ x`` matmul.
 
     Args:
         x: a tensor whose ``axis`` holds the N_pre neurons (other axes: batch, features...).
@@ -140,7 +157,9 @@ def propagate(x: Any, values: Any, syn: Synapses, implementation: str, axis: int
     if implementation == "dense" and axis == len(x.shape) - 1:
         return ops.matmul(x, ops.cast(dense_matrix(values, syn), x.dtype))
     if implementation == "dense":
-        matrix = ops.transpose(ops.cast(dense_matrix(values, syn), x.dtype))
+        matrix = ops.cast(dense_matrix(values, syn, transposed=True), x.dtype)
+        if len(x.shape) == 2:
+            return ops.matmul(matrix, x)
         return _neuron_first(lambda columns: ops.matmul(matrix, columns), x, syn, axis)
     backend = keras.backend.backend()
     kernel = {"tensorflow": _tensorflow, "jax": _jax, "torch": _torch}.get(backend)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
@@ -103,8 +104,44 @@ class MotorAttentionReadout(keras.layers.Layer):
     def call(self, query: Any, motor_tokens: Any, training: bool | None = None) -> Any:
         if len(query.shape) == 2:
             query = ops.expand_dims(query, axis=1)
-        attended = self.attention(query, motor_tokens, motor_tokens, training=training)
+        if self.dropout > 0.0 and training:  # dropout on the attention weights: Keras's own path
+            attended = self.attention(query, motor_tokens, motor_tokens, training=training)
+        else:
+            attended = self._attend(query, motor_tokens)
         return ops.mean(attended, axis=1)
+
+    def _attend(self, query: Any, tokens: Any) -> Any:
+        """``self.attention(query, tokens, tokens)`` without dropout, its projections regrouped.
+
+        The attention's own weights, the same function; only the order of the
+        products differs. A token's key ``k = t Wk + bk`` enters a score as
+        ``q . k = t . (Wk q) + q . bk``, so the query is taken to token space
+        (``Wk q``: a few numbers per head) instead of every token to key
+        space; and as each head's weights over the tokens sum to 1, the
+        weighted sum of values ``sum_s p_s (t_s Wv + bv)`` is ``(sum_s p_s
+        t_s) Wv + bv``. No (batch, tokens, heads, key_dim) tensor is made:
+        the per-token work is two batched products of (heads, features) by
+        (features, tokens), instead of two projections of every token and two
+        head-batched products that TensorFlow on CPU runs as hundreds of tiny
+        matmuls.
+        """
+        attention = self.attention
+        heads, width = self.num_heads, tokens.shape[-1]
+        projected = attention._query_dense(query)  # (batch, Tq, heads, key_dim), bias included
+        projected = projected * ops.cast(1.0 / math.sqrt(self.key_dim), projected.dtype)
+        key = attention._key_dense
+        # (batch, Tq * heads, features): each head's query in token space, and its key-bias term
+        reach = ops.einsum("bthd,fhd->bthf", projected, ops.cast(key.kernel, projected.dtype))
+        shift = ops.einsum("bthd,hd->bth", projected, ops.cast(key.bias, projected.dtype))
+        rows = query.shape[1] * heads
+        scores = ops.matmul(
+            ops.reshape(reach, (-1, rows, width)), ops.transpose(tokens, (0, 2, 1))
+        ) + ops.reshape(shift, (-1, rows, 1))
+        pooled = ops.matmul(ops.softmax(scores, axis=-1), tokens)  # (batch, Tq * heads, features)
+        pooled = ops.reshape(pooled, (-1, query.shape[1], heads, width))
+        value = attention._value_dense
+        values = ops.einsum("bthf,fhd->bthd", pooled, ops.cast(value.kernel, pooled.dtype))
+        return attention._output_dense(values + ops.cast(value.bias, values.dtype))
 
     def compute_output_shape(self, query_shape: tuple, motor_tokens_shape: tuple) -> tuple:
         return (query_shape[0], self.output_dim or query_shape[-1])
