@@ -244,43 +244,19 @@ def fake_fashion_mnist(root: Path) -> Path:
 
 
 # --- report -----------------------------------------------------------------------------------
-def scarce_table(budget: str = "full-n2000-e5", seeds: int = 4) -> pd.DataFrame:
-    """A toy arm: the connectome at ~0.91, no wiring at ~0.86, Erdős-Rényi draws at ~0.91."""
-    rng = np.random.default_rng(0)
-    rows = []
-    for family, accuracy in (("connectome", 0.91), ("no_graph", 0.86), ("erdos_renyi", 0.91)):
-        for seed in range(seeds):
-            drawn = 0 if family == "connectome" else seed
-            rows.append(
-                {
-                    "task": "mnist",
-                    "mode": "deep",
-                    "budget": budget,
-                    "connectome": "celegans_herm",
-                    "family": family,
-                    "p": np.nan,
-                    "ablation": np.nan,
-                    "weights": "count",
-                    "seed": seed,
-                    "spectral_radius": 0.9,
-                    "test_accuracy": accuracy + rng.normal(0, 0.005),
-                    "wall_time_s": 30.0,
-                    "graph_clustering": np.nan if family == "no_graph" else 0.3 - 0.01 * drawn,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 def test_the_scarce_report_tests_every_family_against_the_connectome(tmp_path):
+    from elegans_keras.study.scarce import example_scarce_arm
     from elegans_keras.study.scarce import main as scarce_main
 
-    table = pd.concat([scarce_table(seeds=5), scarce_table("full-n5000-e5", seeds=2)])
+    table = pd.concat([example_scarce_arm(), example_scarce_arm(2).assign(budget="full-n5000-e5")])
     table.to_csv(tmp_path / "scarce_mnist.csv", index=False)
     report = Path(scarce_main([str(tmp_path), "--bootstrap", "20"]))
     text = report.read_text()
     assert "## MNIST, 2,000 training images" in text and "Not run yet" in text
     assert "| no wiring (plain twin) | 5 | 86." in text
     assert "`full-n5000-e5`: every condition has fewer than 4 seeds" in text
+    assert "over the arm (q < 0.05): no wiring (plain twin) -4.96 points" in text
+    assert "the connectome's mean accuracy ranks 1 of 2" in text
     tests = pd.read_csv(tmp_path / "topology_scarce_arms_tests.csv")
     no_wiring = tests[tests["family"] == "no_graph"].iloc[0]
     assert no_wiring["difference_high"] < 0 and no_wiring["q_arm"] < 0.05
