@@ -7,7 +7,7 @@ the machine's load), so a test fails or passes whatever happens to be drawn.
 test, and keeps failures in ``.hypothesis/`` to replay them; every case it finds
 becomes an ``@example`` of its test::
 
-    HYPOTHESIS_PROFILE=explore pytest tests/test_fuzz_inputs.py
+    HYPOTHESIS_PROFILE=explore pytest tests/fuzz
 
 Tests quote their example counts for ``ci`` and pass them through :func:`budget`.
 """
