@@ -33,6 +33,7 @@ from elegans_keras.study.figures import (
     label_weights,
     plot_topology,
     read_topology,
+    topology_figure,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -304,6 +305,14 @@ def test_topology_figure_and_default_metric(tmp_path):
     )
     assert read_topology(without_rewire)[1] == "nrmse"
     read_png(plot_topology(without_rewire, tmp_path / "other" / "t.png", dpi=DPI), 5.0, 13.0)
+
+
+def test_rewiring_colour_scale_spans_p_from_0_to_1_even_for_one_p():
+    """One rewiring probability (the study's MNIST arm ran p = 1 only) is not a 0.9-1.1 scale."""
+    table = topology_rows().query("family != 'rewire' or p == 1.0")
+    figure = topology_figure(table, "test_accuracy", "one p")
+    scales = [c.get_clim() for a in figure.axes for c in a.collections if c.get_array() is not None]
+    assert scales and all(scale == (0.0, 1.0) for scale in scales)
 
 
 @pytest.mark.parametrize(

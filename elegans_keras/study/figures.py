@@ -169,8 +169,15 @@ def _family_panel(axes: Axes, table: pd.DataFrame, metric: str) -> None:
         rows = table[table["family"] == family].sort_values(["p", "seed"])
         offsets = np.linspace(-0.18, 0.18, len(rows)) if len(rows) > 1 else np.zeros(1)
         if family == REWIRE:
-            points = axes.scatter(
-                k + offsets, rows[metric], s=12, c=rows["p"], cmap="viridis", zorder=3
+            points = axes.scatter(  # p on its whole range, whichever p values ran
+                k + offsets,
+                rows[metric],
+                s=12,
+                c=rows["p"],
+                cmap="viridis",
+                vmin=0.0,
+                vmax=1.0,
+                zorder=3,
             )
             axes.figure.colorbar(points, ax=axes, label="rewiring probability p", pad=0.01)
         else:
