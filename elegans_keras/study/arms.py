@@ -39,8 +39,9 @@ import dataclasses
 import datetime
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -166,13 +167,24 @@ def read_arms(results_dir: str | os.PathLike) -> dict[str, pd.DataFrame]:
         >>> read_arms("/tmp/no-such-folder")
         {}
     """
-    folder = Path(results_dir)
+    return read_arm_tables(results_dir, ARMS, lambda table, arm: table["task"] == "memory")
+
+
+def read_arm_tables(
+    results_dir: str | os.PathLike,
+    arms: Sequence[Any],
+    chosen: Callable[[pd.DataFrame, Any], pd.Series],
+) -> dict[str, pd.DataFrame]:
+    """The rows ``chosen(table, arm)`` of each arm's CSV (``arm.csv``) that exists, by ``arm.name``.
+
+    Arms without a CSV or without a chosen row are left out.
+    """
     tables = {}
-    for arm in ARMS:
-        path = folder / arm.csv
+    for arm in arms:
+        path = Path(results_dir) / arm.csv
         if path.is_file():
             table = read_results(path)
-            table = table[table["task"] == "memory"].reset_index(drop=True)
+            table = table[chosen(table, arm)].reset_index(drop=True)
             if len(table):
                 tables[arm.name] = table
     return tables

@@ -33,10 +33,10 @@ from elegans_keras.study.arms import (
     corrected_power,
     graph_table,
     plot_forest,
+    read_arm_tables,
     structure_correlations,
 )
 from elegans_keras.study.markdown import markdown_table
-from elegans_keras.study.runner import read_results
 from elegans_keras.study.stats import ALPHA, _adjust, is_reference
 from elegans_keras.study.tasks import budget_named
 
@@ -95,20 +95,13 @@ def read_scarce_arms(results_dir: str | os.PathLike) -> dict[str, pd.DataFrame]:
         >>> read_scarce_arms("/tmp/no-such-folder")
         {}
     """
-    folder = Path(results_dir)
-    tables = {}
-    for arm in SCARCE_ARMS:
-        path = folder / arm.csv
-        if path.is_file():
-            table = read_results(path)
-            chosen = (
-                (table["task"] == "mnist")
-                & (table["mode"] == "deep")
-                & (table["budget"] == arm.budget)
-            )
-            if chosen.any():
-                tables[arm.name] = table[chosen].reset_index(drop=True)
-    return tables
+    return read_arm_tables(
+        results_dir,
+        SCARCE_ARMS,
+        lambda table, arm: (
+            (table["task"] == "mnist") & (table["mode"] == "deep") & (table["budget"] == arm.budget)
+        ),
+    )
 
 
 def condition_label(row: pd.Series) -> str:
