@@ -30,9 +30,15 @@ run in turn within each repeat, so machine noise falls on all three alike.
 construction, spectral scaling included), idle and beside BUSY CPU-bound
 processes in turn, wall and CPU time.
 
+``--loops-only`` measures only the 1,000 reservoir steps: ``ReservoirRNN``
+beside the plain scipy loop, an in-place scipy loop and reservoirpy
+(``compare_loops``), wall and CPU time, in paired rounds. A size ``zipfN``
+is a graph of N neurons with hub-heavy Zipf(1.8) out-degrees (``zipf_edges``).
+
 Usage:
     python benchmarks/bench_scale.py [--sizes 279 3000 30000 140000 larva] [--repeats 3] [--write]
     python benchmarks/bench_scale.py --beside-load 2 --sizes 279 3000 30000 --repeats 3
+    python benchmarks/bench_scale.py --loops-only --sizes 140000 zipf140000 30000 --repeats 3
 """
 
 from __future__ import annotations
