@@ -69,12 +69,16 @@ def check_seed(seed: Any, where: str, argument: str = "seed") -> int:
 def draw_seed(seed: int | None, where: str) -> int:
     """``seed`` itself, or a fresh one when None (recorded so configs reproduce).
 
+    A fresh seed comes from NumPy's global generator, so
+    ``keras.utils.set_random_seed`` (which seeds it) makes unseeded layers
+    reproducible too.
+
     Example:
         >>> draw_seed(7, "demo")
         7
     """
     if seed is None:
-        return int(np.random.default_rng().integers(2**30))
+        return int(np.random.randint(2**30))  # noqa: NPY002 - the global generator, on purpose
     return check_seed(seed, where)
 
 

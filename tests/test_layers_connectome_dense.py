@@ -73,7 +73,7 @@ def test_effective_kernel_lives_on_the_synapses(worm, synapses):
 def test_plain_masks_in_every_form_agree():
     mask = small_mask(seed=8)
     for form in (mask, mask.tolist(), mask.astype(int).tolist(), mask * 3.0):
-        layer = built(ConnectomeDense(form, weights="random", seed=0), (None, 6))
+        layer = built(ConnectomeDense(form, magnitudes="random", seed=0), (None, 6))
         assert layer.synapse_values.shape == (mask.sum(),)
         kernel = numpy(layer.effective_kernel)
         np.testing.assert_array_equal(kernel != 0, mask)
@@ -146,7 +146,9 @@ def test_default_scale_gives_unit_incoming_norms(worm):
 
 def test_random_weights_ignore_counts(worm):
     layer = built(
-        ConnectomeDense(worm, synapses="chemical", weights="random", spectral_radius=1.0, seed=6),
+        ConnectomeDense(
+            worm, synapses="chemical", magnitudes="random", spectral_radius=1.0, seed=6
+        ),
         (None, 279),
     )
     ratio = np.abs(numpy(layer.synapse_values)) / np.log1p(synapses_of(worm, "chemical").counts)
@@ -172,8 +174,8 @@ def test_neurotransmitter_signs_make_gabaergic_synapses_inhibitory(worm):
 def test_shuffled_counts_change_the_initial_values(worm):
     null = shuffle_weights(worm, seed=1)
     for weights, same in (("count", False), ("random", True)):
-        ours = built(ConnectomeDense(worm, weights=weights, seed=8), (None, 279))
-        theirs = built(ConnectomeDense(null, weights=weights, seed=8), (None, 279))
+        ours = built(ConnectomeDense(worm, magnitudes=weights, seed=8), (None, 279))
+        theirs = built(ConnectomeDense(null, magnitudes=weights, seed=8), (None, 279))
         np.testing.assert_array_equal(ours.syn.pre, theirs.syn.pre)  # the same synapses
         np.testing.assert_array_equal(ours.syn.post, theirs.syn.post)
         assert np.array_equal(numpy(ours.synapse_values), numpy(theirs.synapse_values)) is same
@@ -255,7 +257,7 @@ def test_nonneg_sign_constraint_holds_after_training():
     [
         ({"synapses": "gap"}, None, "synapses='gap'"),
         ({"features": 0}, None, "features=0"),
-        ({"weights": "sqrt"}, None, "weights='sqrt'"),
+        ({"magnitudes": "sqrt"}, None, "magnitudes='sqrt'"),
         ({"signs": "dale"}, None, "signs='dale'"),
         ({"sign_constraint": "positive"}, None, "sign_constraint='positive'"),
         ({"spectral_radius": 0.0}, None, "spectral_radius=0.0"),
@@ -292,15 +294,16 @@ def test_invalid_arguments_name_the_argument(worm, arguments, build_shape, messa
     ],
 )
 def test_invalid_masks_raise(mask, arguments, error, message):
+    # the spectral radius is scaled when the layer builds: an acyclic mask fails there
     with pytest.raises(error, match=message):
-        ConnectomeDense(mask, **arguments)
+        ConnectomeDense(mask, **arguments).build((None, np.shape(mask)[0]))
 
 
 # --- saving ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("wiring", "kwargs", "shape"),
     [
-        ("worm", {"synapses": "chemical", "weights": "random", "activation": "relu"}, (3, 279)),
+        ("worm", {"synapses": "chemical", "magnitudes": "random", "activation": "relu"}, (3, 279)),
         (
             "worm",
             {"features": 3, "sign_constraint": "nonneg", "signs": "neurotransmitter"},
@@ -318,7 +321,7 @@ def test_save_and_load_round_trip(worm, tmp_path, wiring, kwargs, shape):
     layer.synapse_values.assign(numpy(layer.synapse_values) * 1.5)  # not the initial values
     x = np.random.default_rng(10).normal(size=shape).astype("float32")
     config = json.loads(json.dumps(layer.get_config()))
-    assert config["seed"] == layer.seed and config["weights"] == layer.weights_rule
+    assert config["seed"] == layer.seed and config["magnitudes"] == layer.magnitudes
     path = tmp_path / "model.keras"
     model.save(path)
     restored = keras.models.load_model(path, safe_mode=True)

@@ -314,7 +314,7 @@ def test_count_magnitudes_and_neurotransmitter_signs(worm):
     ratio = np.abs(values) / np.log1p(block.syn.counts)
     np.testing.assert_allclose(ratio, ratio[0], rtol=1e-6)
     assert np.sum(values < 0) == 76
-    random = ConnectomicBlock(worm, weights="random", seed=14)
+    random = ConnectomicBlock(worm, magnitudes="random", seed=14)
     random.build((None, 4))
     ratio = np.abs(numpy(random.synapse_values)) / np.log1p(random.syn.counts)
     assert ratio.std() / ratio.mean() > 0.3
@@ -350,7 +350,7 @@ def test_dropout_acts_in_training_only(worm):
         ({"dropout": 1.0}, "dropout=1.0"),
         ({"spectral_radius": 0}, "spectral_radius=0"),
         ({"activation": "no_such"}, "activation='no_such'"),
-        ({"weights": "log"}, "weights='log'"),
+        ({"magnitudes": "log"}, "magnitudes='log'"),
         ({"signs": "dale"}, "signs='dale'"),
         ({"implementation": "csr"}, "implementation='csr'"),
         ({"seed": -1}, "seed=-1"),

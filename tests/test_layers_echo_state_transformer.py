@@ -53,7 +53,7 @@ def test_reservoir_arguments_reach_the_cell(worm):
         leak_rate=0.3,
         input_neurons="SI",
         signs="neurotransmitter",
-        weights="random",
+        magnitudes="random",
         seed=1,
     )
     layer.build((None, 5, 2))
@@ -195,7 +195,7 @@ def test_save_and_load_round_trip(worm, tmp_path):
         ({"spectral_radius": 0.0}, "spectral_radius=0.0"),
         ({"state_neurons": "Q"}, "state_neurons='Q'"),
         ({"input_neurons": [300]}, "input_neurons has index 300"),
-        ({"weights": "uniform"}, "weights='uniform'"),
+        ({"magnitudes": "uniform"}, "magnitudes='uniform'"),
         ({"signs": "dale"}, "signs='dale'"),
         ({"implementation": "csr"}, "implementation='csr'"),
         ({"seed": -1}, "seed=-1"),

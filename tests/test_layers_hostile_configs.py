@@ -52,7 +52,7 @@ def crafted(folder, name: str, shape, neurons: int, **changes) -> str:
         if layer["class_name"] == "InputLayer":
             layer["config"]["batch_shape"] = [None, neurons]
         if layer["class_name"] == "ConnectomeDense":
-            layer["config"]["connectome_or_mask"]["shape"] = shape
+            layer["config"]["connectome"]["shape"] = shape
             layer["config"].update(changes)
             layer["build_config"]["input_shape"] = [None, neurons]
             layer["inbound_nodes"][0]["args"][0]["config"]["shape"] = [None, neurons]

@@ -393,7 +393,7 @@ def test_reservoir_cell_in_rnn_dense_equals_sparse(worm, trainable):
             spectral_radius=0.9,
             leak_rate=0.6,
             bias_scaling=0.1,
-            output_neurons="M",
+            state_neurons="M",
             implementation=impl,
             seed=4,
             trainable=trainable,

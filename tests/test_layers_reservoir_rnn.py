@@ -18,14 +18,14 @@ ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 
 
 def cell_of(
-    worm, implementation: str = "sparse", trainable: bool = False, output_neurons: str = "M"
+    worm, implementation: str = "sparse", trainable: bool = False, state_neurons: str = "M"
 ) -> ReservoirCell:
     return ReservoirCell(
         worm,
         spectral_radius=0.9,
         leak_rate=0.4,
         bias_scaling=0.1,
-        output_neurons=output_neurons,
+        state_neurons=state_neurons,
         implementation=implementation,
         seed=3,
         trainable=trainable,
@@ -73,10 +73,10 @@ def test_fused_false_and_masks_take_the_rnn_loop(worm, fused_calls):
     # all neurons out: Keras's masked loop needs outputs the size of the state
     mask = np.ones((2, 12), bool)
     mask[1, 8:] = False
-    masked = ReservoirRNN(cell_of(worm, output_neurons="all"))(x, mask=mask)
+    masked = ReservoirRNN(cell_of(worm, state_neurons="all"))(x, mask=mask)
     assert not fused_calls
-    full = keras.layers.RNN(cell_of(worm, output_neurons="all"))(x)
-    first_eight = keras.layers.RNN(cell_of(worm, output_neurons="all"))(x[1:, :8])
+    full = keras.layers.RNN(cell_of(worm, state_neurons="all"))(x)
+    first_eight = keras.layers.RNN(cell_of(worm, state_neurons="all"))(x[1:, :8])
     np.testing.assert_allclose(numpy(masked)[0], numpy(full)[0], atol=1e-5)
     np.testing.assert_allclose(numpy(masked)[1], numpy(first_eight)[0], atol=1e-5)
 

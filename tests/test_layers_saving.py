@@ -34,7 +34,7 @@ def build_model(worm, kind: str, implementation: str, seed: int) -> tuple[keras.
         shape = (5, 2)
         layer = keras.layers.RNN(
             ReservoirCell(
-                worm, leak_rate=0.5, output_neurons="M", bias_scaling=0.1, trainable=True, **common
+                worm, leak_rate=0.5, state_neurons="M", bias_scaling=0.1, trainable=True, **common
             )
         )
     elif kind == "block":
@@ -131,9 +131,16 @@ def rewrite_config(source: Path, target: Path, edit) -> Path:
 
 
 @pytest.fixture(scope="module")
-def saved_dense(worm, tmp_path_factory) -> Path:
+def listed_worm(worm):
+    """The worm under another name: not a bundled connectome, so configs hold its synapse lists
+    (a bundled one is saved by name and fingerprint)."""
+    return worm.replace(name="worm (listed)")
+
+
+@pytest.fixture(scope="module")
+def saved_dense(listed_worm, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("saved")
-    model = keras.Sequential([keras.Input((279,)), ConnectomeDense(worm, seed=10)])
+    model = keras.Sequential([keras.Input((279,)), ConnectomeDense(listed_worm, seed=10)])
     path = folder / "dense.keras"
     model.save(path)
     return path
@@ -144,7 +151,7 @@ def test_load_model_refuses_a_connectome_file_in_safe_mode(worm, tmp_path, saved
     edited = rewrite_config(
         saved_dense,
         tmp_path / "path.keras",
-        lambda c: c.__setitem__("connectome_or_mask", str(graphml)),
+        lambda c: c.__setitem__("connectome", str(graphml)),
     )
     with pytest.raises(ConfigurationError, match="safe mode"):
         keras.models.load_model(edited, safe_mode=True)
@@ -165,18 +172,16 @@ def test_load_model_refuses_a_connectome_file_in_safe_mode(worm, tmp_path, saved
     ],
 )
 def test_load_model_refuses_bad_wiring_indices(tmp_path, saved_dense, edit, message):
-    edited = rewrite_config(
-        saved_dense, tmp_path / "bad.keras", lambda c: edit(c["connectome_or_mask"])
-    )
+    edited = rewrite_config(saved_dense, tmp_path / "bad.keras", lambda c: edit(c["connectome"]))
     with pytest.raises(ConfigurationError, match=message):
         keras.models.load_model(edited, safe_mode=True)
 
 
 def layer_config(worm, layer: str) -> tuple[type, dict, str]:
     if layer == "ConnectomeDense":
-        return ConnectomeDense, ConnectomeDense(worm, seed=0).get_config(), "connectome_or_mask"
+        return ConnectomeDense, ConnectomeDense(worm, seed=0).get_config(), "connectome"
     if layer == "ReservoirCell":
-        return ReservoirCell, ReservoirCell(worm, seed=0).get_config(), "connectome_or_mask"
+        return ReservoirCell, ReservoirCell(worm, seed=0).get_config(), "connectome"
     if layer == "ConnectomicBlock":
         return ConnectomicBlock, ConnectomicBlock(worm, seed=0).get_config(), "connectome"
     return (
@@ -199,8 +204,8 @@ LAYERS = ["ConnectomeDense", "ReservoirCell", "ConnectomicBlock", "EchoStateTran
         ("electrical", "post", -279),
     ],
 )
-def test_from_config_refuses_bad_wiring_indices(worm, layer, group, position, index):
-    cls, config, key = layer_config(worm, layer)
+def test_from_config_refuses_bad_wiring_indices(listed_worm, layer, group, position, index):
+    cls, config, key = layer_config(listed_worm, layer)
     config = json.loads(json.dumps(config))
     config[key][group][position][0] = index
     with pytest.raises(ConfigurationError, match=f"index {index}"):
@@ -218,12 +223,12 @@ def test_from_config_of_a_plain_mask_refuses_bad_indices(layer):
     np.testing.assert_array_equal(restored.syn.pre, cls(mask, seed=0, **arguments).syn.pre)
     for position, index in (("pre", -1), ("post", 6)):
         bad = json.loads(json.dumps(config))
-        bad["connectome_or_mask"][position][0] = index
+        bad["connectome"][position][0] = index
         with pytest.raises(ConfigurationError, match=f"index {index}"):
             cls.from_config(bad)
 
 
-BAD_NEURONS = [("input_neurons", [-1, 3], "index -1"), ("output_neurons", [0, 279], "index 279")]
+BAD_NEURONS = [("input_neurons", [-1, 3], "index -1"), ("state_neurons", [0, 279], "index 279")]
 
 
 @pytest.mark.parametrize(("argument", "value", "message"), BAD_NEURONS)

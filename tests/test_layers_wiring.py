@@ -43,6 +43,10 @@ def tiny_connectome() -> Connectome:
 
 # --- JSON form ------------------------------------------------------------------------------
 def test_connectome_config_round_trips_to_the_same_connectome(worm):
+    bundled = json.loads(json.dumps(wiring_config(worm)))  # by name and fingerprint
+    assert bundled == {"bundled": "celegans_herm", "fingerprint": worm.fingerprint}
+    assert resolve_wiring(bundled, "test") == worm
+    worm = worm.replace(name="worm (listed)")  # not bundled: saved as lists
     config = json.loads(json.dumps(wiring_config(worm)))
     restored = resolve_wiring(config, "test")
     assert isinstance(restored, Connectome)
@@ -125,8 +129,8 @@ def test_a_connectome_file_in_a_config_is_refused_in_safe_mode(tmp_path):
 @pytest.mark.parametrize(
     ("layer", "key"),
     [
-        (ConnectomeDense, "connectome_or_mask"),
-        (ReservoirCell, "connectome_or_mask"),
+        (ConnectomeDense, "connectome"),
+        (ReservoirCell, "connectome"),
         (ConnectomicBlock, "connectome"),
         (EchoStateTransformer, "connectome"),
     ],
@@ -184,7 +188,8 @@ def test_bad_mask_configs_raise_configuration_error(edit, message):
     ],
 )
 def test_bad_connectome_configs_raise_configuration_error(worm, edit, message):
-    config = copy.deepcopy(json.loads(json.dumps(wiring_config(worm))))
+    listed = worm.replace(name="worm (listed)")  # not bundled: saved as lists
+    config = copy.deepcopy(json.loads(json.dumps(wiring_config(listed))))
     edit(config)
     with pytest.raises(ConfigurationError, match=re.escape(message)):
         wiring_from_config(config, "test")

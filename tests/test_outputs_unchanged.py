@@ -206,7 +206,9 @@ def _run(name: str, worm: Any) -> tuple[keras.Model, np.ndarray]:
 
 
 def _memory() -> np.ndarray:
-    scores = memory_scores(ek.load_connectome(), 0.9, length=400, washout=50, max_delay=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # last release's positional call
+        scores = memory_scores(ek.load_connectome(), 0.9, length=400, washout=50, max_delay=5)
     return np.array([scores[key] for key in sorted(scores)], dtype=np.float64)
 
 

@@ -47,7 +47,7 @@ def test_default_plan_has_every_family_variant_and_seed():
         ("erdos_renyi", "count"),
     ]
     assert Run("connectome", 0, weights="neurotransmitter").synapse_options == {
-        "weights": "count",
+        "magnitudes": "count",
         "signs": "neurotransmitter",
     }
     assert Run("connectome", 0, weights="random").label == "connectome [random]"

@@ -43,10 +43,10 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
             "spectral_radius": rho,
             **memory_scores(
                 worm,
-                rho,
-                options.seed,
-                options.length,
-                weights=options.weights,
+                spectral_radius=rho,
+                seed=options.seed,
+                length=options.length,
+                magnitudes=options.weights,
                 signs=options.signs,
             ),
         }

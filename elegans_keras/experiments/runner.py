@@ -20,6 +20,7 @@ import numpy as np
 from elegans_keras.atomic import write_json
 from elegans_keras.connectome import resolve_connectome
 from elegans_keras.errors import ConfigurationError
+from elegans_keras.layers.synapse_spec import synapse_specs
 from elegans_keras.models import FACTORIES, count_parameters
 from elegans_keras.options import TrainingOptions, command_line
 from elegans_keras.pretrained import check_writable, evaluate, publish
@@ -161,7 +162,14 @@ def _train_and_report(
         raise ConfigurationError(f"{task.experiment}: the test split is empty")
     with strategy_scope(strategy):
         model, config = task.build(options, len(x_train))
-    worm = resolve_connectome(options.connectome)
+    # what the model was built on (its layers' SynapseSpecs), not the option's text parsed again;
+    # a plain twin has none and records the connectome its twin would use
+    specs = synapse_specs(model)
+    worm = specs[0].wiring if specs else resolve_connectome(options.connectome)
+    wiring_record = {
+        "connectome_fingerprint": worm.fingerprint,
+        "synapse_spec_fingerprints": [spec.fingerprint for spec in specs],
+    }
     run_dir = start_run(
         task.experiment,
         {
@@ -169,7 +177,7 @@ def _train_and_report(
             "model_config": config,
             "dataset": task.test_data,
             "connectome": worm.name,
-            "connectome_fingerprint": worm.fingerprint,
+            **wiring_record,
             "seed": options.seed,
             "epochs": options.epochs,
             "batch_size": batch_size,
@@ -225,7 +233,7 @@ def _train_and_report(
                 "command": command_line(
                     options, f"experiments/{task.experiment}.py", task.defaults
                 ),
-                "connectome_fingerprint": worm.fingerprint,
+                **wiring_record,
                 "logs": str(run_dir),
             },
             weights_dir=options.weights_dir,

@@ -1,12 +1,12 @@
 """Keras layers that compute on the wiring (keras.ops only: TensorFlow, JAX, PyTorch).
 
 Every layer takes a :class:`~elegans_keras.Connectome` (or a plain mask where
-roles are not needed), keeps its mask as a non-trainable weight and
-serialises to JSON, so ``keras.models.load_model(path, safe_mode=True)``
-restores a saved model without pickled code. Importing this package imports
-Keras (which registers every class of the package, see
-:mod:`elegans_keras.registry`) before any layer module runs; each layer
-class is imported on first use.
+roles are not needed, or a :class:`SynapseSpec` that says how the wiring
+becomes synaptic values) and serialises to JSON, so
+``keras.models.load_model(path, safe_mode=True)`` restores a saved model
+without pickled code. Importing this package imports Keras (which
+registers every class of the package, see :mod:`elegans_keras.registry`)
+before any layer module runs; each layer class is imported on first use.
 
 Example:
     >>> from elegans_keras.layers import ConnectomeDense
@@ -23,6 +23,7 @@ _DEFINED_IN = {
     "MotorAttentionReadout": "elegans_keras.layers.motor_attention",
     "ReservoirCell": "elegans_keras.layers.reservoir_cell",
     "ReservoirRNN": "elegans_keras.layers.reservoir_rnn",
+    "SynapseSpec": "elegans_keras.layers.synapse_spec",
 }
 __getattr__, __dir__ = _lazy_exports(__name__, _DEFINED_IN)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 from elegans_keras.checks import (
@@ -12,18 +13,19 @@ from elegans_keras.checks import (
     check_choice,
     check_initializer,
     check_int,
-    check_number,
-    draw_seed,
 )
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.layers.kernels import choose, dense_matrix, propagate
-from elegans_keras.layers.synapses import SIGNS, WEIGHTS, starting_values, synapses_of
-from elegans_keras.layers.wiring import (
-    WiringSpec,
-    layer_from_config,
-    resolve_wiring,
-    wiring_config,
+from elegans_keras.layers.kernels import dense_matrix, propagate
+from elegans_keras.layers.synapse_spec import (
+    DEFAULTS,
+    SpecProperty,
+    SynapseSpec,
+    renamed_argument,
+    required_connectome,
+    spec_config,
+    spec_from_arguments,
 )
+from elegans_keras.layers.wiring import WiringSpec, layer_from_config
 
 SIGN_CONSTRAINTS = (None, "nonneg")
 
@@ -50,14 +52,17 @@ class ConnectomeDense(keras.layers.Layer):
     values have unit L2 norm (variance-preserving, like a Glorot/He kernel).
 
     Args:
-        connectome_or_mask: a Connectome (or bundled name / path), or a 2-D
-            mask: booleans, or non-negative synapse counts (nonzero = synapse).
+        connectome: a Connectome (or bundled name / path), a 2-D mask
+            (booleans, or non-negative synapse counts; nonzero = synapse), or a
+            :class:`~elegans_keras.layers.SynapseSpec` (then the synapse
+            arguments below come from it). ``connectome_or_mask=`` is its
+            deprecated name.
         synapses: with a Connectome, ``"all"`` (chemical pre->post plus
             electrical both ways), ``"chemical"`` or ``"electrical"``.
         features: F_out for rank-3 inputs (default F_in); not for rank-2 inputs.
         activation: any Keras activation.
         use_bias: add a bias (per post neuron, or per output feature).
-        weights: ``"count"`` or ``"random"`` magnitudes.
+        magnitudes: ``"count"`` or ``"random"`` (``weights=`` is its deprecated name).
         signs: ``"random"`` or ``"neurotransmitter"``.
         spectral_radius: scale the initial matrix to this radius (None: unit
             incoming norms).
@@ -78,12 +83,12 @@ class ConnectomeDense(keras.layers.Layer):
 
     def __init__(
         self,
-        connectome_or_mask: WiringSpec,
+        connectome: WiringSpec | SynapseSpec | None = None,
         synapses: str = "all",
         features: int | None = None,
         activation: Any = None,
         use_bias: bool = True,
-        weights: str = "count",
+        magnitudes: str = "count",
         signs: str = "random",
         spectral_radius: float | None = None,
         sign_constraint: str | None = None,
@@ -93,45 +98,53 @@ class ConnectomeDense(keras.layers.Layer):
         feature_initializer: Any = "glorot_uniform",
         **kwargs: Any,
     ) -> None:
+        where = f"ConnectomeDense {kwargs.get('name', '')!r}"
+        connectome = renamed_argument(
+            kwargs, "connectome_or_mask", "connectome", connectome, None, where
+        )
+        magnitudes = renamed_argument(kwargs, "weights", "magnitudes", magnitudes, "count", where)
         super().__init__(**kwargs)
         where = f"ConnectomeDense {self.name!r}"
-        self.wiring = resolve_wiring(connectome_or_mask, f"{where}: connectome_or_mask")
-        self.synapses = synapses
-        try:
-            self.syn = synapses_of(self.wiring, synapses)
-        except ConfigurationError as err:
-            raise ConfigurationError(f"{where}: {err}") from None
-        check_choice(weights, "weights", where, WEIGHTS)
-        check_choice(signs, "signs", where, SIGNS)
         check_choice(sign_constraint, "sign_constraint", where, SIGN_CONSTRAINTS)
+        given = {
+            "synapses": synapses,
+            "magnitudes": magnitudes,
+            "signs": signs,
+            "spectral_radius": spectral_radius,
+            "nonneg": sign_constraint == "nonneg",
+            "implementation": implementation,
+        }
+        self.spec = spec_from_arguments(
+            required_connectome(connectome, where),
+            given,
+            {**DEFAULTS, "spectral_radius": None},
+            where,
+            seed,
+        )
+        self.sign_constraint = "nonneg" if self.spec.nonneg else None
         self.features = None if features is None else check_int(features, "features", where, 1)
         self.activation = check_activation(activation, where)
         self.use_bias = bool(use_bias)
-        self.weights_rule = weights
-        self.signs = signs
-        self.spectral_radius = (
-            None
-            if spectral_radius is None
-            else check_number(spectral_radius, "spectral_radius", where, 0.0)
-        )
-        self.sign_constraint = sign_constraint
-        self.implementation = implementation
-        self.compute_path = choose(implementation, self.syn, where)
-        self.seed = draw_seed(seed, where)
         self.bias_initializer = check_initializer(bias_initializer, "bias_initializer", where)
         self.feature_initializer = check_initializer(
             feature_initializer, "feature_initializer", where
         )
-        self.initial_values = starting_values(
-            self.syn,
-            self.wiring,
-            weights,
-            signs,
-            self.seed,
-            self.spectral_radius,
-            where,
-            nonneg=sign_constraint == "nonneg",
-        )
+
+    syn = SpecProperty("synapses_data", "the :class:`Synapses` the layer computes on")
+    compute_path = SpecProperty("compute_path", "``dense`` or ``sparse``")
+    wiring = SpecProperty("wiring", "the resolved wiring")
+    synapses = SpecProperty("synapses", "which synapses")
+    magnitudes = SpecProperty("magnitudes", "the magnitude rule")
+    signs = SpecProperty("signs", "the sign rule")
+    spectral_radius = SpecProperty("spectral_radius", "the scaling (None: unit incoming norms)")
+    implementation = SpecProperty("implementation", "the implementation argument")
+    seed = SpecProperty("seed", "the seed")
+    weights_rule = magnitudes  # the name before issue 24
+
+    @property
+    def initial_values(self) -> np.ndarray:
+        """The synapses' starting values (computed on first use)."""
+        return self.spec.starting_values()
 
     @property
     def num_pre(self) -> int:
@@ -164,10 +177,9 @@ class ConnectomeDense(keras.layers.Layer):
         self.synapse_values = self.add_weight(
             name="synapse_values",
             shape=(self.syn.num_values,),
-            initializer="zeros",
+            initializer=self.spec.initializer(),
             constraint=keras.constraints.NonNeg() if self.sign_constraint else None,
         )
-        self.synapse_values.assign(self.initial_values)
         # a keras Variable for rank-3 inputs (only then read), None for rank-2 ones
         self.feature_kernel: Any = None
         if rank == 3:
@@ -221,21 +233,15 @@ class ConnectomeDense(keras.layers.Layer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "connectome_or_mask": wiring_config(self.wiring),
-            "synapses": self.synapses,
+            **spec_config(self.spec),
             "features": self.features,
             "activation": keras.activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "weights": self.weights_rule,
-            "signs": self.signs,
-            "spectral_radius": self.spectral_radius,
             "sign_constraint": self.sign_constraint,
-            "implementation": self.implementation,
-            "seed": self.seed,
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
             "feature_initializer": keras.initializers.serialize(self.feature_initializer),
         }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ConnectomeDense:
-        return layer_from_config(cls, config, "connectome_or_mask")
+        return layer_from_config(cls, config)

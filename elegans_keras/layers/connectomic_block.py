@@ -15,25 +15,20 @@ from elegans_keras.checks import (
     check_int,
     check_number,
     check_rate,
-    draw_seed,
 )
 from elegans_keras.errors import ConfigurationError, ConnectomeError
-from elegans_keras.layers.kernels import choose, propagate
-from elegans_keras.layers.synapses import (
-    SIGNS,
-    WEIGHTS,
-    restrict,
-    starting_values,
-    synapses_of,
-    tie_values,
+from elegans_keras.layers.kernels import propagate
+from elegans_keras.layers.synapse_spec import (
+    DEFAULTS,
+    SpecProperty,
+    SynapseSpec,
+    renamed_argument,
+    required_connectome,
+    spec_config,
+    spec_from_arguments,
 )
-from elegans_keras.layers.wiring import (
-    WiringSpec,
-    layer_from_config,
-    require_connectome,
-    resolve_wiring,
-    wiring_config,
-)
+from elegans_keras.layers.synapses import restrict
+from elegans_keras.layers.wiring import WiringSpec, layer_from_config, require_connectome
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
@@ -71,7 +66,9 @@ class ConnectomicBlock(keras.layers.Layer):
     freezes them, and only the embedding (and gate) train.
 
     Args:
-        connectome: a Connectome or a bundled name / path (roles are needed).
+        connectome: a Connectome or a bundled name / path (roles are needed),
+            or a :class:`~elegans_keras.layers.SynapseSpec` of one (then the
+            synapse arguments come from it).
         mode: ``"deep"`` or ``"reservoir"``.
         features: width of each neuron's state.
         steps: number of propagation steps.
@@ -79,8 +76,9 @@ class ConnectomicBlock(keras.layers.Layer):
         spectral_radius: of the initial (deep) or frozen (reservoir) synapses.
         activation: activation of each step (bounded ones keep the states bounded).
         dropout: dropout rate on the update.
-        weights, signs: initial synaptic values (see
-            :mod:`~elegans_keras.layers.synapses`).
+        magnitudes, signs: initial synaptic values (see
+            :mod:`~elegans_keras.layers.synapses`; ``weights=`` is the deprecated
+            name of ``magnitudes``).
         implementation: ``"auto"``, ``"dense"`` or ``"sparse"`` propagation.
         shared_values: let the synaptic entries share this many trainable values
             (random balanced groups; None: one value per synapse pair).
@@ -95,7 +93,7 @@ class ConnectomicBlock(keras.layers.Layer):
 
     def __init__(
         self,
-        connectome: WiringSpec,
+        connectome: WiringSpec | SynapseSpec | None = None,
         mode: str = "deep",
         features: int = 16,
         steps: int = 2,
@@ -103,29 +101,41 @@ class ConnectomicBlock(keras.layers.Layer):
         spectral_radius: float = 0.9,
         activation: Any = "tanh",
         dropout: float = 0.0,
-        weights: str = "count",
+        magnitudes: str = "count",
         signs: str = "random",
         implementation: str = "auto",
         shared_values: int | None = None,
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
+        where = f"ConnectomicBlock {kwargs.get('name', '')!r}"
+        magnitudes = renamed_argument(kwargs, "weights", "magnitudes", magnitudes, "count", where)
         super().__init__(**kwargs)
         where = f"ConnectomicBlock {self.name!r}"
-        self.connectome = require_connectome(
-            resolve_wiring(connectome, f"{where}: connectome"), where
+        given = {
+            "magnitudes": magnitudes,
+            "signs": signs,
+            "spectral_radius": check_number(spectral_radius, "spectral_radius", where, low=0.0),
+            "implementation": implementation,
+            "shared_values": shared_values,
+        }
+        self.spec = spec_from_arguments(
+            required_connectome(connectome, where), given, DEFAULTS, where, seed
         )
+        if self.spec.synapses != "all" or self.spec.spectral_radius is None:
+            raise ConfigurationError(
+                f"{where}: the block propagates along all synapses scaled to a spectral radius; "
+                f"its SynapseSpec has synapses={self.spec.synapses!r}, "
+                f"spectral_radius={self.spec.spectral_radius!r}"
+            )
+        self.connectome = require_connectome(self.spec.wiring, where)
+        self.seed = self.spec.seed
         self.mode = check_choice(mode, "mode", where, MODES)
         self.features = check_int(features, "features", where, low=1)
         self.steps = check_int(steps, "steps", where, low=1)
         self.gating = bool(gating)
-        self.spectral_radius = check_number(spectral_radius, "spectral_radius", where, low=0.0)
         self.activation = check_activation(activation, where)
         self.dropout = check_rate(dropout, "dropout", where)
-        self.weights_rule = check_choice(weights, "weights", where, WEIGHTS)
-        self.signs = check_choice(signs, "signs", where, SIGNS)
-        self.implementation = implementation
-        self.seed = draw_seed(seed, where)
         self.sensory = self.connectome.role_indices("S")
         self.motor = self.connectome.role_indices("M")
         for label, indices in (("sensory", self.sensory), ("motor", self.motor)):
@@ -133,15 +143,6 @@ class ConnectomicBlock(keras.layers.Layer):
                 raise ConnectomeError(
                     f"{where}: connectome {self.connectome.name!r} has no {label} neurons"
                 )
-        self.syn = synapses_of(self.connectome, "all")
-        self.shared_values = shared_values
-        if shared_values is not None:
-            check_int(shared_values, "shared_values", where, low=1)
-            try:
-                self.syn = tie_values(self.syn, shared_values, self.seed)
-            except ConfigurationError as err:
-                raise ConfigurationError(f"{where}: {err}") from None
-        self.compute_path = choose(implementation, self.syn, where)
         # the synapses each step multiplies, by (first step, last step): see the docstring
         rows = {True: self.sensory, False: None}
         columns = {True: self.motor, False: None}
@@ -149,14 +150,25 @@ class ConnectomicBlock(keras.layers.Layer):
             (first, last): restrict(self.syn, rows[first], columns[last])
             for first, last in {(step == 0, step == self.steps - 1) for step in range(self.steps)}
         }
-        self.initial_values = starting_values(
-            self.syn, self.connectome, weights, signs, self.seed, self.spectral_radius, where
-        )
         # neuron i reads sensory slot source[i]; every other neuron reads the zero slot N_S
         source = np.full(self.num_neurons, len(self.sensory), dtype=np.int32)
         source[self.sensory] = np.arange(len(self.sensory), dtype=np.int32)
         self.state_source = source
         self.update_dropout = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout")
+
+    syn = SpecProperty("synapses_data", "the :class:`Synapses` the block propagates along")
+    compute_path = SpecProperty("compute_path", "``dense`` or ``sparse``")
+    magnitudes = SpecProperty("magnitudes", "the magnitude rule")
+    signs = SpecProperty("signs", "the sign rule")
+    spectral_radius = SpecProperty("spectral_radius", "the spectral radius of the synapses")
+    implementation = SpecProperty("implementation", "the implementation argument")
+    shared_values = SpecProperty("shared_values", "values shared by the entries (None: none)")
+    weights_rule = magnitudes  # the name before issue 24
+
+    @property
+    def initial_values(self) -> np.ndarray:
+        """The synapses' starting values (computed on first use)."""
+        return self.spec.starting_values()
 
     def _initializer(self, offset: int) -> keras.initializers.Initializer:
         return keras.initializers.GlorotUniform(seed=self.seed + offset)
@@ -195,9 +207,11 @@ class ConnectomicBlock(keras.layers.Layer):
             )
             self.embedding.build(input_shape)
         self.synapse_values = self.add_weight(
-            name="synapse_values", shape=(self.syn.num_values,), initializer="zeros", trainable=deep
+            name="synapse_values",
+            shape=(self.syn.num_values,),
+            initializer=self.spec.initializer(),
+            trainable=deep,
         )
-        self.synapse_values.assign(self.initial_values)
         self.feature_kernel = self.add_weight(
             name="feature_kernel",
             shape=(features, features),
@@ -284,23 +298,20 @@ class ConnectomicBlock(keras.layers.Layer):
         return (input_shape[0], len(self.motor), self.features)
 
     def get_config(self) -> dict[str, Any]:
-        return {
+        config = {
             **super().get_config(),
-            "connectome": wiring_config(self.connectome),
+            **spec_config(self.spec),
             "mode": self.mode,
             "features": self.features,
             "steps": self.steps,
             "gating": self.gating,
-            "spectral_radius": self.spectral_radius,
             "activation": keras.activations.serialize(self.activation),
             "dropout": self.dropout,
-            "weights": self.weights_rule,
-            "signs": self.signs,
-            "implementation": self.implementation,
             "shared_values": self.shared_values,
-            "seed": self.seed,
         }
+        del config["synapses"]  # always "all"
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ConnectomicBlock:
-        return layer_from_config(cls, config, "connectome")
+        return layer_from_config(cls, config)

@@ -6,11 +6,12 @@ from typing import Any
 
 import keras
 
-from elegans_keras.checks import check_int, check_rate
+from elegans_keras.checks import MODES, check_choice, check_int, check_rate
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers.motor_attention import seed_attention
 from elegans_keras.layers.reservoir_cell import ReservoirCell
 from elegans_keras.layers.reservoir_rnn import ReservoirRNN
+from elegans_keras.layers.synapse_spec import SynapseSpec, renamed_argument, spec_config
 from elegans_keras.layers.wiring import (
     NeuronSpec,
     WiringSpec,
@@ -65,7 +66,7 @@ class _PreNormEncoderBlock(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
 class EchoStateTransformer(keras.layers.Layer):
-    """A frozen connectome reservoir over a sequence, then trainable transformer blocks.
+    """A connectome reservoir over a sequence (frozen by default), then transformer blocks.
 
     ``(batch, T, F)`` -> leaky connectome reservoir (:class:`ReservoirCell` in a
     :class:`ReservoirRNN`, frozen) -> the selected neurons' states projected to
@@ -75,7 +76,9 @@ class EchoStateTransformer(keras.layers.Layer):
 
     Args:
         connectome: a Connectome or bundled name / path (a plain square mask
-            works when ``input_neurons`` / ``state_neurons`` are "all" or indices).
+            works when ``input_neurons`` / ``state_neurons`` are "all" or
+            indices), or a :class:`~elegans_keras.layers.SynapseSpec` of the
+            reservoir's synapses.
         d_model: token width (a multiple of ``num_heads``).
         num_heads: attention heads.
         num_blocks: number of encoder blocks.
@@ -84,9 +87,12 @@ class EchoStateTransformer(keras.layers.Layer):
         input_neurons: neurons the input reaches (``"S"``, ``"all"``, indices).
         state_neurons: neurons whose states become tokens.
         dropout: dropout of attention weights and residual branches.
-        weights, signs, implementation: of the reservoir (see ReservoirCell).
+        mode: ``"reservoir"`` freezes the reservoir; ``"deep"`` trains its synapses.
+        magnitudes, signs, implementation: of the reservoir (see ReservoirCell;
+            ``weights=`` is the deprecated name of ``magnitudes``).
         seed: reservoir, dropout and every initial weight (the attention
             projections get distinct seeds); None draws one (kept in the config).
+        synapse_seed: the reservoir synapses' own seed (see ReservoirCell).
 
     Example:
         >>> est = EchoStateTransformer(load_connectome(), d_model=32, num_heads=4)
@@ -106,12 +112,16 @@ class EchoStateTransformer(keras.layers.Layer):
         input_neurons: NeuronSpec = "S",
         state_neurons: NeuronSpec = "all",
         dropout: float = 0.0,
-        weights: str = "count",
+        mode: str = "reservoir",
+        magnitudes: str = "count",
         signs: str = "random",
         implementation: str = "auto",
         seed: int | None = None,
+        synapse_seed: int | None = None,
         **kwargs: Any,
     ) -> None:
+        where = f"EchoStateTransformer {kwargs.get('name', '')!r}"
+        magnitudes = renamed_argument(kwargs, "weights", "magnitudes", magnitudes, "count", where)
         super().__init__(**kwargs)
         where = f"EchoStateTransformer {self.name!r}"
         self.d_model = check_int(d_model, "d_model", where, low=1)
@@ -123,17 +133,22 @@ class EchoStateTransformer(keras.layers.Layer):
                 f"{where}: d_model={d_model} is not a multiple of num_heads={num_heads}"
             )
         self.dropout = check_rate(dropout, "dropout", where)
-        wiring = resolve_wiring(connectome, f"{where}: connectome")
+        self.mode = check_choice(mode, "mode", where, MODES)
+        if not isinstance(connectome, SynapseSpec):
+            connectome = resolve_wiring(connectome, f"{where}: connectome")
+        wiring = connectome.wiring if isinstance(connectome, SynapseSpec) else connectome
         cell = ReservoirCell(
-            wiring,
+            connectome,
             spectral_radius=spectral_radius,
             leak_rate=leak_rate,
             input_neurons=select_neurons(input_neurons, wiring, "input_neurons", where),
-            output_neurons=select_neurons(state_neurons, wiring, "state_neurons", where),
-            weights=weights,
+            state_neurons=select_neurons(state_neurons, wiring, "state_neurons", where),
+            magnitudes=magnitudes,
             signs=signs,
             implementation=implementation,
             seed=seed,
+            synapse_seed=synapse_seed,
+            trainable=self.mode == "deep",
             name="reservoir_cell",
         )
         self.seed = cell.seed
@@ -195,22 +210,22 @@ class EchoStateTransformer(keras.layers.Layer):
         cell = self.cell.get_config()
         return {
             **super().get_config(),
-            "connectome": cell["connectome_or_mask"],
+            **spec_config(self.cell.spec),
             "d_model": self.d_model,
             "num_heads": self.num_heads,
             "num_blocks": self.num_blocks,
             "ff_dim": self.ff_dim,
-            "spectral_radius": self.cell.spectral_radius,
             "leak_rate": self.cell.leak_rate,
             "input_neurons": cell["input_neurons"],
-            "state_neurons": cell["output_neurons"],
+            "state_neurons": cell["state_neurons"],
             "dropout": self.dropout,
-            "weights": cell["weights"],
-            "signs": cell["signs"],
-            "implementation": cell["implementation"],
+            "mode": self.mode,
             "seed": self.seed,
+            "synapse_seed": cell["synapse_seed"],
         }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> EchoStateTransformer:
-        return layer_from_config(cls, config, "connectome")
+        config = dict(config)
+        config.pop("synapses", None)  # always "all"
+        return layer_from_config(cls, config)

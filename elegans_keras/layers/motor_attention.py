@@ -8,7 +8,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from elegans_keras.checks import check_int, check_rate, check_seed
+from elegans_keras.checks import check_int, check_rate, draw_seed
 from elegans_keras.errors import ConfigurationError
 
 
@@ -49,7 +49,8 @@ class MotorAttentionReadout(keras.layers.Layer):
         key_dim: size of each head's queries and keys.
         output_dim: width of the result; None keeps the query width D.
         dropout: dropout rate on the attention weights.
-        seed: initial projections and dropout; None follows Keras's global seed.
+        seed: initial projections and dropout; None draws one (kept in the
+            config), as every layer of the package does.
 
     Example:
         >>> readout = MotorAttentionReadout(num_heads=2, key_dim=8, output_dim=10)
@@ -74,7 +75,7 @@ class MotorAttentionReadout(keras.layers.Layer):
             None if output_dim is None else check_int(output_dim, "output_dim", where, low=1)
         )
         self.dropout = check_rate(dropout, "dropout", where)
-        self.seed = None if seed is None else check_seed(seed, where)
+        self.seed = draw_seed(seed, where)
         self.attention = keras.layers.MultiHeadAttention(
             num_heads=self.num_heads,
             key_dim=self.key_dim,

@@ -8,23 +8,25 @@ import keras
 import numpy as np
 from keras import ops
 
-from elegans_keras.checks import check_choice, check_number, draw_seed
+from elegans_keras.checks import check_number, draw_seed
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.layers.kernels import choose, propagate
-from elegans_keras.layers.synapses import (
-    SIGNS,
-    WEIGHTS,
-    spawn,
-    starting_values,
-    synapses_of,
+from elegans_keras.layers.kernels import propagate
+from elegans_keras.layers.synapse_spec import (
+    DEFAULTS,
+    SpecProperty,
+    SynapseSpec,
+    ValuesInitializer,
+    renamed_argument,
+    required_connectome,
+    spec_config,
+    spec_from_arguments,
 )
+from elegans_keras.layers.synapses import spawn
 from elegans_keras.layers.wiring import (
     NeuronSpec,
     WiringSpec,
     layer_from_config,
-    resolve_wiring,
     select_neurons,
-    wiring_config,
 )
 
 
@@ -46,20 +48,28 @@ class ReservoirCell(keras.layers.Layer):
     reservoir); ``trainable=True`` trains the synapse values (a connectome RNN).
 
     Args:
-        connectome_or_mask: a Connectome (or bundled name / path), or a square
-            mask (booleans or non-negative counts).
+        connectome: a Connectome (or bundled name / path), a square mask
+            (booleans or non-negative counts), or a
+            :class:`~elegans_keras.layers.SynapseSpec` of the recurrent
+            synapses (then the synapse arguments come from it);
+            ``connectome_or_mask=`` is its deprecated name.
         spectral_radius: spectral radius of ``W`` (> 0).
         leak_rate: ``a`` in (0, 1].
         input_scaling: input weights are uniform in ``[-input_scaling, input_scaling]``.
         input_neurons: ``"all"``, roles (``"S"``, ``"SI"``...) or neuron indices.
-        output_neurons: the neurons returned as output, same forms.
+        state_neurons: the neurons whose states are the output, same forms
+            (``output_neurons=`` is its deprecated name).
         bias_scaling: bias uniform in ``[-bias_scaling, bias_scaling]``.
         synapses: ``"all"``, ``"chemical"`` or ``"electrical"`` (Connectome only).
-        weights: ``"count"`` (log(1 + count) magnitudes) or ``"random"``.
+        magnitudes: ``"count"`` (log(1 + count)) or ``"random"`` (``weights=``
+            is its deprecated name).
         signs: ``"random"`` or ``"neurotransmitter"`` (Dale's principle).
         implementation: ``"auto"``, ``"dense"`` or ``"sparse"``.
         seed: makes ``W``, ``W_in`` and ``b`` deterministic; None draws one and
-            records it in the config.
+            records it in the config. ``W``'s values use a seed derived from it
+            (or the SynapseSpec's own).
+        synapse_seed: the seed of ``W``'s values when it is not derived from
+            ``seed`` (written by ``get_config``; leave it None).
         trainable: False (reservoir) or True (trainable connectome RNN).
 
     Example:
@@ -71,55 +81,61 @@ class ReservoirCell(keras.layers.Layer):
 
     def __init__(
         self,
-        connectome_or_mask: WiringSpec,
+        connectome: WiringSpec | SynapseSpec | None = None,
         spectral_radius: float = 0.9,
         leak_rate: float = 1.0,
         input_scaling: float = 1.0,
         input_neurons: NeuronSpec = "S",
-        output_neurons: NeuronSpec = "all",
+        state_neurons: NeuronSpec = "all",
         bias_scaling: float = 0.0,
         synapses: str = "all",
-        weights: str = "count",
+        magnitudes: str = "count",
         signs: str = "random",
         implementation: str = "auto",
         seed: int | None = None,
         trainable: bool = False,
+        synapse_seed: int | None = None,
         **kwargs: Any,
     ) -> None:
+        where = f"ReservoirCell {kwargs.get('name', '')!r}"
+        connectome = renamed_argument(
+            kwargs, "connectome_or_mask", "connectome", connectome, None, where
+        )
+        magnitudes = renamed_argument(kwargs, "weights", "magnitudes", magnitudes, "count", where)
+        state_neurons = renamed_argument(
+            kwargs, "output_neurons", "state_neurons", state_neurons, "all", where
+        )
         super().__init__(trainable=trainable, **kwargs)
         where = f"ReservoirCell {self.name!r}"
-        self.wiring = resolve_wiring(connectome_or_mask, f"{where}: connectome_or_mask")
-        try:
-            self.syn = synapses_of(self.wiring, synapses)
-        except ConfigurationError as err:
-            raise ConfigurationError(f"{where}: {err}") from None
+        self.seed = draw_seed(seed, where)
+        recurrent_seed, bias_rng, self._input_rng_seed = self._streams()
+        connectome = required_connectome(connectome, where)
+        if synapse_seed is None and not isinstance(connectome, SynapseSpec):
+            synapse_seed = recurrent_seed
+        given = {
+            "synapses": synapses,
+            "magnitudes": magnitudes,
+            "signs": signs,
+            "spectral_radius": check_number(spectral_radius, "spectral_radius", where, low=0.0),
+            "implementation": implementation,
+        }
+        self.spec = spec_from_arguments(connectome, given, DEFAULTS, where, synapse_seed)
+        if self.spec.spectral_radius is None:
+            raise ConfigurationError(f"{where}: a reservoir needs a spectral_radius")
         if self.syn.num_pre != self.syn.num_post:
             raise ConfigurationError(
                 f"{where}: the recurrent mask must be square, got shape "
                 f"({self.syn.num_pre}, {self.syn.num_post})"
             )
-        check_number(spectral_radius, "spectral_radius", where, low=0.0)
         check_number(leak_rate, "leak_rate", where, low=0.0, high=1.0)
         check_number(input_scaling, "input_scaling", where, low=0.0)
         check_number(bias_scaling, "bias_scaling", where, low=0.0, low_inclusive=True)
-        check_choice(weights, "weights", where, WEIGHTS)
-        check_choice(signs, "signs", where, SIGNS)
-        self.input_indices = select_neurons(input_neurons, self.wiring, "input_neurons", where)
-        self.output_indices = select_neurons(output_neurons, self.wiring, "output_neurons", where)
-        self.spectral_radius = float(spectral_radius)
+        wiring = self.spec.wiring
+        self.input_indices = select_neurons(input_neurons, wiring, "input_neurons", where)
+        self.output_indices = select_neurons(state_neurons, wiring, "state_neurons", where)
         self.leak_rate = float(leak_rate)
         self.input_scaling = float(input_scaling)
         self.bias_scaling = float(bias_scaling)
-        self.synapses = synapses
-        self.weights_rule = weights
-        self.signs = signs
-        self.implementation = implementation
-        self.compute_path = choose(implementation, self.syn, where)
-        self.seed = draw_seed(seed, where)
-        recurrent_seed, bias_rng, self._input_rng_seed = self._streams()
-        self.initial_recurrent = starting_values(
-            self.syn, self.wiring, weights, signs, recurrent_seed, self.spectral_radius, where
-        )
         self.initial_bias = bias_rng.uniform(-1, 1, self.syn.num_pre) * self.bias_scaling
         self.state_size = self.syn.num_pre
         self.output_size = len(self.output_indices)
@@ -127,6 +143,21 @@ class ReservoirCell(keras.layers.Layer):
     def _streams(self) -> tuple[int, np.random.Generator, int]:
         recurrent, bias, inputs = spawn(self.seed, 3)
         return int(recurrent.integers(2**32)), bias, int(inputs.integers(2**32))
+
+    syn = SpecProperty("synapses_data", "the :class:`Synapses` of the recurrent matrix")
+    compute_path = SpecProperty("compute_path", "``dense`` or ``sparse``")
+    wiring = SpecProperty("wiring", "the resolved wiring")
+    synapses = SpecProperty("synapses", "which synapses")
+    magnitudes = SpecProperty("magnitudes", "the magnitude rule")
+    signs = SpecProperty("signs", "the sign rule")
+    spectral_radius = SpecProperty("spectral_radius", "the spectral radius of ``W``")
+    implementation = SpecProperty("implementation", "the implementation argument")
+    weights_rule = magnitudes  # the name before issue 24
+
+    @property
+    def initial_recurrent(self) -> np.ndarray:
+        """The recurrent synapses' starting values (computed on first use)."""
+        return self.spec.starting_values()
 
     @property
     def num_neurons(self) -> int:
@@ -143,18 +174,20 @@ class ReservoirCell(keras.layers.Layer):
         input_mask[self.input_indices] = 1.0
         rng = np.random.default_rng(self._input_rng_seed)
         input_weights = rng.uniform(-1.0, 1.0, (input_shape[-1], size))
-        self.recurrent_values = self._weight("recurrent_values", self.initial_recurrent)
+        self.recurrent_values = self._weight(
+            "recurrent_values", (self.syn.num_values,), self.spec.initializer()
+        )
         self.input_kernel = self._weight(
-            "input_kernel", input_weights * input_mask * self.input_scaling
+            "input_kernel",
+            input_weights.shape,
+            ValuesInitializer(input_weights * input_mask * self.input_scaling),
         )
         self.input_mask = input_mask
-        self.bias = self._weight("bias", self.initial_bias)
+        self.bias = self._weight("bias", (size,), ValuesInitializer(self.initial_bias))
 
-    def _weight(self, name: str, value: np.ndarray) -> Any:
+    def _weight(self, name: str, shape: tuple, initializer: ValuesInitializer) -> Any:
         dtype = "float64" if self.variable_dtype == "float64" else "float32"
-        variable = self.add_weight(name=name, shape=value.shape, initializer="zeros", dtype=dtype)
-        variable.assign(np.asarray(value, dtype=np.float64))
-        return variable
+        return self.add_weight(name=name, shape=shape, initializer=initializer, dtype=dtype)
 
     def call(self, inputs: Any, states: Any, training: bool = False) -> tuple[Any, Any]:
         nested = isinstance(states, (list, tuple))
@@ -178,20 +211,16 @@ class ReservoirCell(keras.layers.Layer):
         size = self.num_neurons
         return {
             **super().get_config(),
-            "connectome_or_mask": wiring_config(self.wiring),
-            "spectral_radius": self.spectral_radius,
+            **spec_config(self.spec),
             "leak_rate": self.leak_rate,
             "input_scaling": self.input_scaling,
             "input_neurons": "all" if len(self.input_indices) == size else self.input_indices,
-            "output_neurons": "all" if self.output_size == size else self.output_indices,
+            "state_neurons": "all" if self.output_size == size else self.output_indices,
             "bias_scaling": self.bias_scaling,
-            "synapses": self.synapses,
-            "weights": self.weights_rule,
-            "signs": self.signs,
-            "implementation": self.implementation,
             "seed": self.seed,
+            "synapse_seed": self.spec.seed,
         }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ReservoirCell:
-        return layer_from_config(cls, config, "connectome_or_mask")
+        return layer_from_config(cls, config)

@@ -11,9 +11,9 @@ whatever its implementation.
 
 Initial values (:func:`initial_values`):
 
-* magnitude: ``weights="count"`` (the default) is ``log(1 + synapse count)``,
+* magnitude: ``magnitudes="count"`` (the default) is ``log(1 + synapse count)``,
   so a pair of 10 synapses weighs about 2.4 times a single synapse;
-  ``weights="random"`` draws ``|N(0, 1)|`` and ignores counts.
+  ``magnitudes="random"`` draws ``|N(0, 1)|`` and ignores counts.
 * sign: ``signs="random"`` (the default) is +1 or -1 with probability 1/2;
   ``signs="neurotransmitter"`` follows Dale's principle: a chemical synapse is
   inhibitory (-1) when its presynaptic neuron's ``neurotransmitters``

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
@@ -23,7 +24,7 @@ import scipy.sparse as sp
 from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.connectome.bundled import CITATIONS
 from elegans_keras.connectome.core import MAX_NEURONS, ROLES
-from elegans_keras.errors import ConfigurationError, ElegansKerasError
+from elegans_keras.errors import ConfigurationError, DataDefectWarning, ElegansKerasError
 
 Wiring: TypeAlias = Connectome | sp.csr_array
 WiringSpec: TypeAlias = (
@@ -100,14 +101,27 @@ def wiring_from_config(spec: Any, where: str) -> Wiring:
     return resolve_wiring(spec, where)
 
 
-def layer_from_config(cls: type[Any], config: dict[str, Any], key: str) -> Any:
+# configs saved before issue 24 use these names
+RENAMED_CONFIG_KEYS = {
+    "connectome_or_mask": "connectome",
+    "weights": "magnitudes",
+    "output_neurons": "state_neurons",
+}
+
+
+def layer_from_config(cls: type[Any], config: dict[str, Any]) -> Any:
     """Rebuild a connectome layer from its config, with the package's errors.
 
-    The wiring under ``key`` goes through :func:`wiring_from_config`; Keras's
-    ``Layer.from_config`` turns any error of ``__init__`` into a ``TypeError``,
-    so an :class:`ElegansKerasError` it wrapped is raised again as itself.
+    Keys saved under their names before issue 24 are read under today's
+    (:data:`RENAMED_CONFIG_KEYS`). The wiring under ``connectome`` goes
+    through :func:`wiring_from_config`; Keras's ``Layer.from_config`` turns
+    any error of ``__init__`` into a ``TypeError``, so an
+    :class:`ElegansKerasError` it wrapped is raised again as itself.
     """
-    config = {**config, key: wiring_from_config(config[key], cls.__name__)}
+    config = {RENAMED_CONFIG_KEYS.get(key, key): value for key, value in config.items()}
+    if "connectome" not in config:
+        raise ConfigurationError(f"{cls.__name__}: the saved config has no connectome")
+    config["connectome"] = wiring_from_config(config["connectome"], cls.__name__)
     try:
         return super(cls, cls).from_config(config)
     except TypeError as error:
@@ -173,12 +187,20 @@ def select_neurons(spec: NeuronSpec, wiring: Wiring, argument: str, where: str) 
 def wiring_config(wiring: Wiring) -> dict[str, Any]:
     """JSON form of the wiring: pre/post index lists with counts, roles and attributes.
 
+    A bundled connectome, unchanged, is saved by name with its fingerprint
+    (a few hundred bytes, not its synapse lists); loading checks the
+    fingerprint, so a model never silently loads onto different data.
+
     Example:
         >>> wiring_config(np.eye(2, dtype=bool))
         {'shape': [2, 2], 'pre': [0, 1], 'post': [0, 1]}
+        >>> sorted(wiring_config(load_connectome()))
+        ['bundled', 'fingerprint']
     """
     if not isinstance(wiring, Connectome):
         return _sparse_config(wiring)
+    if _is_bundled(wiring):
+        return {"bundled": wiring.name, "fingerprint": wiring.fingerprint}
     return {
         "name": wiring.name,
         "names": list(wiring.names),
@@ -187,6 +209,28 @@ def wiring_config(wiring: Wiring) -> dict[str, Any]:
         "electrical": _sparse_config(wiring.electrical),
         "attributes": {key: list(values) for key, values in wiring.attributes.items()},
     }
+
+
+def _load_bundled(name: str) -> Connectome:
+    from elegans_keras.connectome import load_connectome
+
+    with warnings.catch_warnings():  # elegans_ai_paper's defect warning: said when first loaded
+        warnings.simplefilter("ignore", DataDefectWarning)
+        return load_connectome(name)
+
+
+def _is_bundled(wiring: Connectome) -> bool:
+    """True when ``wiring`` is a bundled connectome exactly (synapses, names, roles, attributes)."""
+    if wiring.name not in CITATIONS:
+        return False
+    bundled = _load_bundled(wiring.name)
+    if bundled.fingerprint != wiring.fingerprint or set(bundled.attributes) != set(
+        wiring.attributes
+    ):
+        return False
+    return all(
+        list(bundled.attributes[key]) == list(wiring.attributes[key]) for key in bundled.attributes
+    )
 
 
 def _sparse_config(counts: Any) -> dict[str, Any]:
@@ -205,6 +249,20 @@ def _sparse_config(counts: Any) -> dict[str, Any]:
 
 def _wiring_from_dict(config: Mapping, where: str) -> Wiring:
     try:
+        if "bundled" in config:
+            name = config["bundled"]
+            if not isinstance(name, str) or name not in CITATIONS:
+                raise ConfigurationError(
+                    f"{where}: the saved wiring names {name!r}, not a bundled connectome"
+                )
+            bundled = _load_bundled(name)
+            if bundled.fingerprint != config.get("fingerprint"):
+                raise ConfigurationError(
+                    f"{where}: the saved wiring is bundled connectome {name!r} with fingerprint "
+                    f"{config.get('fingerprint')!r}, but this release's {name!r} has "
+                    f"{bundled.fingerprint!r} (its data changed since the model was saved)"
+                )
+            return bundled
         if "roles" in config:
             size = len(config["names"])
             roles = ["I"] * size

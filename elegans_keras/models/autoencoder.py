@@ -16,17 +16,45 @@ from elegans_keras.checks import (
     check_number,
     check_sizes,
 )
-from elegans_keras.connectome import Connectome, resolve_connectome
+from elegans_keras.connectome import Connectome
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.layers import ConnectomicBlock, MotorAttentionReadout
+from elegans_keras.layers import ConnectomicBlock, MotorAttentionReadout, SynapseSpec
 from elegans_keras.models.classifier import matched_width, trainable_count
-from elegans_keras.models.common import check_image_shape, conv_tokens, seeded
+from elegans_keras.models.common import (
+    check_image_shape,
+    connectome_first,
+    conv_tokens,
+    factory_spec,
+    seeded,
+)
 from elegans_keras.models.metrics import reconstruction_metrics
 
 
+@connectome_first(
+    (
+        "input_shape",
+        "connectome",
+        "mode",
+        "features",
+        "steps",
+        "filters",
+        "decoder_channels",
+        "decoder_filters",
+        "num_heads",
+        "gating",
+        "spectral_radius",
+        "learning_rate",
+        "magnitudes",
+        "signs",
+        "implementation",
+        "seed",
+    ),
+    renamed={"weights": "magnitudes"},
+)
 def elegans_autoencoder(
+    connectome: Connectome | SynapseSpec | str | os.PathLike | None = None,
+    *,
     input_shape: Sequence[int] = (28, 28, 1),
-    connectome: Connectome | str | os.PathLike | None = None,
     mode: str = "deep",
     features: int = 16,
     steps: int = 2,
@@ -37,12 +65,17 @@ def elegans_autoencoder(
     gating: bool = False,
     spectral_radius: float = 0.9,
     learning_rate: float = 1e-3,
-    weights: str = "count",
+    magnitudes: str = "count",
     signs: str = "random",
     implementation: str = "auto",
     seed: int = 0,
 ) -> keras.Model:
     """A compiled autoencoder whose code is the motor neurons' state.
+
+    ``connectome`` (the one positional argument) is as in
+    :func:`~elegans_keras.models.elegans_classifier` (a Connectome, name,
+    path or SynapseSpec; last release's ``(input_shape, connectome, ...)``
+    order and ``weights=`` still work, with a DeprecationWarning).
 
     Conv encoder -> connectome -> motor tokens plus their attention readout ->
     dense (to ``decoder_channels`` maps at the smallest scale) + per
@@ -61,21 +94,19 @@ def elegans_autoencoder(
     """
     where = "elegans_autoencoder"
     check_choice(mode, "mode", where, MODES)
-    worm = resolve_connectome(connectome)
+    spec = factory_spec(
+        connectome,
+        where,
+        magnitudes=magnitudes,
+        signs=signs,
+        spectral_radius=spectral_radius,
+        implementation=implementation,
+        seed=seed,
+    )
 
     def code(tokens: keras.KerasTensor) -> keras.KerasTensor:
         motor = ConnectomicBlock(
-            worm,
-            mode=mode,
-            features=features,
-            steps=steps,
-            gating=gating,
-            spectral_radius=spectral_radius,
-            weights=weights,
-            signs=signs,
-            implementation=implementation,
-            seed=seed,
-            name="connectome",
+            spec, mode=mode, features=features, steps=steps, gating=gating, name="connectome"
         )(tokens)
         pooled = keras.layers.GlobalAveragePooling1D(name="pool")(tokens)
         query = keras.layers.Dense(features, kernel_initializer=seeded(seed, 101), name="query")(

@@ -17,15 +17,48 @@ from elegans_keras.checks import (
     check_rate,
     check_sizes,
 )
-from elegans_keras.connectome import Connectome, resolve_connectome
-from elegans_keras.layers import ConnectomicBlock, MotorAttentionReadout
-from elegans_keras.models.common import check_image_shape, conv_tokens, seeded
+from elegans_keras.connectome import Connectome
+from elegans_keras.layers import ConnectomicBlock, MotorAttentionReadout, SynapseSpec
+from elegans_keras.models.common import (
+    check_image_shape,
+    connectome_first,
+    conv_tokens,
+    factory_spec,
+    seeded,
+)
 
 
+@connectome_first(
+    (
+        "input_shape",
+        "num_classes",
+        "connectome",
+        "mode",
+        "features",
+        "steps",
+        "filters",
+        "num_heads",
+        "gating",
+        "spectral_radius",
+        "dropout",
+        "augment",
+        "learning_rate",
+        "decay_steps",
+        "normalized_head",
+        "batch_norm_momentum",
+        "magnitudes",
+        "signs",
+        "implementation",
+        "shared_values",
+        "seed",
+    ),
+    renamed={"weights": "magnitudes"},
+)
 def elegans_classifier(
+    connectome: Connectome | SynapseSpec | str | os.PathLike | None = None,
+    *,
     input_shape: Sequence[int] = (28, 28, 1),
     num_classes: int = 10,
-    connectome: Connectome | str | os.PathLike | None = None,
     mode: str = "deep",
     features: int = 16,
     steps: int = 2,
@@ -39,13 +72,21 @@ def elegans_classifier(
     decay_steps: int | None = None,
     normalized_head: bool = True,
     batch_norm_momentum: float = 0.5,
-    weights: str = "count",
+    magnitudes: str = "count",
     signs: str = "random",
     implementation: str = "auto",
     shared_values: int | None = None,
     seed: int = 0,
 ) -> keras.Model:
     """A compiled image classifier whose core is the connectome.
+
+    ``connectome`` (the one positional argument) is a Connectome, a name or
+    path any reader takes (None: the default worm), or a
+    :class:`~elegans_keras.layers.SynapseSpec`; ``magnitudes``, ``signs``,
+    ``spectral_radius``, ``implementation``, ``shared_values`` and ``seed``
+    make the spec when it is not given. Last release's positional order
+    (``input_shape, num_classes, connectome, ...``) and ``weights=`` still
+    work, with a DeprecationWarning.
 
     Pixels (float32 in [0, 1]) pass a conv stem whose output tokens reach the
     sensory neurons; ``steps`` propagation steps over the synapses lead to the
@@ -75,7 +116,7 @@ def elegans_classifier(
     batch_norm_momentum=0.9`` (their manifest entries say so).
 
     Example:
-        >>> model = elegans_classifier((28, 28, 1), 10, mode="reservoir")
+        >>> model = elegans_classifier(mode="reservoir")
         >>> model.output_shape
         (None, 10)
     """
@@ -94,22 +135,20 @@ def elegans_classifier(
     # both size the readout (num_heads * features) before any layer checks them
     num_heads = check_int(num_heads, "num_heads", "elegans_classifier", low=1)
     features = check_int(features, "features", "elegans_classifier", low=1)
-    worm = resolve_connectome(connectome)
+    spec = factory_spec(
+        connectome,
+        "elegans_classifier",
+        magnitudes=magnitudes,
+        signs=signs,
+        spectral_radius=spectral_radius,
+        implementation=implementation,
+        shared_values=shared_values,
+        seed=seed,
+    )
 
     def head(tokens: keras.KerasTensor) -> keras.KerasTensor:
         motor = ConnectomicBlock(
-            worm,
-            mode=mode,
-            features=features,
-            steps=steps,
-            gating=gating,
-            spectral_radius=spectral_radius,
-            weights=weights,
-            signs=signs,
-            implementation=implementation,
-            shared_values=shared_values,
-            seed=seed,
-            name="connectome",
+            spec, mode=mode, features=features, steps=steps, gating=gating, name="connectome"
         )(tokens)
         if normalized_head:
             motor = keras.layers.LayerNormalization(name="motor_norm")(motor)

@@ -2,13 +2,107 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+import numbers
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import keras
 
 from elegans_keras.checks import MAX_SIZE, is_int
 from elegans_keras.errors import ConfigurationError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def connectome_first(
+    old_order: Sequence[str], renamed: Mapping[str, str] | None = None
+) -> Callable[[F], F]:
+    """Factories take ``(connectome=None, *, ...)``; last release's calls work, with a warning.
+
+    The connectome-based factories take the wiring as their one positional
+    argument and everything else by keyword. A call in last release's order
+    (e.g. ``elegans_classifier((28, 28, 1), 10, worm)``, recognised by a first
+    argument that is a flat sequence of integers, or any call with more than
+    one positional argument) is mapped onto ``old_order`` and old keyword
+    names onto ``renamed``'s new ones, each with a DeprecationWarning naming
+    the new form.
+
+    Example:
+        >>> @connectome_first(("input_shape", "connectome"))
+        ... def demo(connectome=None, *, input_shape=(1,)):
+        ...     return connectome, input_shape
+        >>> demo("worm", input_shape=(2,))
+        ('worm', (2,))
+    """
+    renamed = dict(renamed or {})
+
+    def decorate(func: F) -> F:
+        name = func.__name__
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renamed.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise ConfigurationError(f"{name}: got both {old}= and {new}=")
+                    warnings.warn(
+                        f"{name}({old}=...) is deprecated: pass {new}=...",
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
+                    kwargs[new] = kwargs.pop(old)
+            if len(args) == 1 and not _is_shape(args[0]) or not args:
+                return func(*args, **kwargs)
+            if len(args) > len(old_order):
+                raise TypeError(
+                    f"{name}() takes one positional argument (connectome), got {len(args)}"
+                )
+            names = old_order[: len(args)]
+            twice = [n for n in names if n in kwargs]
+            if twice:
+                raise TypeError(f"{name}() got multiple values for {twice[0]!r}")
+            keywords = ", ".join(f"{n}=..." for n in names if n != "connectome")
+            warnings.warn(
+                f"{name}({', '.join(names)}) by position is deprecated: pass the connectome "
+                f"first and the rest by keyword, {name}(connectome, {keywords})",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            kwargs.update(zip(names, args))
+            return func(**kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def factory_spec(connectome: Any, where: str, **arguments: Any) -> Any:
+    """The factory's :class:`~elegans_keras.layers.SynapseSpec`: the one given, or one built once
+    from its arguments (``connectome=None``: the default worm).
+
+    With a given spec, the synapse arguments left at the factory's defaults
+    are read from it; one set otherwise must agree with it.
+    """
+    from elegans_keras.connectome import load_connectome
+    from elegans_keras.layers.synapse_spec import DEFAULTS, SynapseSpec, spec_from_arguments
+
+    if connectome is None:
+        connectome = load_connectome()
+    seed = arguments.pop("seed")
+    if isinstance(connectome, SynapseSpec):
+        seed = None  # the factory's seed seeds its other weights; the spec keeps its own
+    return spec_from_arguments(connectome, arguments, DEFAULTS, where, seed)
+
+
+def _is_shape(value: Any) -> bool:
+    """A flat tuple/list of integers (an image shape, the old first argument), not a wiring."""
+    return (
+        isinstance(value, (tuple, list))
+        and len(value) > 0
+        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+    )
 
 
 def check_image_shape(input_shape: Any, where: str) -> tuple[int, int, int]:

@@ -2,36 +2,63 @@
 
 from __future__ import annotations
 
-import os
-
 import keras
 import numpy as np
 import scipy.linalg
 
 from elegans_keras.checks import MODES, check_choice, check_int, check_number
-from elegans_keras.connectome import Connectome, resolve_connectome
+from elegans_keras.connectome import load_connectome
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.layers import ReservoirCell, ReservoirRNN
-from elegans_keras.models.common import seeded
+from elegans_keras.layers import ReservoirCell, ReservoirRNN, SynapseSpec
+from elegans_keras.layers.wiring import NeuronSpec, WiringSpec
+from elegans_keras.models.common import connectome_first, seeded
 
 
+@connectome_first(
+    (
+        "connectome",
+        "input_dim",
+        "output_dim",
+        "spectral_radius",
+        "leak_rate",
+        "input_scaling",
+        "input_neurons",
+        "state_neurons",
+        "mode",
+        "learning_rate",
+        "magnitudes",
+        "signs",
+        "implementation",
+        "seed",
+    ),
+    renamed={"weights": "magnitudes", "output_neurons": "state_neurons"},
+)
 def echo_state_network(
-    connectome: Connectome | str | os.PathLike | None = None,
+    connectome: WiringSpec | SynapseSpec | None = None,
+    *,
     input_dim: int = 1,
     output_dim: int = 1,
     spectral_radius: float = 0.9,
     leak_rate: float = 0.3,
     input_scaling: float = 1.0,
-    input_neurons: str = "S",
-    output_neurons: str = "all",
+    input_neurons: NeuronSpec = "S",
+    state_neurons: NeuronSpec = "all",
     mode: str = "reservoir",
     learning_rate: float = 1e-3,
-    weights: str = "count",
+    magnitudes: str = "count",
     signs: str = "random",
     implementation: str = "auto",
     seed: int = 0,
 ) -> keras.Model:
     """A connectome echo-state network: ReservoirCell over time + linear readout.
+
+    ``connectome`` is a Connectome, a name or path any reader takes (None: the
+    default worm), a square mask (with ``input_neurons`` / ``state_neurons``
+    "all" or indices), or a :class:`~elegans_keras.layers.SynapseSpec`; the
+    other arguments are :class:`~elegans_keras.layers.ReservoirCell`'s (the
+    same names and meanings), passed by keyword. Last release's positional
+    order, ``weights=`` and ``output_neurons=`` still work, with a
+    DeprecationWarning.
 
     Input (batch, time, input_dim) -> (batch, time, output_dim). The reservoir
     is frozen (``mode="reservoir"``) or trained by backpropagation through
@@ -49,13 +76,13 @@ def echo_state_network(
     output_dim = check_int(output_dim, "output_dim", where, low=1)
     check_number(learning_rate, "learning_rate", where, low=0.0)
     cell = ReservoirCell(
-        resolve_connectome(connectome),
+        load_connectome() if connectome is None else connectome,
         spectral_radius=spectral_radius,
         leak_rate=leak_rate,
         input_scaling=input_scaling,
         input_neurons=input_neurons,
-        output_neurons=output_neurons,
-        weights=weights,
+        state_neurons=state_neurons,
+        magnitudes=magnitudes,
         signs=signs,
         implementation=implementation,
         seed=seed,

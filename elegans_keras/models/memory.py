@@ -5,22 +5,42 @@ from __future__ import annotations
 from typing import Any
 
 from elegans_keras.connectome import Connectome
-from elegans_keras.models.common import count_parameters
+from elegans_keras.layers import SynapseSpec
+from elegans_keras.models.common import connectome_first, count_parameters
 from elegans_keras.models.echo_state import echo_state_network, fit_ridge
 
 
+@connectome_first(
+    (
+        "connectome",
+        "spectral_radius",
+        "seed",
+        "length",
+        "washout",
+        "max_delay",
+        "leak_rate",
+        "magnitudes",
+        "signs",
+    ),
+    renamed={"weights": "magnitudes"},
+)
 def memory_scores(
-    connectome: Connectome,
-    spectral_radius: float,
+    connectome: Connectome | SynapseSpec | str | None = None,
+    *,
+    spectral_radius: float = 0.9,
     seed: int = 0,
     length: int = 3000,
     washout: int = 200,
     max_delay: int = 40,
     leak_rate: float = 1.0,
-    weights: str = "count",
+    magnitudes: str = "count",
     signs: str = "random",
 ) -> dict[str, float]:
     """Memory capacity (total over delays 1..max_delay) and Mackey-Glass one-step NRMSE.
+
+    The reservoir arguments are :func:`~elegans_keras.models.echo_state_network`'s
+    (the connectome first, the rest by keyword; last release's positional
+    order and ``weights=`` still work, with a DeprecationWarning).
 
     Also returns each delay's capacity (``mc_delay_K``) and the memory
     readout's trainable parameter count (``readout_parameters``). Readouts are
@@ -28,7 +48,7 @@ def memory_scores(
     and scored on the second half; every neuron receives the input.
 
     Example:
-        >>> scores = memory_scores(load_connectome(), 0.9, length=600, washout=50, max_delay=10)
+        >>> scores = memory_scores(load_connectome(), length=600, washout=50, max_delay=10)
         >>> 0 < scores["memory_capacity"] <= 10
         True
     """
@@ -44,7 +64,7 @@ def memory_scores(
         "spectral_radius": spectral_radius,
         "leak_rate": leak_rate,
         "input_neurons": "all",
-        "weights": weights,
+        "magnitudes": magnitudes,
         "signs": signs,
         "seed": seed,
     }

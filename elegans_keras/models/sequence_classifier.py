@@ -9,10 +9,10 @@ import keras
 from keras import ops
 
 from elegans_keras.checks import check_choice, check_int, check_number
-from elegans_keras.connectome import Connectome, resolve_connectome
+from elegans_keras.connectome import Connectome, load_connectome
 from elegans_keras.errors import ConfigurationError
-from elegans_keras.layers import EchoStateTransformer
-from elegans_keras.models.common import check_image_shape, seeded
+from elegans_keras.layers import EchoStateTransformer, SynapseSpec
+from elegans_keras.models.common import check_image_shape, connectome_first, seeded
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
@@ -52,10 +52,28 @@ class ImageToSequence(keras.layers.Layer):
         return {**super().get_config(), "sequence": self.sequence, "patch_size": self.patch_size}
 
 
+@connectome_first(
+    (
+        "input_shape",
+        "num_classes",
+        "connectome",
+        "sequence",
+        "patch_size",
+        "d_model",
+        "num_heads",
+        "num_blocks",
+        "spectral_radius",
+        "leak_rate",
+        "dropout",
+        "learning_rate",
+        "seed",
+    )
+)
 def echo_state_transformer_classifier(
+    connectome: Connectome | SynapseSpec | str | os.PathLike | None = None,
+    *,
     input_shape: Sequence[int] = (28, 28, 1),
     num_classes: int = 10,
-    connectome: Connectome | str | os.PathLike | None = None,
     sequence: str = "rows",
     patch_size: int = 4,
     d_model: int = 64,
@@ -65,9 +83,19 @@ def echo_state_transformer_classifier(
     leak_rate: float = 0.5,
     dropout: float = 0.1,
     learning_rate: float = 1e-3,
+    mode: str = "reservoir",
+    magnitudes: str = "count",
+    signs: str = "random",
+    implementation: str = "auto",
     seed: int = 0,
 ) -> keras.Model:
-    """A compiled classifier: image rows/patches -> frozen connectome reservoir -> transformer.
+    """A compiled classifier: image rows/patches -> connectome reservoir -> transformer.
+
+    ``connectome`` (the one positional argument) is as in
+    :func:`~elegans_keras.models.elegans_classifier`; ``mode="reservoir"``
+    freezes the reservoir, ``"deep"`` trains its synapses too. The reservoir
+    arguments are :class:`~elegans_keras.layers.EchoStateTransformer`'s. Last
+    release's positional order still works, with a DeprecationWarning.
 
     Example:
         >>> model = echo_state_transformer_classifier(sequence="patches", patch_size=4)
@@ -86,7 +114,11 @@ def echo_state_transformer_classifier(
     images = keras.Input(shape, name="images")
     steps = ImageToSequence(sequence, patch_size, name="to_sequence")(images)
     tokens = EchoStateTransformer(
-        resolve_connectome(connectome),
+        load_connectome() if connectome is None else connectome,
+        mode=mode,
+        magnitudes=magnitudes,
+        signs=signs,
+        implementation=implementation,
         d_model=d_model,
         num_heads=num_heads,
         num_blocks=num_blocks,

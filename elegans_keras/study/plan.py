@@ -72,10 +72,11 @@ class Run:
 
     @property
     def synapse_options(self) -> dict[str, str]:
-        """The model's ``weights`` and ``signs`` arguments for this run's weight variant."""
+        """The model's ``magnitudes`` and ``signs`` arguments for this run's weight variant
+        (the study's ``weights`` column names the variant: it predates the argument's name)."""
         if self.weights == "neurotransmitter":
-            return {"weights": "count", "signs": "neurotransmitter"}
-        return {"weights": self.weights, "signs": "random"}
+            return {"magnitudes": "count", "signs": "neurotransmitter"}
+        return {"magnitudes": self.weights, "signs": "random"}
 
 
 def build_plan(

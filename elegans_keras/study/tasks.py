@@ -193,7 +193,7 @@ def memory_task(
             "spectral_radius": rho,
             **memory_scores(
                 graph,
-                rho,
+                spectral_radius=rho,
                 seed=run.seed,
                 length=budget.sequence_length,
                 washout=budget.sequence_length // 15,

@@ -260,7 +260,7 @@ def test_fuzz_layer_config_wiring(mask, defect, data):
     inputs = np.ones((1, mask.shape[0]), "float32")
     outputs = np.asarray(layer(inputs))
     config = json.loads(json.dumps(layer.get_config()))
-    wiring = config["connectome_or_mask"]
+    wiring = config["connectome"]
     if defect != "none" and wiring["pre"]:
         axis = data.draw(st.sampled_from(["pre", "post"]))
         bound = wiring["shape"][axis == "post"]

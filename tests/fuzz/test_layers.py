@@ -46,7 +46,9 @@ def test_fuzz_connectome_dense_mask(mask, weights, implementation):
         and bool(np.all(np.isfinite(values)))
         and bool(np.all(values >= 0))
     )
-    build = partial(ConnectomeDense, mask, weights=weights, implementation=implementation, seed=0)
+    build = partial(
+        ConnectomeDense, mask, magnitudes=weights, implementation=implementation, seed=0
+    )
     if not valid:
         expect_error(build)
         return
@@ -84,8 +86,8 @@ RESERVOIR_POOLS = {
         ["S", "SI", "all", [0, 5], np.array([1, 2])],
         ["X", "", "s-i", [], [0, 0], [6], [-1], [0.5], [2**70], 3, None],
     ),
-    "output_neurons": (["all", "M", [4]], ["Q", [], [99], [True, False], None]),
-    "weights": WEIGHT_POOL,
+    "state_neurons": (["all", "M", [4]], ["Q", [], [99], [True, False], None]),
+    "magnitudes": WEIGHT_POOL,
     "signs": SIGN_POOL,
     "implementation": IMPLEMENTATION_POOL,
     "synapses": (["all", "chemical", "electrical"], ["gap", "", None, "All"]),
@@ -120,11 +122,11 @@ def test_fuzz_reservoir_cell_arguments(mutation):
     assert not np.any(matrix[~TINY.mask(synapses)])
     pairs = {"all": 8, "chemical": 7, "electrical": 1}[synapses]
     assert cell.syn.num_values == values.size == pairs
-    if argument in ("input_neurons", "output_neurons"):
+    if argument in ("input_neurons", "state_neurons"):
         chosen = cell.input_indices if argument == "input_neurons" else cell.output_indices
         assert list(chosen) == selected_neurons(value)
     counts = TINY.adjacency(synapses)
-    if not (argument == "weights" and value == "random"):
+    if not (argument == "magnitudes" and value == "random"):
         ratio = np.abs(matrix[counts > 0]) / np.log1p(counts[counts > 0])
         np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
     if argument == "signs" and value == "neurotransmitter":
@@ -136,7 +138,11 @@ def test_fuzz_reservoir_cell_arguments(mutation):
 @fuzz("reservoir_mask")
 @given(st.integers(1, 4).flatmap(lambda n: matrices(n, REAL_DTYPES)))
 def test_fuzz_reservoir_cell_mask(mask):
-    build = partial(ReservoirCell, mask, input_neurons="all", seed=0)
+    def build() -> ReservoirCell:
+        cell = ReservoirCell(mask, input_neurons="all", seed=0)
+        cell.initial_recurrent  # noqa: B018 - scaled to the radius (as build does): may raise
+        return cell
+
     square = np.ndim(mask) == 2 and np.shape(mask)[0] == np.shape(mask)[1] > 0
     if not (square and is_valid_matrix(mask, np.shape(mask)[0])):
         expect_error(build)
