@@ -8,7 +8,7 @@ computed on each backend (its outputs, and each weight's sum and sum of squares)
 written by this module on the release's code (commit 2f223ac):
 
     for b in tensorflow jax torch; do
-        KERAS_BACKEND=$b python tests/test_outputs_unchanged.py --write
+        KERAS_BACKEND=$b python tests/test_layers_outputs_unchanged.py --write
     done
 
 The tests check that today's code computes the same numbers, and that the files saved by the
