@@ -52,6 +52,34 @@ def caller_stacklevel() -> int:
     return level
 
 
+def rename_keywords(kwargs: dict[str, Any], renamed: Mapping[str, str], name: str) -> None:
+    """Move each old keyword of ``kwargs`` to its new name, with a DeprecationWarning.
+
+    ``renamed`` maps old names to new ones; passing both is a TypeError. The
+    warning points at the caller of the function that calls this helper's
+    wrapper (``stacklevel=3``).
+
+    Example:
+        >>> import warnings
+        >>> kwargs = {"c": 1}
+        >>> with warnings.catch_warnings(record=True):
+        ...     warnings.simplefilter("always")
+        ...     rename_keywords(kwargs, {"c": "connectome"}, "demo")
+        >>> kwargs
+        {'connectome': 1}
+    """
+    for old, new in renamed.items():
+        if old in kwargs:
+            if new in kwargs:
+                raise TypeError(f"{name}() got both {old}= and {new}=")
+            warnings.warn(
+                f"{name}({old}=...) is deprecated: pass {new}=...",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            kwargs[new] = kwargs.pop(old)
+
+
 def legacy_positional(
     old_order: Sequence[str],
     renamed: Mapping[str, str] | None = None,
@@ -80,16 +108,7 @@ def legacy_positional(
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            for old, new in renamed.items():
-                if old in kwargs:
-                    if new in kwargs:
-                        raise TypeError(f"{func.__name__}() got both {old}= and {new}=")
-                    warnings.warn(
-                        f"{func.__name__}({old}=...) is deprecated: pass {new}=...",
-                        DeprecationWarning,
-                        stacklevel=2,
-                    )
-                    kwargs[new] = kwargs.pop(old)
+            rename_keywords(kwargs, renamed, func.__name__)
             extra = args[len(positional) :]
             if extra:
                 if len(extra) > len(old_order):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
 from elegans_keras.checks import (
@@ -18,6 +17,7 @@ from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers.kernels import dense_matrix, propagate
 from elegans_keras.layers.synapse_spec import (
     DEFAULTS,
+    SpecAttributes,
     SpecProperty,
     SynapseSpec,
     renamed_argument,
@@ -31,7 +31,7 @@ SIGN_CONSTRAINTS = (None, "nonneg")
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
-class ConnectomeDense(keras.layers.Layer):
+class ConnectomeDense(SpecAttributes, keras.layers.Layer):
     """Dense layer over the synapses of a wiring: one trainable value per synapse pair.
 
     Rank-2 inputs ``(batch, N_pre)`` give ``(batch, N_post)``:
@@ -130,21 +130,7 @@ class ConnectomeDense(keras.layers.Layer):
             feature_initializer, "feature_initializer", where
         )
 
-    syn = SpecProperty("synapses_data", "the :class:`Synapses` the layer computes on")
-    compute_path = SpecProperty("compute_path", "``dense`` or ``sparse``")
-    wiring = SpecProperty("wiring", "the resolved wiring")
-    synapses = SpecProperty("synapses", "which synapses")
-    magnitudes = SpecProperty("magnitudes", "the magnitude rule")
-    signs = SpecProperty("signs", "the sign rule")
-    spectral_radius = SpecProperty("spectral_radius", "the scaling (None: unit incoming norms)")
-    implementation = SpecProperty("implementation", "the implementation argument")
     seed = SpecProperty("seed", "the seed")
-    weights_rule = magnitudes  # the name before issue 24
-
-    @property
-    def initial_values(self) -> np.ndarray:
-        """The synapses' starting values (computed on first use)."""
-        return self.spec.starting_values()
 
     @property
     def num_pre(self) -> int:

@@ -20,6 +20,7 @@ from elegans_keras.errors import ConfigurationError, ConnectomeError
 from elegans_keras.layers.kernels import propagate
 from elegans_keras.layers.synapse_spec import (
     DEFAULTS,
+    SpecAttributes,
     SpecProperty,
     SynapseSpec,
     renamed_argument,
@@ -32,7 +33,7 @@ from elegans_keras.layers.wiring import WiringSpec, layer_from_config, require_c
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
-class ConnectomicBlock(keras.layers.Layer):
+class ConnectomicBlock(SpecAttributes, keras.layers.Layer):
     """The deep connectomic network: every synapse on a sensory -> motor path counts.
 
     1. Sensory embedding. ``(batch, F)`` inputs: a Dense to ``N_S * features``.
@@ -156,19 +157,7 @@ class ConnectomicBlock(keras.layers.Layer):
         self.state_source = source
         self.update_dropout = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout")
 
-    syn = SpecProperty("synapses_data", "the :class:`Synapses` the block propagates along")
-    compute_path = SpecProperty("compute_path", "``dense`` or ``sparse``")
-    magnitudes = SpecProperty("magnitudes", "the magnitude rule")
-    signs = SpecProperty("signs", "the sign rule")
-    spectral_radius = SpecProperty("spectral_radius", "the spectral radius of the synapses")
-    implementation = SpecProperty("implementation", "the implementation argument")
     shared_values = SpecProperty("shared_values", "values shared by the entries (None: none)")
-    weights_rule = magnitudes  # the name before issue 24
-
-    @property
-    def initial_values(self) -> np.ndarray:
-        """The synapses' starting values (computed on first use)."""
-        return self.spec.starting_values()
 
     def _initializer(self, offset: int) -> keras.initializers.Initializer:
         return keras.initializers.GlorotUniform(seed=self.seed + offset)

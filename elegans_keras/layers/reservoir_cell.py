@@ -13,7 +13,7 @@ from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers.kernels import propagate
 from elegans_keras.layers.synapse_spec import (
     DEFAULTS,
-    SpecProperty,
+    SpecAttributes,
     SynapseSpec,
     ValuesInitializer,
     renamed_argument,
@@ -31,7 +31,7 @@ from elegans_keras.layers.wiring import (
 
 
 @keras.saving.register_keras_serializable(package="elegans_keras")
-class ReservoirCell(keras.layers.Layer):
+class ReservoirCell(SpecAttributes, keras.layers.Layer):
     """Leaky echo-state cell on the connectome, for ``keras.layers.RNN`` or :class:`ReservoirRNN`.
 
     (``ReservoirRNN`` gives the same states; on CPU TensorFlow it runs the
@@ -144,20 +144,7 @@ class ReservoirCell(keras.layers.Layer):
         recurrent, bias, inputs = spawn(self.seed, 3)
         return int(recurrent.integers(2**32)), bias, int(inputs.integers(2**32))
 
-    syn = SpecProperty("synapses_data", "the :class:`Synapses` of the recurrent matrix")
-    compute_path = SpecProperty("compute_path", "``dense`` or ``sparse``")
-    wiring = SpecProperty("wiring", "the resolved wiring")
-    synapses = SpecProperty("synapses", "which synapses")
-    magnitudes = SpecProperty("magnitudes", "the magnitude rule")
-    signs = SpecProperty("signs", "the sign rule")
-    spectral_radius = SpecProperty("spectral_radius", "the spectral radius of ``W``")
-    implementation = SpecProperty("implementation", "the implementation argument")
-    weights_rule = magnitudes  # the name before issue 24
-
-    @property
-    def initial_recurrent(self) -> np.ndarray:
-        """The recurrent synapses' starting values (computed on first use)."""
-        return self.spec.starting_values()
+    initial_recurrent = SpecAttributes.initial_values  # its name before issue 24
 
     @property
     def num_neurons(self) -> int:

@@ -340,6 +340,26 @@ class SpecProperty:
         raise AttributeError(f"{self.field} is read from the layer's SynapseSpec")
 
 
+class SpecAttributes:
+    """The read-only attributes a layer with a ``spec`` exposes (a mixin before ``Layer``)."""
+
+    syn = SpecProperty("synapses_data", "the :class:`Synapses` the layer computes on")
+    compute_path = SpecProperty("compute_path", "``dense`` or ``sparse``")
+    wiring = SpecProperty("wiring", "the resolved wiring")
+    synapses = SpecProperty("synapses", "which synapses")
+    magnitudes = SpecProperty("magnitudes", "the magnitude rule")
+    signs = SpecProperty("signs", "the sign rule")
+    spectral_radius = SpecProperty("spectral_radius", "the scaling (None: unit incoming norms)")
+    implementation = SpecProperty("implementation", "the implementation argument")
+    weights_rule = magnitudes  # the name before issue 24
+    spec: SynapseSpec
+
+    @property
+    def initial_values(self) -> np.ndarray:
+        """The synapses' starting values (computed on first use, as ``build`` does)."""
+        return self.spec.starting_values()
+
+
 def required_connectome(connectome: Any, where: str) -> Any:
     """``connectome`` itself, or a ConfigurationError when it is missing."""
     if connectome is None:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import keras
 
 from elegans_keras.checks import MAX_SIZE, is_int
+from elegans_keras.connectome.keywords import rename_keywords
 from elegans_keras.errors import ConfigurationError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,16 +44,7 @@ def connectome_first(
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            for old, new in renamed.items():
-                if old in kwargs:
-                    if new in kwargs:
-                        raise ConfigurationError(f"{name}: got both {old}= and {new}=")
-                    warnings.warn(
-                        f"{name}({old}=...) is deprecated: pass {new}=...",
-                        DeprecationWarning,
-                        stacklevel=2,
-                    )
-                    kwargs[new] = kwargs.pop(old)
+            rename_keywords(kwargs, renamed, name)
             if len(args) == 1 and not _is_shape(args[0]) or not args:
                 return func(*args, **kwargs)
             if len(args) > len(old_order):
