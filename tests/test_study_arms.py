@@ -246,3 +246,25 @@ def test_the_arms_report_writes_tables_power_forest_and_structure(tmp_path):
     assert "cook2019_herm: connectome ×5" in text
     with pytest.raises(ConfigurationError, match="no memory arm CSV"):
         write_arms_report(tmp_path / "empty")
+
+
+def test_the_report_command_rewrites_every_arm_next_to_the_study_csv(tmp_path):
+    from test_study import study_table
+
+    from elegans_keras.cli import main
+
+    study_table().to_csv(tmp_path / "topology.csv", index=False)
+    fake_arm(
+        {("celegans_herm", "connectome"): 0.0, ("celegans_herm", "ablation:electrical"): 2.0}
+    ).to_csv(tmp_path / "memory_ablations.csv", index=False)
+    csv = str(tmp_path / "topology.csv")
+    assert main(["report", csv, "--out", str(tmp_path)]) == 0
+    assert "Synapse-class ablations" in (tmp_path / "topology_memory_arms.md").read_text()
+    assert not (tmp_path / "topology_scarce_arms.md").exists()  # no scarce-data CSV yet
+    from elegans_keras.study.scarce import example_scarce_arm
+
+    example_scarce_arm().to_csv(tmp_path / "scarce_mnist.csv", index=False)
+    assert main(["report", csv, "--out", str(tmp_path)]) == 0
+    report = (tmp_path / "topology.md").read_text()
+    assert "topology_memory_arms.md" in report and "topology_scarce_arms.md" in report
+    assert "MNIST, 2,000 training images" in (tmp_path / "topology_scarce_arms.md").read_text()

@@ -27,6 +27,7 @@ from elegans_keras.study.figures import (
 )
 from elegans_keras.study.markdown import markdown_table
 from elegans_keras.study.runner import read_results
+from elegans_keras.study.scarce import read_scarce_arms, write_scarce_report
 from elegans_keras.study.stats import (
     ablation_effects,
     correlations,
@@ -303,7 +304,10 @@ def write_report(
     ``discussion``: an optional Markdown file whose text is placed under
     "Discussion" (the human reading of the numbers). When memory-arm CSVs
     (:data:`~elegans_keras.study.arms.ARMS`) lie next to ``csv_path``, their
-    report ``out_dir/topology_memory_arms.md`` is written too and linked.
+    report ``out_dir/topology_memory_arms.md`` is written too and linked, and
+    so is ``out_dir/topology_scarce_arms.md`` for the scarce-data arms'
+    CSVs (:data:`~elegans_keras.study.scarce.SCARCE_ARMS`): one command
+    regenerates every arm of the study.
 
     Example:
         >>> write_report("results/topology.csv", "results",  # doctest: +SKIP
@@ -380,6 +384,15 @@ def write_report(
             (
                 "The memory arms (development, species and sources, synapse ablations) and "
                 f"the structure-performance analysis: [`{arms.name}`]({arms.name})."
+            ),
+            "",
+        ]
+    if read_scarce_arms(Path(csv_path).parent):
+        scarce = write_scarce_report(Path(csv_path).parent, out_dir / "topology_scarce_arms.md")
+        lines += [
+            (
+                "The scarce-data arms (every family at 2,000 and 5,000 training images, MNIST "
+                f"and Fashion-MNIST): [`{scarce.name}`]({scarce.name})."
             ),
             "",
         ]
