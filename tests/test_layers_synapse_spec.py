@@ -200,3 +200,43 @@ def test_a_bundled_wiring_is_saved_by_fingerprint_not_by_synapse_lists(worm, tmp
     loaded = keras.saving.load_model(tmp_path / "block.keras")
     x = np.ones((2, 5), "float32")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_every_layer_and_factory_speaks_one_vocabulary():
+    import inspect
+
+    from elegans_keras.models import plain_autoencoder, plain_classifier
+
+    wired = [
+        ConnectomeDense,
+        ReservoirCell,
+        ConnectomicBlock,
+        EchoStateTransformer,
+        elegans_classifier,
+        elegans_autoencoder,
+        echo_state_network,
+        echo_state_transformer_classifier,
+        memory_scores,
+    ]
+    retired = {"weights", "output_neurons", "connectome_or_mask"}
+    for item in [*wired, MotorAttentionReadout, plain_classifier, plain_autoencoder]:
+        function = item.__init__ if isinstance(item, type) else item
+        parameters = list(inspect.signature(function).parameters)
+        assert not retired & set(parameters), (item.__name__, retired & set(parameters))
+        if item in wired:
+            first = parameters[1] if isinstance(item, type) else parameters[0]
+            assert first == "connectome", item.__name__
+            assert {"magnitudes", "signs", "spectral_radius", "seed"} <= set(parameters)
+    # the five reservoir signatures share the reservoir's names
+    reservoirs = [
+        ReservoirCell.__init__,
+        EchoStateTransformer.__init__,
+        echo_state_network,
+        echo_state_transformer_classifier,
+        memory_scores,
+    ]
+    for function in reservoirs:
+        assert {"spectral_radius", "leak_rate"} <= set(inspect.signature(function).parameters)
+    for function in reservoirs[:3]:
+        names = set(inspect.signature(function).parameters)
+        assert {"input_neurons", "state_neurons", "implementation"} <= names
