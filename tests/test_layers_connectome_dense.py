@@ -1,9 +1,9 @@
 """ConnectomeDense: one trainable value per synapse pair, the propagation formula, initial values,
-training on the synapses only, argument checks and saving."""
+training on the synapses only and argument checks
+(saving and seeds: test_layers_saving.py and test_layers_seeds.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import keras
@@ -181,18 +181,6 @@ def test_shuffled_counts_change_the_initial_values(worm):
         assert np.array_equal(numpy(ours.synapse_values), numpy(theirs.synapse_values)) is same
 
 
-def test_same_seed_same_values_and_unseeded_layers_record_theirs(worm):
-    first, second, other = (
-        built(ConnectomeDense(worm, features=3, seed=s), (None, 279, 2)) for s in (9, 9, 10)
-    )
-    np.testing.assert_array_equal(numpy(first.synapse_values), numpy(second.synapse_values))
-    assert not np.array_equal(numpy(first.synapse_values), numpy(other.synapse_values))
-    unseeded = built(ConnectomeDense(worm), (None, 279))
-    clone = built(ConnectomeDense.from_config(unseeded.get_config()), (None, 279))
-    assert isinstance(unseeded.seed, int)
-    np.testing.assert_array_equal(numpy(unseeded.synapse_values), numpy(clone.synapse_values))
-
-
 # --- training --------------------------------------------------------------------------------
 def fit(layer: ConnectomeDense, x: np.ndarray, y: np.ndarray, optimizer=None, epochs: int = 3):
     keras.utils.set_random_seed(0)
@@ -297,37 +285,3 @@ def test_invalid_masks_raise(mask, arguments, error, message):
     # the spectral radius is scaled when the layer builds: an acyclic mask fails there
     with pytest.raises(error, match=message):
         ConnectomeDense(mask, **arguments).build((None, np.shape(mask)[0]))
-
-
-# --- saving ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("wiring", "kwargs", "shape"),
-    [
-        ("worm", {"synapses": "chemical", "magnitudes": "random", "activation": "relu"}, (3, 279)),
-        (
-            "worm",
-            {"features": 3, "sign_constraint": "nonneg", "signs": "neurotransmitter"},
-            (3, 279, 2),
-        ),
-        ("worm", {"synapses": "electrical", "spectral_radius": 0.8}, (3, 279)),
-        ("mask", {"use_bias": False}, (3, 6)),
-    ],
-)
-def test_save_and_load_round_trip(worm, tmp_path, wiring, kwargs, shape):
-    source = worm if wiring == "worm" else small_mask(seed=9)
-    inputs = keras.Input(shape[1:])
-    layer = ConnectomeDense(source, **kwargs)
-    model = keras.Model(inputs, layer(inputs))
-    layer.synapse_values.assign(numpy(layer.synapse_values) * 1.5)  # not the initial values
-    x = np.random.default_rng(10).normal(size=shape).astype("float32")
-    config = json.loads(json.dumps(layer.get_config()))
-    assert config["seed"] == layer.seed and config["magnitudes"] == layer.magnitudes
-    path = tmp_path / "model.keras"
-    model.save(path)
-    restored = keras.models.load_model(path, safe_mode=True)
-    np.testing.assert_array_equal(numpy(restored(x)), numpy(model(x)))
-    loaded = restored.layers[-1]
-    np.testing.assert_array_equal(numpy(loaded.synapse_values), numpy(layer.synapse_values))
-    assert loaded.count_params() == layer.count_params()
-    if wiring == "worm":
-        assert loaded.wiring.fingerprint == worm.fingerprint

@@ -1,9 +1,9 @@
 """ConnectomicBlock: sensory placement, receptive fields, every synapse on a sensory -> motor path
-within ``steps`` counts, modes, spectral radius, seeds, argument checks and saving."""
+within ``steps`` counts, modes, spectral radius and argument checks
+(saving and seeds: test_layers_saving.py and test_layers_seeds.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import keras
@@ -383,38 +383,7 @@ def test_bad_input_shapes_are_refused(worm, shape, message):
         ConnectomicBlock(worm, seed=0).build(shape)
 
 
-# --- seeds and saving ------------------------------------------------------------------------
-def test_same_seed_same_block(worm):
-    blocks = [ConnectomicBlock(worm, features=4, gating=True, seed=s) for s in (17, 17, 18)]
-    for block in blocks:
-        block.build((None, 5, 3))
-    first, second, other = ([numpy(w) for w in b.weights] for b in blocks)
-    for a, b, c, w in zip(first, second, other, blocks[0].weights, strict=True):
-        np.testing.assert_array_equal(a, b, err_msg=w.path)
-        if np.any(a != 0):  # zero-initialised biases are equal whatever the seed
-            assert not np.array_equal(a, c), w.path
-
-
-@pytest.mark.parametrize(
-    ("mode", "shape", "gating"), [("deep", (10,), True), ("reservoir", (5, 4), False)]
-)
-def test_save_and_load_round_trip(worm, tmp_path, mode, shape, gating):
-    inputs = keras.Input(shape)
-    block = ConnectomicBlock(
-        worm, mode=mode, features=4, steps=3, gating=gating, dropout=0.1, signs="neurotransmitter"
-    )
-    model = keras.Model(inputs, block(inputs))
-    config = json.loads(json.dumps(block.get_config()))
-    assert config["seed"] == block.seed and config["signs"] == "neurotransmitter"
-    path = tmp_path / "block.keras"
-    model.save(path)
-    restored = keras.models.load_model(path, safe_mode=True)
-    x = np.random.default_rng(13).normal(size=(2, *shape)).astype("float32")
-    np.testing.assert_array_equal(numpy(restored(x)), numpy(model(x)))
-    loaded = restored.layers[-1]
-    assert loaded.connectome.fingerprint == worm.fingerprint
-    assert len(restored.trainable_weights) == len(model.trainable_weights)
-    np.testing.assert_array_equal(numpy(loaded.synapse_values), numpy(block.synapse_values))
+# --- scale -----------------------------------------------------------------------------------
 
 
 def test_a_block_at_fly_scale_holds_no_sensory_by_neuron_array():

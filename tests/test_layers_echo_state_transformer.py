@@ -1,8 +1,8 @@
-"""EchoStateTransformer: frozen connectome reservoir, trainable blocks, shapes, seeds, saving."""
+"""EchoStateTransformer: frozen connectome reservoir, trainable blocks, shapes, distinct
+projections, checks (saving and seeds: test_layers_saving.py and test_layers_seeds.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import keras
@@ -109,21 +109,7 @@ def test_dense_and_sparse_reservoirs_give_the_same_tokens(worm):
     np.testing.assert_allclose(numpy(sparse(x)), expected, rtol=1e-5, atol=1e-5)
 
 
-# --- seeds -----------------------------------------------------------------------------------
-def test_same_seed_same_weights(worm):
-    layers = [small(worm, num_blocks=2, seed=s) for s in (4, 4, 5)]
-    for layer in layers:
-        layer.build((None, 5, 2))
-    first, second, other = layers
-    assert [w.path.split("/", 1)[1] for w in first.weights] == [
-        w.path.split("/", 1)[1] for w in second.weights
-    ]
-    differ = 0
-    for a, b, c in zip(first.weights, second.weights, other.weights, strict=True):
-        np.testing.assert_array_equal(numpy(a), numpy(b), err_msg=a.path)
-        differ += not np.array_equal(numpy(a), numpy(c))
-    random_weights = [w for w in first.weights if np.unique(numpy(w)).size > 2]
-    assert differ == len(random_weights) > 10
+# --- distinct projections --------------------------------------------------------------------
 
 
 def test_every_attention_projection_and_block_is_distinct(worm):
@@ -143,44 +129,7 @@ def test_every_attention_projection_and_block_is_distinct(worm):
                 assert not np.array_equal(kernels[a], kernels[b]), (a, b)
 
 
-def test_unseeded_layer_records_its_seed(worm):
-    layer = small(worm)
-    layer.build((None, 5, 2))
-    config = layer.get_config()
-    assert isinstance(config["seed"], int) and config["seed"] == layer.cell.seed
-    clone = EchoStateTransformer.from_config(config)
-    clone.build((None, 5, 2))
-    for a, b in zip(layer.weights, clone.weights, strict=True):
-        np.testing.assert_array_equal(numpy(a), numpy(b), err_msg=a.path)
-
-
-# --- saving and checks -----------------------------------------------------------------------
-def test_save_and_load_round_trip(worm, tmp_path):
-    layer = EchoStateTransformer(
-        worm,
-        d_model=8,
-        num_heads=2,
-        num_blocks=2,
-        ff_dim=8,
-        leak_rate=0.3,
-        input_neurons="SI",
-        state_neurons="M",
-        signs="neurotransmitter",
-        dropout=0.1,
-    )
-    inputs = keras.Input((5, 2))
-    model = keras.Model(inputs, layer(inputs))
-    config = json.loads(json.dumps(layer.get_config()))
-    assert config["state_neurons"] == [int(i) for i in worm.role_indices("M")]
-    assert config["input_neurons"] == [int(i) for i in worm.role_indices("SI")]
-    assert config["signs"] == "neurotransmitter"
-    path = tmp_path / "est.keras"
-    model.save(path)
-    restored = keras.models.load_model(path, safe_mode=True)
-    x = sequences(3)
-    np.testing.assert_array_equal(numpy(restored(x)), numpy(model(x)))
-    assert restored.layers[-1].seed == layer.seed
-    assert len(restored.trainable_weights) == len(model.trainable_weights)
+# --- checks ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,8 @@
 """MotorAttentionReadout: shapes, order-free attention over motor tokens, seeded projections,
-training, argument checks and saving."""
+training and argument checks (saving and seeds: test_layers_saving.py and test_layers_seeds.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import keras
@@ -138,38 +137,6 @@ def test_seed_attention_gives_kernel_k_seed_plus_k_and_zero_biases():
     assert all(np.all(b == 0.0) for b in biases)
 
 
-def test_same_seed_same_weights_different_seed_different_weights():
-    query, tokens = inputs(5)
-    layers = [
-        MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=3, seed=s) for s in (7, 7, 8)
-    ]
-    outputs = [numpy(layer(query, tokens)) for layer in layers]
-    first, second, other = (kernels(layer) for layer in layers)
-    for a, b, c in zip(first, second, other, strict=True):
-        np.testing.assert_array_equal(a, b)
-        assert not np.array_equal(a, c)
-    np.testing.assert_array_equal(outputs[0], outputs[1])
-    assert not np.allclose(outputs[0], outputs[2])
-
-
-def test_unseeded_layers_follow_the_global_seed():
-    query, tokens = inputs(6)
-    keras.utils.set_random_seed(11)
-    first = MotorAttentionReadout(num_heads=2, key_dim=4)
-    first(query, tokens)
-    keras.utils.set_random_seed(11)
-    second = MotorAttentionReadout(num_heads=2, key_dim=4)
-    second(query, tokens)
-    third = MotorAttentionReadout(num_heads=2, key_dim=4)
-    third(query, tokens)
-    # seed=None draws a seed (from NumPy's global generator, which set_random_seed seeds) and
-    # records it, as every layer of the package does
-    assert first.get_config()["seed"] == second.get_config()["seed"] == first.seed
-    for a, b, c in zip(kernels(first), kernels(second), kernels(third), strict=True):
-        np.testing.assert_array_equal(a, b)
-        assert not np.array_equal(a, c)
-
-
 def test_seed_attention_leaves_an_unseeded_layer_alone():
     attention = keras.layers.MultiHeadAttention(2, 4)
     attention.build((1, 3, 8), (1, 3, 8), (1, 3, 8))
@@ -188,7 +155,7 @@ def test_seed_attention_leaves_an_unseeded_layer_alone():
         np.testing.assert_array_equal(numpy(a), numpy(b))
 
 
-# --- training, checks, saving ----------------------------------------------------------------
+# --- training and checks ---------------------------------------------------------------------
 def two_input_model(readout: MotorAttentionReadout) -> keras.Model:
     query, tokens = keras.Input((6,)), keras.Input((9, 5))
     return keras.Model([query, tokens], readout(query, tokens))
@@ -203,21 +170,6 @@ def test_training_reduces_the_loss():
     before = model.evaluate([query, tokens], y, verbose=0)
     model.fit([query, tokens], y, batch_size=8, epochs=3, verbose=0)
     assert model.evaluate([query, tokens], y, verbose=0) < before
-
-
-@pytest.mark.parametrize("seed", [None, 12])
-def test_save_and_load_round_trip(tmp_path, seed):
-    readout = MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=3, dropout=0.1, seed=seed)
-    model = two_input_model(readout)
-    config = json.loads(json.dumps(readout.get_config()))
-    assert config["seed"] == (readout.seed if seed is None else seed)
-    path = tmp_path / "readout.keras"
-    model.save(path)
-    restored = keras.models.load_model(path, safe_mode=True)
-    data = list(inputs(8))
-    np.testing.assert_array_equal(numpy(restored(data)), numpy(model(data)))
-    for a, b in zip(restored.weights, model.weights, strict=True):
-        np.testing.assert_array_equal(numpy(a), numpy(b))
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,9 @@
 """ReservoirCell: recurrent values on the synapses, exact spectral radius, echo-state property,
-input/output neurons, freezing, training, seeds, argument checks and saving."""
+input/output neurons, freezing, training and argument checks
+(saving and seeds: test_layers_saving.py and test_layers_seeds.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import keras
@@ -184,23 +184,6 @@ def test_trainable_cell_learns_on_its_synapses_and_inputs_only(worm):
     assert not np.array_equal(inputs_after, input_before)
 
 
-def test_same_seed_same_reservoir(worm):
-    first, second, other = (
-        built(ReservoirCell(worm, bias_scaling=0.1, seed=s), features=2) for s in (9, 9, 10)
-    )
-    for name in ("recurrent_values", "input_kernel", "bias"):
-        np.testing.assert_array_equal(numpy(getattr(first, name)), numpy(getattr(second, name)))
-        assert not np.array_equal(numpy(getattr(first, name)), numpy(getattr(other, name))), name
-
-
-def test_unseeded_cell_records_its_seed(worm):
-    cell = built(ReservoirCell(worm))
-    assert isinstance(cell.get_config()["seed"], int)
-    clone = built(ReservoirCell.from_config(cell.get_config()))
-    np.testing.assert_array_equal(numpy(cell.recurrent_values), numpy(clone.recurrent_values))
-    np.testing.assert_array_equal(numpy(cell.input_kernel), numpy(clone.input_kernel))
-
-
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -248,33 +231,3 @@ def test_invalid_masks_raise(mask, arguments, error, message):
 def test_unknown_input_width_is_refused(worm):
     with pytest.raises(ConfigurationError, match="input feature axis"):
         ReservoirCell(worm, seed=0).build((None, None))
-
-
-@pytest.mark.parametrize("wiring", ["worm", "mask"])
-def test_save_and_load_round_trip(worm, tmp_path, wiring):
-    if wiring == "worm":
-        cell = ReservoirCell(
-            worm,
-            leak_rate=0.5,
-            state_neurons="M",
-            bias_scaling=0.1,
-            signs="neurotransmitter",
-            magnitudes="random",
-        )
-    else:
-        mask = np.random.default_rng(4).random((20, 20)) < 0.3
-        cell = ReservoirCell(mask, input_neurons=[0, 1, 2], seed=11)
-    inputs = keras.Input((7, 2))
-    model = keras.Model(inputs, keras.layers.RNN(cell, return_sequences=True)(inputs))
-    config = json.loads(json.dumps(cell.get_config()))
-    assert config["seed"] == cell.seed
-    path = tmp_path / "reservoir.keras"
-    model.save(path)
-    restored = keras.models.load_model(path, safe_mode=True)
-    x = np.random.default_rng(5).normal(size=(3, 7, 2)).astype("float32")
-    np.testing.assert_array_equal(numpy(restored(x)), numpy(model(x)))
-    assert restored.trainable_weights == []
-    loaded = restored.layers[-1].cell
-    np.testing.assert_array_equal(numpy(loaded.recurrent_values), numpy(cell.recurrent_values))
-    assert loaded.input_indices == cell.input_indices
-    assert loaded.output_indices == cell.output_indices

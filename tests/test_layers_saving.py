@@ -85,19 +85,162 @@ def test_weights_saved_with_one_implementation_load_into_the_other(
         np.testing.assert_array_equal(numpy(a), numpy(b))
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_load_model_round_trips_every_layer_in_safe_mode(worm, tmp_path, kind):
-    model, shape = build_model(worm, kind, "auto", seed=4)
-    x = np.random.default_rng(5).normal(size=(2, *shape)).astype("float32")
-    path = tmp_path / f"{kind}.keras"
+def small_mask(seed: int, shape: tuple[int, int]) -> np.ndarray:
+    mask = np.random.default_rng(seed).random(shape) < 0.4
+    mask[0, 0] = True
+    return mask
+
+
+def motor_readout_model(seed: int | None) -> tuple[keras.Model, keras.layers.Layer]:
+    readout = MotorAttentionReadout(num_heads=2, key_dim=4, output_dim=3, dropout=0.1, seed=seed)
+    query, tokens = keras.Input((6,)), keras.Input((9, 5))
+    return keras.Model([query, tokens], readout(query, tokens)), readout
+
+
+def saved_case(worm, case: str) -> tuple[keras.Model, keras.layers.Layer, object, dict]:
+    """A model holding one layer (a cell in an RNN), that layer, the wiring it was given (None:
+    none) and the config entries it must record (besides its seed, checked for every case)."""
+    neurotransmitter = {"signs": "neurotransmitter"}
+    wiring = worm
+    if case.startswith("dense"):
+        if case == "dense_rank2":
+            shape, wiring = (279,), worm.replace(name="worm (listed)")  # saved as index lists
+            kwargs = {"synapses": "chemical", "magnitudes": "random", "activation": "relu"}
+        elif case == "dense_rank3":
+            shape = (279, 2)
+            kwargs = {"features": 3, "sign_constraint": "nonneg", **neurotransmitter, "seed": 4}
+        elif case == "dense_electrical":
+            shape, kwargs = (279,), {"synapses": "electrical", "spectral_radius": 0.8}
+        else:  # a plain (6, 5) mask
+            shape, wiring, kwargs = (6,), small_mask(9, (6, 5)), {"use_bias": False}
+        layer = ConnectomeDense(wiring, **kwargs)
+        inputs = keras.Input(shape)
+        model = keras.Model(inputs, layer(inputs))
+        expected = {key: value for key, value in kwargs.items() if key != "activation"}
+        expected["magnitudes"] = layer.magnitudes
+        return model, layer, wiring, expected
+    if case.startswith("reservoir"):
+        if case == "reservoir_worm":
+            kwargs = {
+                "leak_rate": 0.5,
+                "state_neurons": "M",
+                "bias_scaling": 0.1,
+                **neurotransmitter,
+                "magnitudes": "random",
+            }
+            expected = {**kwargs, "state_neurons": [int(i) for i in worm.role_indices("M")]}
+        elif case == "reservoir_trainable":
+            kwargs = {"leak_rate": 0.5, "bias_scaling": 0.1, "trainable": True, "seed": 4}
+            expected = dict(kwargs)
+        else:  # a plain (20, 20) mask, input on three neurons
+            wiring = np.random.default_rng(4).random((20, 20)) < 0.3
+            kwargs = {"input_neurons": [0, 1, 2], "seed": 11}
+            expected = {**kwargs, "state_neurons": "all"}
+        cell = ReservoirCell(wiring, **kwargs)
+        inputs = keras.Input((7, 2))
+        model = keras.Model(inputs, keras.layers.RNN(cell, return_sequences=True)(inputs))
+        return model, cell, wiring, expected
+    if case.startswith("block"):
+        mode, shape = ("deep", (10,)) if case == "block_deep" else ("reservoir", (5, 4))
+        kwargs = {"mode": mode, "features": 4, "steps": 3, "dropout": 0.1, **neurotransmitter}
+        kwargs["gating"] = case != "block_reservoir"
+        if case == "block_reservoir_gated":
+            kwargs["seed"] = 4
+        layer = ConnectomicBlock(worm, **kwargs)
+        inputs = keras.Input(shape)
+        return keras.Model(inputs, layer(inputs)), layer, worm, kwargs
+    if case == "est":
+        kwargs = {"num_blocks": 2, "leak_rate": 0.3, **neurotransmitter, "dropout": 0.1}
+        layer = EchoStateTransformer(
+            worm, d_model=8, num_heads=2, ff_dim=8, input_neurons="SI", state_neurons="M", **kwargs
+        )
+        inputs = keras.Input((5, 2))
+        expected = {
+            **kwargs,
+            "input_neurons": [int(i) for i in worm.role_indices("SI")],
+            "state_neurons": [int(i) for i in worm.role_indices("M")],
+        }
+        return keras.Model(inputs, layer(inputs)), layer, worm, expected
+    seed = None if case == "motor_unseeded" else 12
+    model, readout = motor_readout_model(seed)
+    expected = {"output_dim": 3, "dropout": 0.1} | ({} if seed is None else {"seed": seed})
+    return model, readout, None, expected
+
+
+SAVED_CASES = [
+    "dense_rank2",
+    "dense_rank3",
+    "dense_electrical",
+    "dense_mask",
+    "reservoir_worm",
+    "reservoir_trainable",
+    "reservoir_mask",
+    "block_deep",
+    "block_reservoir",
+    "block_reservoir_gated",
+    "est",
+    "motor_unseeded",
+    "motor_seeded",
+]
+
+
+def sample(model: keras.Model, seed: int) -> np.ndarray | list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = [rng.normal(size=(3, *x.shape[1:])).astype("float32") for x in model.inputs]
+    return x if len(x) > 1 else x[0]
+
+
+@pytest.mark.parametrize("case", SAVED_CASES)
+def test_load_model_round_trips_every_layer_in_safe_mode(worm, tmp_path, case):
+    keras.utils.set_random_seed(14)  # the seeds drawn by unseeded layers
+    model, layer, wiring, expected = saved_case(worm, case)
+    # trained values, not the ones the recorded seed would rebuild
+    for weight in model.weights:
+        weight.assign(numpy(weight) * 1.5)
+    config = json.loads(json.dumps(layer.get_config()))
+    assert isinstance(config["seed"], int) and config["seed"] == layer.seed
+    for key, value in expected.items():
+        assert config[key] == value, key
+    x = sample(model, 5)
+    path = tmp_path / f"{case}.keras"
     model.save(path)
     restored = keras.models.load_model(path, safe_mode=True)
     np.testing.assert_array_equal(numpy(restored(x)), numpy(model(x)))
+    assert [tail(w) for w in restored.weights] == [tail(w) for w in model.weights]
+    for a, b in zip(restored.weights, model.weights, strict=True):
+        np.testing.assert_array_equal(numpy(a), numpy(b), err_msg=a.path)
     assert restored.count_params() == model.count_params()
-    assert len(restored.trainable_weights) == len(model.trainable_weights)
+    trainable = [tail(w) for w in model.trainable_weights]
+    assert [tail(w) for w in restored.trainable_weights] == trainable
+    if case in ("reservoir_worm", "reservoir_mask"):
+        assert trainable == []  # a reservoir is frozen by default, and stays so
     assert json.loads(json.dumps(restored.get_config())) == json.loads(
         json.dumps(model.get_config())
     )
+    loaded = restored.layers[-1]
+    if isinstance(loaded, keras.layers.RNN):
+        loaded = loaded.cell
+    assert loaded.seed == layer.seed
+    if isinstance(layer, EchoStateTransformer):  # its reservoir has the layer's seed
+        assert loaded.cell.seed == layer.cell.seed == layer.seed
+    if isinstance(layer, ReservoirCell):
+        assert loaded.input_indices == layer.input_indices
+        assert loaded.output_indices == layer.output_indices
+    if wiring is not None:
+        ours, theirs = (
+            x.cell if isinstance(x, EchoStateTransformer) else x for x in (layer, loaded)
+        )
+        np.testing.assert_array_equal(theirs.syn.pre, ours.syn.pre)
+        np.testing.assert_array_equal(theirs.syn.post, ours.syn.post)
+        if not isinstance(wiring, np.ndarray):
+            assert theirs.wiring.fingerprint == wiring.fingerprint == worm.fingerprint
+        if isinstance(loaded, ConnectomicBlock):
+            assert loaded.connectome.fingerprint == worm.fingerprint
+
+
+def tail(weight) -> str:
+    """A weight's layer and name (an RNN's cell weights load without the RNN in their path)."""
+    return "/".join(weight.path.split("/")[-2:])
 
 
 def test_an_elegans_ai_model_round_trips(worm, tmp_path):

@@ -17,44 +17,95 @@ from elegans_keras.layers import (
 )
 
 
-def make(worm, kind: str, seed: int | None, dropout: float = 0.0) -> keras.layers.Layer:
-    """A built layer of ``kind`` (``dropout`` for the layers that have one)."""
-    if kind == "ConnectomeDense":
+def plain_mask(size: int) -> np.ndarray:
+    mask = np.random.default_rng(size).random((size, size)) < 0.4
+    np.fill_diagonal(mask, True)
+    return mask
+
+
+def construct(worm, kind: str, seed: int | None, dropout: float = 0.0) -> keras.layers.Layer:
+    """An unbuilt layer of ``kind`` (``dropout`` for the layers that have one)."""
+    if kind.startswith("ConnectomeDense"):
         # its ``seed`` covers the synapse values only (as documented); the feature kernel
         # follows Keras's global seed and the bias its own initializer's seed
-        keras.utils.set_random_seed(0)
-        layer = ConnectomeDense(
-            worm, features=3, seed=seed, bias_initializer=keras.initializers.RandomNormal(seed=0)
+        bias = keras.initializers.RandomNormal(seed=0)
+        if kind == "ConnectomeDense (mask)":
+            return ConnectomeDense(plain_mask(8), seed=seed, bias_initializer=bias)
+        return ConnectomeDense(worm, features=3, seed=seed, bias_initializer=bias)
+    if kind.startswith("ReservoirCell"):
+        wiring = plain_mask(12) if kind == "ReservoirCell (mask)" else worm
+        # on a plain mask every count is 1: random magnitudes, so is_random sees the draw
+        arguments = (
+            {"input_neurons": [0, 1, 2], "magnitudes": "random"}
+            if kind == "ReservoirCell (mask)"
+            else {}
         )
-        layer.build((None, 279, 2))
-    elif kind == "ReservoirCell":
-        layer = keras.layers.RNN(ReservoirCell(worm, bias_scaling=0.2, seed=seed))
-        layer.build((None, 4, 2))
-    elif kind == "ConnectomicBlock":
-        layer = ConnectomicBlock(worm, features=4, gating=True, dropout=dropout, seed=seed)
-        layer.build((None, 6, 3))
-    elif kind == "MotorAttentionReadout":
-        layer = MotorAttentionReadout(
+        return keras.layers.RNN(ReservoirCell(wiring, bias_scaling=0.2, seed=seed, **arguments))
+    if kind == "ConnectomicBlock":
+        return ConnectomicBlock(worm, features=4, gating=True, dropout=dropout, seed=seed)
+    if kind == "MotorAttentionReadout":
+        return MotorAttentionReadout(
             num_heads=2, key_dim=4, output_dim=3, dropout=dropout, seed=seed
         )
-        layer.build((None, 5), (None, 9, 5))
-    else:
-        layer = EchoStateTransformer(
-            worm, d_model=8, num_heads=2, num_blocks=2, ff_dim=8, dropout=dropout, seed=seed
-        )
-        layer.build((None, 4, 2))
+    return EchoStateTransformer(
+        worm, d_model=8, num_heads=2, num_blocks=2, ff_dim=8, dropout=dropout, seed=seed
+    )
+
+
+SHAPES = {
+    "ConnectomeDense": [(None, 279, 2)],
+    "ConnectomeDense (mask)": [(None, 8)],
+    "ReservoirCell": [(None, 4, 2)],
+    "ReservoirCell (mask)": [(None, 4, 2)],
+    "ConnectomicBlock": [(None, 6, 3)],
+    "MotorAttentionReadout": [(None, 5), (None, 9, 5)],
+    "EchoStateTransformer": [(None, 4, 2)],
+}
+
+
+def built(layer: keras.layers.Layer, kind: str) -> keras.layers.Layer:
+    layer.build(*SHAPES[kind])
     return layer
 
 
-# weights whose values another seed decides (see make)
-SEEDED_ELSEWHERE = {"ConnectomeDense": {"feature_kernel", "bias"}}
-KINDS = [
-    "ConnectomeDense",
-    "ReservoirCell",
-    "ConnectomicBlock",
-    "MotorAttentionReadout",
-    "EchoStateTransformer",
-]
+def make(worm, kind: str, seed: int | None, dropout: float = 0.0) -> keras.layers.Layer:
+    """A built layer of ``kind``; seeded ones are made after setting Keras's global seed (which
+    ConnectomeDense's feature kernel follows)."""
+    if seed is not None and kind.startswith("ConnectomeDense"):
+        keras.utils.set_random_seed(0)
+    return built(construct(worm, kind, seed, dropout), kind)
+
+
+def outputs(layer: keras.layers.Layer, kind: str) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    x = [rng.normal(size=(2, *shape[1:])).astype("float32") for shape in SHAPES[kind]]
+    return numpy(layer(*x))
+
+
+def relative(weight, kind: str) -> str:
+    """A weight's path inside its layer (an RNN's cell is one level further down)."""
+    return weight.path.split("/", 2 if kind.startswith("ReservoirCell") else 1)[-1]
+
+
+# weights whose values another seed decides (see construct)
+SEEDED_ELSEWHERE = {
+    "ConnectomeDense": {"feature_kernel", "bias"},
+    "ConnectomeDense (mask)": {"bias"},
+}
+# how many weights the seed draws at random: the synapse values; the recurrent values, input
+# kernel and bias; receptive fields, synapse values, feature, gate and embedding kernels; the
+# four attention kernels; positions, recurrent values, input kernel, token kernel and 6 kernels
+# a block
+RANDOM_WEIGHTS = {
+    "ConnectomeDense": 1,
+    "ConnectomeDense (mask)": 1,
+    "ReservoirCell": 3,
+    "ReservoirCell (mask)": 3,
+    "ConnectomicBlock": 5,
+    "MotorAttentionReadout": 4,
+    "EchoStateTransformer": 16,
+}
+KINDS = list(SHAPES)
 
 
 def is_random(value: np.ndarray) -> bool:
@@ -62,26 +113,32 @@ def is_random(value: np.ndarray) -> bool:
     return np.unique(value).size > 2
 
 
+def drawn_by_the_seed(weight, kind: str) -> bool:
+    return is_random(numpy(weight)) and weight.name not in SEEDED_ELSEWHERE.get(kind, ())
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_the_same_seed_gives_identical_initial_weights(worm, kind):
+def test_the_same_seed_gives_identical_initial_weights_and_outputs(worm, kind):
     first, second = make(worm, kind, 21), make(worm, kind, 21)
     assert len(first.weights) == len(second.weights) > 0
+    assert [relative(w, kind) for w in first.weights] == [relative(w, kind) for w in second.weights]
     for a, b in zip(first.weights, second.weights, strict=True):
-        assert a.name == b.name
         np.testing.assert_array_equal(numpy(a), numpy(b), err_msg=a.path)
+    np.testing.assert_array_equal(outputs(first, kind), outputs(second, kind))
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_different_seeds_give_different_weights(worm, kind):
+def test_different_seeds_give_different_weights_and_outputs(worm, kind):
     first, other = make(worm, kind, 21), make(worm, kind, 22)
     random = 0
     for a, b in zip(first.weights, other.weights, strict=True):
-        if is_random(numpy(a)) and a.name not in SEEDED_ELSEWHERE.get(kind, ()):
+        if drawn_by_the_seed(a, kind):
             random += 1
             assert not np.array_equal(numpy(a), numpy(b)), a.path
         else:
             np.testing.assert_array_equal(numpy(a), numpy(b), err_msg=a.path)
-    assert random >= (1 if kind == "ConnectomeDense" else 2)
+    assert random == RANDOM_WEIGHTS[kind]
+    assert not np.allclose(outputs(first, kind), outputs(other, kind))
 
 
 def test_connectome_dense_feature_kernel_follows_the_global_seed(worm):
@@ -125,21 +182,34 @@ def test_attention_projections_are_distinct_and_seeded(worm, kind):
     assert len(seen) == 4 * len(attentions)
 
 
-@pytest.mark.parametrize(
-    "kind", ["ConnectomeDense", "ReservoirCell", "ConnectomicBlock", "EchoStateTransformer"]
-)
-def test_an_unseeded_layer_draws_a_seed_and_keeps_it(worm, kind):
-    first, second = make(worm, kind, None), make(worm, kind, None)
-    config = (first.cell if kind == "ReservoirCell" else first).get_config()
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_unseeded_layer_draws_a_seed_records_it_and_follows_the_global_seed(worm, kind):
+    # draw_seed uses NumPy's global generator, which set_random_seed seeds
+    keras.utils.set_random_seed(31)
+    first = make(worm, kind, None)
+    keras.utils.set_random_seed(31)
+    second, third = make(worm, kind, None), make(worm, kind, None)
+    layer = first.cell if kind.startswith("ReservoirCell") else first
+    config = layer.get_config()
     assert isinstance(config["seed"], int) and 0 <= config["seed"] <= MAX_SEED
-    if kind == "ConnectomeDense":
-        # make() sets Keras's global seed first, and a drawn seed follows it (draw_seed uses
-        # NumPy's global generator, which set_random_seed seeds): the same seed both times
-        assert first.seed == second.seed == config["seed"]
-        return
-    values = [numpy(w) for w in first.weights if is_random(numpy(w))]
-    others = [numpy(w) for w in second.weights if is_random(numpy(w))]
-    assert any(not np.array_equal(a, b) for a, b in zip(values, others, strict=True))
+    assert config["seed"] == layer.seed
+    if kind == "EchoStateTransformer":  # its reservoir has the layer's seed
+        assert layer.cell.seed == layer.seed
+    assert (second.cell if kind.startswith("ReservoirCell") else second).seed == layer.seed
+    for a, b in zip(first.weights, second.weights, strict=True):
+        np.testing.assert_array_equal(numpy(a), numpy(b), err_msg=a.path)
+    assert (third.cell if kind.startswith("ReservoirCell") else third).seed != layer.seed
+    pairs = zip(first.weights, third.weights, strict=True)
+    drawn = [(a, b) for a, b in pairs if drawn_by_the_seed(a, kind)]
+    assert len(drawn) == RANDOM_WEIGHTS[kind]
+    for a, b in drawn:
+        assert not np.array_equal(numpy(a), numpy(b)), a.path
+    # the recorded seed rebuilds the layer (ConnectomeDense's feature kernel aside: see construct)
+    clone = type(layer).from_config(config)
+    clone = built(keras.layers.RNN(clone) if kind.startswith("ReservoirCell") else clone, kind)
+    for a, b in zip(first.weights, clone.weights, strict=True):
+        if a.name != "feature_kernel" or not kind.startswith("ConnectomeDense"):
+            np.testing.assert_array_equal(numpy(a), numpy(b), err_msg=a.path)
 
 
 @pytest.mark.parametrize("kind", ["ConnectomicBlock", "EchoStateTransformer"])
