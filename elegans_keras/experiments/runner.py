@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from elegans_keras.atomic import write_json
-from elegans_keras.connectome import resolve_connectome
+from elegans_keras.connectome import Connectome, resolve_connectome
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.layers.synapse_spec import synapse_specs
 from elegans_keras.models import FACTORIES, count_parameters
@@ -165,7 +165,8 @@ def _train_and_report(
     # what the model was built on (its layers' SynapseSpecs), not the option's text parsed again;
     # a plain twin has none and records the connectome its twin would use
     specs = synapse_specs(model)
-    worm = specs[0].wiring if specs else resolve_connectome(options.connectome)
+    wired = [spec.wiring for spec in specs if isinstance(spec.wiring, Connectome)]
+    worm = wired[0] if wired else resolve_connectome(options.connectome)
     wiring_record = {
         "connectome_fingerprint": worm.fingerprint,
         "synapse_spec_fingerprints": [spec.fingerprint for spec in specs],

@@ -55,8 +55,9 @@ class ConnectomeDense(SpecAttributes, keras.layers.Layer):
         connectome: a Connectome (or bundled name / path), a 2-D mask
             (booleans, or non-negative synapse counts; nonzero = synapse), or a
             :class:`~elegans_keras.layers.SynapseSpec` (then the synapse
-            arguments below come from it). ``connectome_or_mask=`` is its
-            deprecated name.
+            arguments below come from it: its ``spectral_radius`` defaults to
+            0.9, where the layer's own default is None). ``connectome_or_mask=``
+            is its deprecated name.
         synapses: with a Connectome, ``"all"`` (chemical pre->post plus
             electrical both ways), ``"chemical"`` or ``"electrical"``.
         features: F_out for rank-3 inputs (default F_in); not for rank-2 inputs.
@@ -120,6 +121,7 @@ class ConnectomeDense(SpecAttributes, keras.layers.Layer):
             {**DEFAULTS, "spectral_radius": None},
             where,
             seed,
+            fixed={"shared_values": None},
         )
         self.sign_constraint = "nonneg" if self.spec.nonneg else None
         self.features = None if features is None else check_int(features, "features", where, 1)

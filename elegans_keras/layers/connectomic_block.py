@@ -121,13 +121,17 @@ class ConnectomicBlock(SpecAttributes, keras.layers.Layer):
             "shared_values": shared_values,
         }
         self.spec = spec_from_arguments(
-            required_connectome(connectome, where), given, DEFAULTS, where, seed
+            required_connectome(connectome, where),
+            given,
+            DEFAULTS,
+            where,
+            seed,
+            fixed={"synapses": "all", "nonneg": False},
         )
-        if self.spec.synapses != "all" or self.spec.spectral_radius is None:
+        if self.spec.spectral_radius is None:
             raise ConfigurationError(
-                f"{where}: the block propagates along all synapses scaled to a spectral radius; "
-                f"its SynapseSpec has synapses={self.spec.synapses!r}, "
-                f"spectral_radius={self.spec.spectral_radius!r}"
+                f"{where}: the block's synapses are scaled to a spectral radius; its "
+                "SynapseSpec has spectral_radius=None"
             )
         self.connectome = require_connectome(self.spec.wiring, where)
         self.seed = self.spec.seed

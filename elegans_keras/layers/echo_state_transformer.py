@@ -136,6 +136,11 @@ class EchoStateTransformer(keras.layers.Layer):
         self.mode = check_choice(mode, "mode", where, MODES)
         if not isinstance(connectome, SynapseSpec):
             connectome = resolve_wiring(connectome, f"{where}: connectome")
+        elif connectome.synapses != "all":
+            raise ConfigurationError(
+                f"{where}: takes no SynapseSpec with synapses={connectome.synapses!r} (it "
+                "supports synapses='all' only: its config could not record another)"
+            )
         wiring = connectome.wiring if isinstance(connectome, SynapseSpec) else connectome
         cell = ReservoirCell(
             connectome,

@@ -119,7 +119,14 @@ class ReservoirCell(SpecAttributes, keras.layers.Layer):
             "spectral_radius": check_number(spectral_radius, "spectral_radius", where, low=0.0),
             "implementation": implementation,
         }
-        self.spec = spec_from_arguments(connectome, given, DEFAULTS, where, synapse_seed)
+        self.spec = spec_from_arguments(
+            connectome,
+            given,
+            DEFAULTS,
+            where,
+            synapse_seed,
+            fixed={"nonneg": False, "shared_values": None},
+        )
         if self.spec.spectral_radius is None:
             raise ConfigurationError(f"{where}: a reservoir needs a spectral_radius")
         if self.syn.num_pre != self.syn.num_post:

@@ -162,8 +162,15 @@ class SynapseSpec:
         self.compute_path  # noqa: B018 - checks the implementation against the wiring
 
     def replace(self, **changes: Any) -> SynapseSpec:
-        """A copy with some fields changed (the cached work is not carried over)."""
-        return dataclasses.replace(self, **changes)
+        """A copy with some fields changed, checked as :meth:`of` checks a new one.
+
+        Example:
+            >>> SynapseSpec.of(load_connectome(), seed=1).replace(signs="neurotransmitter").signs
+            'neurotransmitter'
+        """
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields.update(changes)
+        return SynapseSpec.of(fields.pop("wiring"), **fields)
 
     @functools.cached_property
     def synapses_data(self) -> Synapses:
@@ -285,6 +292,7 @@ def spec_from_arguments(
     defaults: dict[str, Any],
     where: str,
     seed: int | None,
+    fixed: dict[str, Any] | None = None,
 ) -> SynapseSpec:
     """A layer's :class:`SynapseSpec`: the one it was given, or one built from plain arguments.
 
@@ -297,9 +305,18 @@ def spec_from_arguments(
         where: the layer, for error messages.
         seed: the seed of the synaptic values (None: draw one); with a
             SynapseSpec, None or the spec's own.
+        fixed: spec fields the layer cannot express in its config (no argument
+            of that name), with the only value it supports: a given spec with
+            another value is refused, since a saved layer could not rebuild it.
     """
     if not isinstance(connectome, SynapseSpec):
         return SynapseSpec.of(connectome, where=where, seed=seed, **given)
+    for key, value in (fixed or {}).items():
+        if getattr(connectome, key) != value:
+            raise ConfigurationError(
+                f"{where}: takes no SynapseSpec with {key}={getattr(connectome, key)!r} (it "
+                f"supports {key}={value!r} only: its config could not record another)"
+            )
     if seed is not None and seed != connectome.seed:
         raise ConfigurationError(
             f"{where}: seed={seed!r} disagrees with the SynapseSpec's seed={connectome.seed!r}"

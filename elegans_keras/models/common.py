@@ -75,7 +75,9 @@ def factory_spec(connectome: Any, where: str, **arguments: Any) -> Any:
     from its arguments (``connectome=None``: the default worm).
 
     With a given spec, the synapse arguments left at the factory's defaults
-    are read from it; one set otherwise must agree with it.
+    are read from it; one set otherwise must agree with it, and the spec's own
+    seed seeds the connectome layer (the factory's ``seed`` seeds the rest:
+    stem, query, readout, classes).
     """
     from elegans_keras.connectome import load_connectome
     from elegans_keras.layers.synapse_spec import DEFAULTS, SynapseSpec, spec_from_arguments
@@ -84,7 +86,7 @@ def factory_spec(connectome: Any, where: str, **arguments: Any) -> Any:
         connectome = load_connectome()
     seed = arguments.pop("seed")
     if isinstance(connectome, SynapseSpec):
-        seed = None  # the factory's seed seeds its other weights; the spec keeps its own
+        seed = None  # the spec keeps its own seed (and seeds the block); the factory's, the rest
     return spec_from_arguments(connectome, arguments, DEFAULTS, where, seed)
 
 
