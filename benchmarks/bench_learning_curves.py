@@ -303,45 +303,58 @@ def table(rows: list[dict]) -> str:
 
 
 def figure(rows: list[dict], path: Path) -> Path:
-    """Test accuracy vs images seen, one panel per dataset and mode, both models."""
+    """Test accuracy vs images seen: one panel per setting, dataset and mode, both models."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [r for r in rows if r.get("label", "defaults") == "defaults"]
+    settings = [s for s in ("defaults", TUNED) if any(r.get("label") == s for r in rows)]
+    rows = [r for r in rows if r.get("label", "defaults") in settings]
     panels = sorted({(r["dataset"], r["mode"]) for r in rows})
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
-    for ax, (dataset, mode) in zip(axes[0], panels):
-        for name, colour in zip(MODELS, ("tab:red", "tab:blue")):
+    fig, axes = plt.subplots(
+        len(settings), len(panels), figsize=(5 * len(panels), 4 * len(settings)), squeeze=False
+    )
+    for row_axes, setting in zip(axes, settings):
+        for ax, (dataset, mode) in zip(row_axes, panels):
             mine = [
-                r for r in rows if (r["dataset"], r["mode"], r["model"]) == (dataset, mode, name)
+                r
+                for r in rows
+                if (r.get("label", "defaults"), r["dataset"], r["mode"]) == (setting, dataset, mode)
             ]
-            for size in sorted({r["size"] for r in mine}):
-                points = sorted({r["epoch"] for r in mine if r["size"] == size})
-                seen = [size * e for e in points]
-                acc = [
-                    [r["test_accuracy"] for r in mine if (r["size"], r["epoch"]) == (size, e)]
-                    for e in points
-                ]
-                ax.errorbar(
-                    seen,
-                    [np.mean(a) for a in acc],
-                    yerr=[np.std(a, ddof=1) if len(a) > 1 else 0 for a in acc],
-                    color=colour,
-                    marker="o",
-                    ms=3,
-                    capsize=2,
-                    label=name if size == min(r["size"] for r in mine) else None,
-                )
-        ax.set_xscale("log")
-        ax.set_xlabel("images seen (training images x epochs)")
-        ax.set_ylabel("test accuracy")
-        ax.set_title(f"{dataset}, {mode} mode (lines: one training-set size)")
-        ax.legend()
+            if not mine:
+                ax.set_axis_off()
+                continue
+            for name, colour in zip(MODELS, ("tab:red", "tab:blue")):
+                _curves(ax, [r for r in mine if r["model"] == name], name, colour)
+            ax.set_xscale("log")
+            ax.set_xlabel("images seen (training images x epochs)")
+            ax.set_ylabel("test accuracy")
+            ax.set_title(f"{setting}: {dataset}, {mode}", fontsize=10)
+            ax.legend(title="lines: one training-set size", fontsize=8, title_fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
+
+
+def _curves(ax, mine: list[dict], name: str, colour: str) -> None:
+    """One line per training-set size: mean test accuracy vs images seen, sd as error bars."""
+    for size in sorted({r["size"] for r in mine}):
+        points = sorted({r["epoch"] for r in mine if r["size"] == size})
+        acc = [
+            [r["test_accuracy"] for r in mine if (r["size"], r["epoch"]) == (size, e)]
+            for e in points
+        ]
+        ax.errorbar(
+            [size * e for e in points],
+            [np.mean(a) for a in acc],
+            yerr=[np.std(a, ddof=1) if len(a) > 1 else 0 for a in acc],
+            color=colour,
+            marker="o",
+            ms=3,
+            capsize=2,
+            label=name if size == min(r["size"] for r in mine) else None,
+        )
 
 
 def run_tuned(
