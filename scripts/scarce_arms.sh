@@ -5,9 +5,9 @@
 # leaves every family with the same seeds. Each run trains on a stratified subset of the training
 # split drawn with its seed (the same images for every family at a seed); the budget's name
 # (full-n2000-e5, full-fashion_mnist-n2000-e5, ...) records size, data set and epochs in every row.
-# Usage: scripts/scarce_arms.sh mnist2000|mnist5000|fashion2000 [workers]
+# Usage: scripts/scarce_arms.sh mnist2000|mnist5000|fashion2000|fashion5000 [workers]
 set -euo pipefail
-arm=${1:?mnist2000, mnist5000 or fashion2000}
+arm=${1:?mnist2000, mnist5000, fashion2000 or fashion5000}
 workers=${2:-1}
 common=(--task mnist --mode deep --epochs 5 --workers "$workers" --quiet
   --families connectome no_graph complete rewire degree_preserving shuffle_weights erdos_renyi
@@ -18,6 +18,9 @@ case $arm in
   fashion2000)
     data=(--dataset fashion_mnist --data-dir "${ELEGANS_KERAS_FASHION:-/work/data}"
       --train-size 2000 --out results/scarce_fashion_mnist.csv) ;;
+  fashion5000)
+    data=(--dataset fashion_mnist --data-dir "${ELEGANS_KERAS_FASHION:-/work/data}"
+      --train-size 5000 --out results/scarce_fashion_mnist.csv) ;;
   *) echo "unknown arm $arm" >&2; exit 2 ;;
 esac
 for seeds in 4 8; do
