@@ -604,6 +604,37 @@ def test_report_writes_tables_tests_power_and_figures(tmp_path):
     assert {"welch_p", "permutation_p", "q_value", "hedges_g", "detectable"} <= set(tests.columns)
 
 
+def test_one_correction_over_every_arm_and_one_forest_of_them(tmp_path):
+    from elegans_keras.study.arms import example_arm
+    from elegans_keras.study.overview import study_tests
+    from elegans_keras.study.scarce import example_scarce_arm
+
+    study_table().to_csv(tmp_path / "topology.csv", index=False)
+    example_arm().to_csv(tmp_path / "memory_species.csv", index=False)
+    example_scarce_arm().to_csv(tmp_path / "scarce_mnist.csv", index=False)
+    text = write_report(tmp_path / "topology.csv", tmp_path).read_text()
+    assert "## The whole study in one figure" in text
+    assert (tmp_path / "figures" / "topology_study_forest.png").is_file()
+    every = pd.read_csv(tmp_path / "topology_study_tests.csv")
+    main_tests = pd.read_csv(tmp_path / "topology_tests.csv")
+    arms = {
+        name: pd.read_csv(tmp_path / f"topology_{name}_arms_tests.csv")
+        for name in ("memory", "scarce")
+    }
+    assert len(every) == len(main_tests) + sum(len(t) for t in arms.values())
+    pooled = np.concatenate(
+        [main_tests["permutation_p"], *(t["permutation_p"] for t in arms.values())]
+    )
+    expected = stats.false_discovery_control(pooled)
+    np.testing.assert_allclose(every["q_study"], expected)
+    for tests in arms.values():  # each arm's report pools every other test of the study
+        assert (tests["study_tests"] == len(every)).all()
+        mine = every[every["arm"].isin(tests["arm"])]
+        np.testing.assert_allclose(mine["q_study"], tests["q_study"])
+    assert set(every["arm"]) >= {"memory/reservoir (quick)", "species", "mnist2000"}
+    assert study_tests(tmp_path)["q_study"].tolist() == every["q_study"].tolist()
+
+
 def test_report_refuses_missing_inputs(tmp_path):
     with pytest.raises(ConfigurationError, match="has no runs yet"):
         write_report(tmp_path / "none.csv", tmp_path)

@@ -66,6 +66,7 @@ from elegans_keras.study.vocabulary import ABLATION_LABELS, CONNECTOME, DEFAULT_
 # Families whose graph does not depend on the seed (the seed only changes the model).
 FIXED_GRAPH_FAMILIES = ("connectome", "complete", "no_graph", "ablation")
 FOREST_RADIUS = 0.9
+MIN_SEEDS = 5  # a condition with fewer seeds (a run cut at a deadline) is left out and named
 # Graph statistics of the structure-performance analysis (CSV columns; reciprocity derived).
 STRUCTURE = (
     "graph_homophily_ratio",
@@ -209,6 +210,37 @@ def complete_conditions(table: pd.DataFrame, min_seeds: int = 5) -> tuple[pd.Dat
         for _, g in short.groupby(keys, dropna=False, sort=False)
     ]
     return table[seeds >= min_seeds].reset_index(drop=True), left_out
+
+
+def complete_tables(
+    tables: Mapping[str, pd.DataFrame], min_seeds: int
+) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
+    """:func:`complete_conditions` for every arm; arms with nothing complete are dropped.
+
+    Example:
+        >>> kept, left_out = complete_tables({"species": example_arm().iloc[:3]}, 5)
+        >>> kept, left_out["species"]
+        ({}, ['toy: connectome (3 seeds)'])
+    """
+    kept: dict[str, pd.DataFrame] = {}
+    left_out: dict[str, list[str]] = {}
+    for name, table in tables.items():
+        complete, left_out[name] = complete_conditions(table, min_seeds)
+        if not complete.empty:
+            kept[name] = complete
+    return kept, left_out
+
+
+def arm_pvalues(tables: Mapping[str, pd.DataFrame], min_seeds: int, task: str) -> pd.DataFrame:
+    """The permutation p of every test of these arms (what the study's correction pools).
+
+    Example:
+        >>> len(arm_pvalues({"species": example_arm()}, 5, "memory"))
+        2
+    """
+    complete, _ = complete_tables(tables, min_seeds)
+    tests = arm_tests(complete, task=task) if complete else pd.DataFrame()
+    return pd.DataFrame({"permutation_p": tests.get("permutation_p", pd.Series(dtype=float))})
 
 
 def condition_name(row: pd.Series) -> str:
@@ -372,6 +404,45 @@ def corrected_power(
     return pd.DataFrame(rows)
 
 
+def draw_forest(axes: Any, rows: pd.DataFrame, scale: float = 1.0, q: str = "q_study") -> None:
+    """Draw one forest on ``axes``: a row per test, its difference and 95 % interval.
+
+    Filled markers: ``q`` < 0.05; colours and grey lines separate arms; the
+    differences are multiplied by ``scale`` (100: accuracy in points).
+    """
+    rows = rows.reset_index(drop=True)
+    positions = np.arange(len(rows))[::-1]
+    for k, arm in enumerate(dict.fromkeys(rows["arm"])):
+        chosen = (rows["arm"] == arm).to_numpy()
+        y = positions[chosen]
+        part = rows[chosen]
+        significant = (part[q] < ALPHA).to_numpy()
+        colour = f"C{k % 10}"
+        axes.hlines(
+            y, scale * part["difference_low"], scale * part["difference_high"], color=colour, lw=1.6
+        )
+        for mask, face, word in (
+            (significant, colour, f"q < {ALPHA:g}"),
+            (~significant, "white", "n.s."),
+        ):
+            if mask.any():
+                axes.scatter(
+                    scale * part["difference"][mask],
+                    y[mask],
+                    facecolor=face,
+                    edgecolor=colour,
+                    s=28,
+                    zorder=3,
+                    label=f"{arm} ({word})",
+                )
+        if k:
+            axes.axhline(y.max() + 0.5, color="0.7", lw=0.8)
+    axes.axvline(0.0, color="black", lw=0.8)
+    axes.set_yticks(positions, rows["condition"], fontsize=7)
+    axes.set_ylim(-0.7, len(rows) - 0.3)
+    axes.grid(axis="x", alpha=0.3)
+
+
 def plot_forest(
     tests: pd.DataFrame,
     out: str | os.PathLike,
@@ -397,40 +468,8 @@ def plot_forest(
     rows = rows.reset_index(drop=True)
     figure = new_figure(8.0, 1.6 + 0.28 * len(rows))
     axes = figure.add_subplot()
-    positions = np.arange(len(rows))[::-1]
-    arms = list(dict.fromkeys(rows["arm"]))
-    for k, arm in enumerate(arms):
-        chosen = rows["arm"] == arm
-        y = positions[chosen.to_numpy()]
-        part = rows[chosen]
-        significant = (part["q_study"] < ALPHA).to_numpy()
-        axes.hlines(y, part["difference_low"], part["difference_high"], color=f"C{k}", lw=1.6)
-        if significant.any():
-            axes.scatter(
-                part["difference"][significant],
-                y[significant],
-                color=f"C{k}",
-                s=28,
-                zorder=3,
-                label=f"{arm} (q < {ALPHA:g})",
-            )
-        if (~significant).any():
-            axes.scatter(
-                part["difference"][~significant],
-                y[~significant],
-                facecolor="white",
-                edgecolor=f"C{k}",
-                s=28,
-                zorder=3,
-                label=f"{arm} (n.s.)",
-            )
-        if k:
-            axes.axhline(y.max() + 0.5, color="0.7", lw=0.8)
-    axes.axvline(0.0, color="black", lw=0.8)
-    axes.set_yticks(positions, rows["condition"], fontsize=7)
-    axes.set_ylim(-0.7, len(rows) - 0.3)
+    draw_forest(axes, rows)
     axes.set_xlabel(f"{metric}: condition − its connectome (95 % Welch interval)")
-    axes.grid(axis="x", alpha=0.3)
     handles, labels = axes.get_legend_handles_labels()
     figure.legend(
         handles, labels, loc="outside lower center", ncols=min(4, len(labels)), fontsize=7
@@ -664,15 +703,17 @@ def _connectome_means(table: pd.DataFrame, metric: str) -> pd.DataFrame:
 def write_arms_report(
     results_dir: str | os.PathLike = "results",
     out: str | os.PathLike | None = None,
-    extra_tests: str | os.PathLike | None = None,
+    extra_tests: str | os.PathLike | pd.DataFrame | None = None,
     n_boot: int = 2000,
-    min_seeds: int = 5,
+    min_seeds: int = MIN_SEEDS,
 ) -> Path:
     """Write ``topology_memory_arms.md`` with its CSVs and figures from the arms' CSVs.
 
-    ``results_dir`` holds the arm CSVs (:data:`ARMS`) and, unless
-    ``extra_tests`` says otherwise, ``topology_tests.csv`` (the study's other
-    tests, pooled into ``q_study``); ``topology.csv`` there joins the
+    ``results_dir`` holds the arm CSVs (:data:`ARMS`). ``extra_tests``: the
+    study's other tests, pooled into ``q_study`` (a CSV or a table with a
+    ``permutation_p`` column); by default ``topology_tests.csv`` and
+    ``topology_scarce_arms_tests.csv`` where they lie next to the arms.
+    ``topology.csv`` there joins the
     structure-performance analysis (its memory runs). Writes, next to the
     report, ``topology_memory_arms_tests.csv``, ``topology_memory_arms_power.csv``,
     ``topology_memory_graphs.csv``, ``topology_memory_structure.csv`` and
@@ -692,18 +733,27 @@ def write_arms_report(
         raise ConfigurationError(
             f"no memory arm CSV ({', '.join(a.csv for a in ARMS)}) in {str(folder)!r}"
         )
-    left_out: dict[str, list[str]] = {}
-    for name in list(tables):
-        tables[name], left_out[name] = complete_conditions(tables[name], min_seeds)
-        if tables[name].empty:
-            del tables[name]
+    tables, left_out = complete_tables(tables, min_seeds)
     if not tables:
         raise ConfigurationError(
             f"no condition of the memory arms in {str(folder)!r} has {min_seeds} seeds yet"
         )
     out = Path(out) if out is not None else folder / "topology_memory_arms.md"
-    extra_path = Path(extra_tests) if extra_tests is not None else folder / "topology_tests.csv"
-    extra = pd.read_csv(extra_path) if extra_path.is_file() else None
+    if isinstance(extra_tests, pd.DataFrame):
+        extra, extra_note = extra_tests, f"the study's other {len(extra_tests)} tests"
+    else:
+        paths = (
+            [Path(extra_tests)]
+            if extra_tests is not None
+            else [folder / "topology_tests.csv", folder / "topology_scarce_arms_tests.csv"]
+        )
+        found = [path for path in paths if path.is_file()]
+        extra = pd.concat([pd.read_csv(path) for path in found]) if found else None
+        extra_note = (
+            " and ".join(f"`{path.name}`" for path in found) + f" ({len(extra)} tests)"
+            if extra is not None
+            else "no other tests"
+        )
     tests = arm_tests(tables, extra)
     power = corrected_power(tests, extra)
     (out.parent / "figures").mkdir(parents=True, exist_ok=True)
@@ -736,9 +786,6 @@ def write_arms_report(
         with atomic_path(out.parent / name) as temporary:
             frame.to_csv(temporary, index=False)
 
-    extra_note = (
-        f"`{extra_path.name}` ({len(extra)} tests)" if extra is not None else "no other tests"
-    )
     lines = [
         "# Topology study, memory arms: development, species, ablations",
         "",
@@ -914,7 +961,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument(
         "--min-seeds",
         type=int,
-        default=5,
+        default=MIN_SEEDS,
         help="leave out conditions with fewer seeds (default: 5)",
     )
     options = parser.parse_args(argv)

@@ -17,7 +17,8 @@ import pandas as pd
 from elegans_keras.atomic import atomic_path
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.plots.figures import save_figure
-from elegans_keras.study.arms import read_arms, write_arms_report
+from elegans_keras.study.arms import MIN_SEEDS as MEMORY_MIN_SEEDS
+from elegans_keras.study.arms import arm_pvalues, read_arms, write_arms_report
 from elegans_keras.study.figures import (
     condition_label,
     plot_ablations,
@@ -26,9 +27,17 @@ from elegans_keras.study.figures import (
     topology_figure,
 )
 from elegans_keras.study.markdown import markdown_table
+from elegans_keras.study.overview import (
+    STUDY_FOREST,
+    STUDY_TESTS_CSV,
+    plot_study_forest,
+    study_tests,
+)
 from elegans_keras.study.runner import read_results
+from elegans_keras.study.scarce import MIN_SEEDS as SCARCE_MIN_SEEDS
 from elegans_keras.study.scarce import read_scarce_arms, write_scarce_report
 from elegans_keras.study.stats import (
+    ALPHA,
     ablation_effects,
     correlations,
     summarize,
@@ -294,6 +303,64 @@ def _budget_lines(budgets: Iterable[str]) -> list[str]:
     return lines
 
 
+def _arm_reports(folder: Path, out_dir: Path) -> list[str]:
+    """Write the memory and scarce-data arms' reports and the study-wide overview; link them.
+
+    Each arm's ``q (study)`` pools the main study's tests and the other arms'
+    (computed here from their CSVs, so no arm reads another's stale tests);
+    :func:`~elegans_keras.study.overview.study_tests` then applies the same
+    correction to all of them at once.
+    """
+    memory, scarce = read_arms(folder), read_scarce_arms(folder)
+    main_path = out_dir / "topology_tests.csv"
+    main = pd.read_csv(main_path)[["permutation_p"]] if main_path.is_file() else None
+    lines: list[str] = []
+    if memory:
+        others = pd.concat([main, arm_pvalues(scarce, SCARCE_MIN_SEEDS, "mnist")])
+        arms = write_arms_report(folder, out_dir / "topology_memory_arms.md", extra_tests=others)
+        lines += [
+            (
+                "The memory arms (development, species and sources, synapse ablations) and "
+                f"the structure-performance analysis: [`{arms.name}`]({arms.name})."
+            ),
+            "",
+        ]
+    if scarce:
+        others = pd.concat([main, arm_pvalues(memory, MEMORY_MIN_SEEDS, "memory")])
+        report = write_scarce_report(
+            folder, out_dir / "topology_scarce_arms.md", extra_tests=others
+        )
+        lines += [
+            (
+                "The scarce-data arms (every family at 2,000 and 5,000 training images, MNIST "
+                f"and Fashion-MNIST): [`{report.name}`]({report.name})."
+            ),
+            "",
+        ]
+    if not (memory or scarce):
+        return lines
+    tests = study_tests(out_dir)
+    with atomic_path(out_dir / STUDY_TESTS_CSV) as temporary:
+        tests.to_csv(temporary, index=False)
+    forest = plot_study_forest(tests, out_dir / "figures" / STUDY_FOREST)
+    significant = tests[tests["q_study"] < ALPHA]["arm"].value_counts(sort=False)
+    per_arm = ", ".join(f"{arm}: {n}" for arm, n in significant.items()) or "none"
+    return lines + [
+        "## The whole study in one figure",
+        "",
+        (
+            f"Every condition of every arm against its own connectome: {len(tests)} tests "
+            f"(all metrics and spectral radii), one Benjamini-Hochberg correction over all of "
+            f"them, {int(significant.sum())} with q < {ALPHA:g} ({per_arm}). "
+            f"The figure shows memory capacity at spectral radius 0.9 and test accuracy; every "
+            f"test, with its q: [`{STUDY_TESTS_CSV}`]({STUDY_TESTS_CSV})."
+        ),
+        "",
+        f"![every arm]({forest.parent.name}/{forest.name})",
+        "",
+    ]
+
+
 def write_report(
     csv_path: str | os.PathLike = "results/topology.csv",
     out_dir: str | os.PathLike = "results",
@@ -374,28 +441,7 @@ def write_report(
             ),
             "",
         ]
-    if read_arms(Path(csv_path).parent):
-        arms = write_arms_report(
-            Path(csv_path).parent,
-            out_dir / "topology_memory_arms.md",
-            extra_tests=out_dir / "topology_tests.csv",
-        )
-        lines += [
-            (
-                "The memory arms (development, species and sources, synapse ablations) and "
-                f"the structure-performance analysis: [`{arms.name}`]({arms.name})."
-            ),
-            "",
-        ]
-    if read_scarce_arms(Path(csv_path).parent):
-        scarce = write_scarce_report(Path(csv_path).parent, out_dir / "topology_scarce_arms.md")
-        lines += [
-            (
-                "The scarce-data arms (every family at 2,000 and 5,000 training images, MNIST "
-                f"and Fashion-MNIST): [`{scarce.name}`]({scarce.name})."
-            ),
-            "",
-        ]
+    lines += _arm_reports(Path(csv_path).parent, out_dir)
     report = out_dir / "topology.md"
     with atomic_path(report) as temporary:
         Path(temporary).write_text("\n".join(lines), encoding="utf-8")

@@ -29,7 +29,7 @@ from elegans_keras.atomic import atomic_path
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.study.arms import (
     arm_tests,
-    complete_conditions,
+    complete_tables,
     corrected_power,
     graph_table,
     plot_forest,
@@ -41,6 +41,7 @@ from elegans_keras.study.stats import ALPHA, _adjust, is_reference
 from elegans_keras.study.tasks import budget_named
 
 METRIC = "test_accuracy"
+MIN_SEEDS = 4  # a condition with fewer seeds (a seed pass cut short) is left out and named
 TESTS_CSV = "topology_scarce_arms_tests.csv"
 FOREST = "scarce_arms_forest.png"
 # Other tests of the study pooled into q_study, when they lie next to the arms' CSVs.
@@ -274,29 +275,26 @@ def _study_tests(folder: Path) -> pd.DataFrame | None:
 def write_scarce_report(
     results_dir: str | os.PathLike = "results",
     out: str | os.PathLike | None = None,
-    min_seeds: int = 4,
+    min_seeds: int = MIN_SEEDS,
     n_boot: int = 2000,
+    extra_tests: pd.DataFrame | None = None,
 ) -> Path:
     """Write ``topology_scarce_arms.md``, its tests CSV and forest plot from the arms' CSVs.
 
     Conditions with fewer than ``min_seeds`` seeds (a run stopped at a
     deadline) are left out and named. ``q (arm)`` is Benjamini-Hochberg over
-    the arm's tests, ``q (study)`` over these arms and the study's other tests
-    found next to the CSVs (:data:`STUDY_TESTS`).
+    the arm's tests, ``q (study)`` over these arms and the study's other tests:
+    ``extra_tests`` (a table with a ``permutation_p`` column) or, by default,
+    those found next to the CSVs (:data:`STUDY_TESTS`).
     """
     folder = Path(results_dir)
-    tables = read_scarce_arms(folder)
-    left_out: dict[str, list[str]] = {}
-    for name in list(tables):
-        tables[name], left_out[name] = complete_conditions(tables[name], min_seeds)
-        if tables[name].empty:
-            del tables[name]
+    tables, left_out = complete_tables(read_scarce_arms(folder), min_seeds)
     if not tables:
         raise ConfigurationError(
             f"no scarce-data arm in {str(folder)!r} has a condition with {min_seeds} seeds yet"
         )
     out = Path(out) if out is not None else folder / "topology_scarce_arms.md"
-    extra = _study_tests(folder)
+    extra = extra_tests if extra_tests is not None else _study_tests(folder)
     tests = arm_tests(tables, extra, task="mnist")
     with atomic_path(out.parent / TESTS_CSV) as temporary:
         tests.to_csv(temporary, index=False)
@@ -460,7 +458,9 @@ def main(argv: Sequence[str] | None = None) -> str:
         description="Write topology_scarce_arms.md from the scarce-data arms' CSVs.",
     )
     parser.add_argument("results", nargs="?", default="results", help="folder of the CSVs")
-    parser.add_argument("--min-seeds", type=int, default=4, help="leave out conditions with fewer")
+    parser.add_argument(
+        "--min-seeds", type=int, default=MIN_SEEDS, help="leave out conditions with fewer"
+    )
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
     options = parser.parse_args(argv)
     return str(
