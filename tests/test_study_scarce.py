@@ -261,3 +261,23 @@ def test_the_scarce_report_tests_every_family_against_the_connectome(tmp_path):
     no_wiring = tests[tests["family"] == "no_graph"].iloc[0]
     assert no_wiring["difference_high"] < 0 and no_wiring["q_arm"] < 0.05
     assert (tmp_path / "figures" / "scarce_arms_forest.png").is_file()
+
+
+def test_the_scarce_report_keeps_each_ablation_apart(tmp_path):
+    from elegans_keras.study.scarce import example_scarce_arm
+    from elegans_keras.study.scarce import main as scarce_main
+
+    arm = example_scarce_arm()
+    reference = arm[arm["family"] == "connectome"]
+    removed = [
+        reference.assign(
+            family="ablation", ablation=name, test_accuracy=reference["test_accuracy"] + shift
+        )
+        for name, shift in (("electrical", -0.05), ("S->I", 0.0))
+    ]
+    pd.concat([reference, *removed]).to_csv(tmp_path / "scarce_ablations.csv", index=False)
+    text = Path(scarce_main([str(tmp_path), "--bootstrap", "20"])).read_text()
+    assert "## Synapse-class ablations of celegans_herm" in text
+    assert "| chemical only (electrical removed) | 5 | 86." in text
+    assert "| S->I removed | 5 | 91." in text
+    assert "chemical only (electrical removed) -5.00 points" in text

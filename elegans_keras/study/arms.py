@@ -243,13 +243,12 @@ def arm_pvalues(tables: Mapping[str, pd.DataFrame], min_seeds: int, task: str) -
     return pd.DataFrame({"permutation_p": tests.get("permutation_p", pd.Series(dtype=float))})
 
 
-def condition_name(row: pd.Series) -> str:
-    """A condition with its connectome: ``witvliet2021_3: degree_preserving``.
+def condition_words(row: pd.Series) -> str:
+    """A condition without its connectome: ``rewire p=0.4``, ``S->I removed``.
 
     Example:
-        >>> condition_name(pd.Series({"connectome": "celegans_herm", "family": "ablation",
-        ...                           "ablation": "electrical", "p": float("nan")}))
-        'celegans_herm: chemical only (electrical removed)'
+        >>> condition_words(pd.Series({"family": "ablation", "ablation": "S->I", "p": None}))
+        'S->I removed'
     """
     if pd.notna(row.get("ablation")):
         removed = str(row["ablation"])
@@ -265,7 +264,18 @@ def condition_name(row: pd.Series) -> str:
     weights = row.get("weights", DEFAULT_WEIGHTS)
     if pd.notna(weights) and weights != DEFAULT_WEIGHTS:
         what = f"{what} [{weights}]"
-    return f"{row['connectome']}: {what}"
+    return what
+
+
+def condition_name(row: pd.Series) -> str:
+    """A condition with its connectome: ``witvliet2021_3: degree_preserving``.
+
+    Example:
+        >>> condition_name(pd.Series({"connectome": "celegans_herm", "family": "ablation",
+        ...                           "ablation": "electrical", "p": float("nan")}))
+        'celegans_herm: chemical only (electrical removed)'
+    """
+    return f"{row['connectome']}: {condition_words(row)}"
 
 
 def arm_tests(

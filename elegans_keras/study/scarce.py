@@ -30,6 +30,7 @@ from elegans_keras.errors import ConfigurationError
 from elegans_keras.study.arms import (
     arm_tests,
     complete_tables,
+    condition_words,
     corrected_power,
     graph_table,
     plot_forest,
@@ -81,6 +82,18 @@ SCARCE_ARMS = (
         "full-fashion_mnist-n5000-e5",
         "Fashion-MNIST, 5,000 training images",
     ),
+    ScarceArm(
+        "paper2000",
+        "scarce_paper.csv",
+        "full-n2000-e5",
+        "The paper's graph (elegans_ai_paper) and the paper's rewiring, MNIST, 2,000 images",
+    ),
+    ScarceArm(
+        "ablations2000",
+        "scarce_ablations.csv",
+        "full-n2000-e5",
+        "Synapse-class ablations of celegans_herm, MNIST, 2,000 training images",
+    ),
 )
 FAMILY_WORDS = {
     "connectome": "connectome (reference)",
@@ -117,7 +130,11 @@ def condition_label(row: pd.Series) -> str:
     Example:
         >>> condition_label(pd.Series({"family": "rewire", "p": 0.4}))
         'rewired p=0.4'
+        >>> condition_label(pd.Series({"family": "ablation", "ablation": "electrical"}))
+        'chemical only (electrical removed)'
     """
+    if pd.notna(row.get("ablation")):
+        return condition_words(row)
     word = FAMILY_WORDS.get(str(row["family"]), str(row["family"]))
     return f"{word} p={float(row['p']):g}" if pd.notna(row.get("p")) else word
 
@@ -168,6 +185,11 @@ def arm_table(table: pd.DataFrame, tests: pd.DataFrame) -> str:
         chosen = table[
             (table["family"] == test["family"])
             & (table["p"].isna() if pd.isna(test["p"]) else np.isclose(table["p"], test["p"]))
+            & (
+                table["ablation"].isna()
+                if pd.isna(test.get("ablation"))
+                else table["ablation"] == test["ablation"]
+            )
         ]
         runs = chosen[METRIC].to_numpy(dtype=float)
         rows.append(
@@ -225,8 +247,8 @@ def reading(table: pd.DataFrame, tests: pd.DataFrame) -> str:
         reference = table.loc[is_reference(table), METRIC].mean()
         rank = 1 + int((wired["mean"] > reference).sum())
         parts.append(
-            f"Among the {len(wired) + 1} wired graphs (the connectome, its nulls and the "
-            f"complete graph) the connectome's mean accuracy ranks {rank} of {len(wired) + 1}."
+            f"Among the arm's {len(wired) + 1} wired graphs (the connectome and every other "
+            f"graph of the arm) the connectome's mean accuracy ranks {rank} of {len(wired) + 1}."
         )
     return " ".join(parts)
 
