@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The memory arms of issue 22 (reservoir memory, full budget, 5 seeds), each a resumable
 # `elegans-keras compare` run into its own CSV; rerunning resumes where it stopped.
-# Usage: scripts/memory_arms.sh development|species|ablations [workers] [graphs or classes...]
+# Usage: scripts/memory_arms.sh development|species|ablations|controls [workers] [graphs or classes...]
 #   development: Witvliet stages (default 1 8 5 3 6 2 4 7: ends first, then the middle)
 #   species:     bundled connectomes (default cook2019_herm drosophila_larva)
 #   ablations:   synapse classes removed from celegans_herm (default: all eleven)
+#   controls:    as many synapses removed at random as each class has (the ablations' controls)
 set -euo pipefail
-arm=${1:?development, species or ablations}
+arm=${1:?development, species, ablations or controls}
 workers=${2:-2}
 shift $(($# < 2 ? $# : 2))
 common=(--task memory --seeds 5 --workers "$workers" --quiet)
@@ -23,10 +24,12 @@ case $arm in
       nice -n 10 elegans-keras compare "${common[@]}" --connectome "$name" \
         --families connectome degree_preserving erdos_renyi --out results/memory_species.csv
     done ;;
-  ablations)
+  ablations|controls)
+    family=ablation
+    [ "$arm" = controls ] && family=random_removal
     classes=(${@:-chemical electrical S-\>I I-\>M S-\>S I-\>I M-\>M I-\>S S-\>M M-\>I M-\>S})
     nice -n 10 elegans-keras compare "${common[@]}" --connectome celegans_herm \
-      --families connectome ablation --ablations "${classes[@]}" \
+      --families connectome "$family" --ablations "${classes[@]}" \
       --out results/memory_ablations.csv ;;
   *) echo "unknown arm $arm" >&2; exit 2 ;;
 esac

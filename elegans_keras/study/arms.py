@@ -61,7 +61,12 @@ from elegans_keras.study.stats import (
     versus_connectome,
 )
 from elegans_keras.study.tasks import TASKS
-from elegans_keras.study.vocabulary import ABLATION_LABELS, CONNECTOME, DEFAULT_WEIGHTS
+from elegans_keras.study.vocabulary import (
+    ABLATION_LABELS,
+    CONNECTOME,
+    DEFAULT_WEIGHTS,
+    RANDOM_REMOVAL,
+)
 
 # Families whose graph does not depend on the seed (the seed only changes the model).
 FIXED_GRAPH_FAMILIES = ("connectome", "complete", "no_graph", "ablation")
@@ -249,8 +254,12 @@ def condition_words(row: pd.Series) -> str:
     Example:
         >>> condition_words(pd.Series({"family": "ablation", "ablation": "S->I", "p": None}))
         'S->I removed'
+        >>> condition_words(pd.Series({"family": "random_removal", "ablation": "S->I"}))
+        'random removal, as many synapses as S->I'
     """
-    if pd.notna(row.get("ablation")):
+    if pd.notna(row.get("ablation")) and row.get("family") == RANDOM_REMOVAL:
+        what = f"random removal, as many synapses as {row['ablation']}"
+    elif pd.notna(row.get("ablation")):
         removed = str(row["ablation"])
         what = (
             f"{ABLATION_LABELS[removed]} ({removed} removed)"
