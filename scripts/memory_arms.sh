@@ -5,7 +5,8 @@
 #   development: Witvliet stages (default 1 8 5 3 6 2 4 7: ends first, then the middle)
 #   species:     bundled connectomes (default cook2019_herm drosophila_larva)
 #   ablations:   synapse classes removed from celegans_herm (default: all eleven)
-#   controls:    as many synapses removed at random as each class has (the ablations' controls)
+#   controls:    as many synapses removed at random as each role-to-role class has (the
+#                ablations' controls; default: the nine classes)
 set -euo pipefail
 arm=${1:?development, species, ablations or controls}
 workers=${2:-2}
@@ -26,8 +27,11 @@ case $arm in
     done ;;
   ablations|controls)
     family=ablation
-    [ "$arm" = controls ] && family=random_removal
     classes=(${@:-chemical electrical S-\>I I-\>M S-\>S I-\>I M-\>M I-\>S S-\>M M-\>I M-\>S})
+    if [ "$arm" = controls ]; then  # a whole synapse type removed at random is the ablation itself
+      family=random_removal
+      classes=(${@:-S-\>I I-\>M S-\>S I-\>I M-\>M I-\>S S-\>M M-\>I M-\>S})
+    fi
     nice -n 10 elegans-keras compare "${common[@]}" --connectome celegans_herm \
       --families connectome "$family" --ablations "${classes[@]}" \
       --out results/memory_ablations.csv ;;
