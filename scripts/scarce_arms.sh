@@ -10,8 +10,10 @@
 #   mnist2000 mnist5000 fashion2000 fashion5000: the null families against celegans_herm
 #   paper2000:     the paper's graph (elegans_ai_paper) and the paper's rewiring, p = 0.1 ... 1
 #   ablations2000: each synapse class removed from celegans_herm
+#   development2000: each Witvliet stage (witvliet2021_1 ... _8) against its own degree-preserving
+#                    null (the stages run one after another within each seed pass)
 set -euo pipefail
-arm=${1:?mnist2000, mnist5000, fashion2000, fashion5000, paper2000 or ablations2000}
+arm=${1:?mnist2000, mnist5000, fashion2000, fashion5000, paper2000, ablations2000 or development2000}
 workers=${2:-1}
 seeds=${3:-8}
 common=(--task mnist --mode deep --epochs 5 --workers "$workers" --quiet)
@@ -31,6 +33,15 @@ case $arm in
   ablations2000)
     run=(--families connectome ablation --ablations chemical electrical 'S->I' 'I->M' 'S->S' 'I->I'
       'M->M' 'I->S' 'S->M' 'M->I' 'M->S' --train-size 2000 --out results/scarce_ablations.csv) ;;
+  development2000)
+    for pass in 4 "$seeds"; do
+      for stage in 1 8 5 3 6 2 4 7; do  # the ends first, then the middle
+        nice -n 10 elegans-keras compare "${common[@]}" --connectome "witvliet2021_$stage" \
+          --families connectome degree_preserving --train-size 2000 \
+          --out results/scarce_development.csv --seeds "$pass"
+      done
+    done
+    exit 0 ;;
   *) echo "unknown arm $arm" >&2; exit 2 ;;
 esac
 for pass in 4 "$seeds"; do

@@ -718,7 +718,9 @@ def test_topology_experiment_runs_every_study_then_reports(tmp_path, fake_task):
     table = read_results(tmp_path / "topology.csv")
     assert set(zip(table["task"], table["mode"])) == {(t, m) for t, m, _, _ in STUDIES.values()}
     runs = table.drop_duplicates(list(KEY_COLUMNS))
-    expected = 2 * ((3 + 1 + 6 + 5 + 11 + 11) + 2 * (3 + 2 + 1 + 3))  # 11 ablation classes
+    # memory: weights, complete, 6 p, 5 nulls, 11 ablation and 11 random-removal classes;
+    # mnist (deep, reservoir): weights, no_graph + complete, 3 p, 5 nulls
+    expected = 2 * ((3 + 1 + 6 + 5 + 11 + 11) + 2 * (3 + 2 + 3 + 5))
     assert len(runs) == len(fake_task) == expected
     text = report.read_text()
     assert "## mnist / deep (quick budget, celegans_herm)" in text

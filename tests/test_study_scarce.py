@@ -281,3 +281,31 @@ def test_the_scarce_report_keeps_each_ablation_apart(tmp_path):
     assert "| chemical only (electrical removed) | 5 | 86." in text
     assert "| S->I removed | 5 | 91." in text
     assert "chemical only (electrical removed) -5.00 points" in text
+
+
+def test_the_scarce_report_tests_each_stage_against_its_own_null(tmp_path):
+    from elegans_keras.study.scarce import example_scarce_arm
+    from elegans_keras.study.scarce import main as scarce_main
+
+    arm = example_scarce_arm()
+    reference = arm[arm["family"] == "connectome"]
+    stages = []
+    for stage, shift in (("witvliet2021_1", -0.04), ("witvliet2021_8", 0.0)):
+        stages.append(reference.assign(connectome=stage))
+        stages.append(
+            reference.assign(
+                connectome=stage,
+                family="degree_preserving",
+                test_accuracy=reference["test_accuracy"] + shift,
+            )
+        )
+    pd.concat(stages).to_csv(tmp_path / "scarce_development.csv", index=False)
+    text = Path(scarce_main([str(tmp_path), "--bootstrap", "20"])).read_text()
+    assert "## Development: each Witvliet stage against its own degree-preserving null" in text
+    assert "| connectome | family |" in text
+    assert "| witvliet2021_1 | degree-preserving | 5 | 87." in text
+    assert "| witvliet2021_8 | degree-preserving | 5 | 91." in text
+    assert "degree-preserving: 2 connectomes, below its connectome's mean at 1" in text
+    assert "q (arm) < 0.05 at 1 (witvliet2021_1 -4.00" in text
+    tests = pd.read_csv(tmp_path / "topology_scarce_arms_tests.csv")
+    assert sorted(tests["connectome"]) == ["witvliet2021_1", "witvliet2021_8"]

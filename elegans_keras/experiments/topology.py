@@ -45,12 +45,15 @@ MNIST_FAMILIES = (
     "degree_preserving",
     "shuffle_weights",
     "erdos_renyi",
+    "watts_strogatz",
+    "barabasi_albert",
 )
+MNIST_P = (0.1, 0.4, 1.0)  # issue 22's arm 1: light, medium and full rewiring
 # name: (task, mode, families, rewiring probabilities)
 STUDIES = {
     "memory": ("memory", "reservoir", MEMORY_FAMILIES, (0.1, 0.2, 0.4, 0.6, 0.8, 1.0)),
-    "mnist-deep": ("mnist", "deep", MNIST_FAMILIES, (1.0,)),
-    "mnist-reservoir": ("mnist", "reservoir", MNIST_FAMILIES, (1.0,)),
+    "mnist-deep": ("mnist", "deep", MNIST_FAMILIES, MNIST_P),
+    "mnist-reservoir": ("mnist", "reservoir", MNIST_FAMILIES, MNIST_P),
 }
 
 

@@ -51,6 +51,11 @@ from elegans_keras.atomic import atomic_path
 from elegans_keras.checks import check_int
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.plots.figures import new_figure, save_figure
+from elegans_keras.study.graph_structure import (
+    LATE_STATISTICS,
+    update_graph_structure,
+    with_graph_structure,
+)
 from elegans_keras.study.markdown import markdown_table
 from elegans_keras.study.runner import read_results
 from elegans_keras.study.stats import (
@@ -85,6 +90,7 @@ STRUCTURE = (
     "graph_density",
     "graph_spectral_radius_binary",
     "graph_neurons",
+    *LATE_STATISTICS,
 )
 # Predictors of the multiple rank regression (one per kind of structure, plus size and density).
 REGRESSORS = (
@@ -92,6 +98,7 @@ REGRESSORS = (
     "graph_clustering",
     "graph_path_length",
     "graph_reciprocity",
+    "graph_modularity",
     "graph_density",
     "graph_neurons",
 )
@@ -643,7 +650,7 @@ def rank_regression(
         c for c in ("connectome", "family", "p", "ablation", "graph_seed") if c in graphs.columns
     ]
     data = graphs.drop_duplicates(subset=identity) if identity else graphs
-    predictors = [p for p in predictors if p in data.columns]
+    predictors = [p for p in predictors if p in data.columns and data[p].notna().any()]
     data = data[[*predictors, metric]].dropna()
     predictors = [p for p in predictors if data[p].nunique() > 1]
     data = data[[*predictors, metric]]
@@ -784,6 +791,7 @@ def write_arms_report(
         memory = read_results(topology)
         structure_tables["nulls (topology.csv)"] = memory[memory["task"] == "memory"]
     graphs = graph_table(structure_tables)
+    graphs = with_graph_structure(graphs, update_graph_structure(folder, graphs))
     correlation = structure_correlations(graphs, n_boot=n_boot)
     regression = rank_regression(graphs, n_boot=n_boot)
 

@@ -37,6 +37,11 @@ from elegans_keras.study.arms import (
     read_arm_tables,
     structure_correlations,
 )
+from elegans_keras.study.graph_structure import (
+    LATE_STATISTICS,
+    update_graph_structure,
+    with_graph_structure,
+)
 from elegans_keras.study.markdown import markdown_table
 from elegans_keras.study.stats import ALPHA, _adjust, is_reference
 from elegans_keras.study.tasks import budget_named
@@ -54,6 +59,7 @@ STRUCTURE = (
     "graph_path_length",
     "graph_sigma",
     "graph_reciprocity",
+    *LATE_STATISTICS,
 )
 
 
@@ -93,6 +99,13 @@ SCARCE_ARMS = (
         "scarce_ablations.csv",
         "full-n2000-e5",
         "Synapse-class ablations of celegans_herm, MNIST, 2,000 training images",
+    ),
+    ScarceArm(
+        "development2000",
+        "scarce_development.csv",
+        "full-n2000-e5",
+        "Development: each Witvliet stage against its own degree-preserving null, MNIST, "
+        "2,000 images",
     ),
 )
 FAMILY_WORDS = {
@@ -165,7 +178,31 @@ def arm_table(table: pd.DataFrame, tests: pd.DataFrame) -> str:
     train on the same images at a seed, so the mean of their per-seed
     differences (over the seeds both have) with a paired t interval removes
     the subset's difficulty from the comparison; the tests and q stay unpaired.
+    An arm of several connectomes (the developmental stages) gets one block of
+    rows per connectome, each family against its own connectome, and a
+    ``connectome`` column.
+
+    Example:
+        >>> arm = example_scarce_arm()
+        >>> tests = arm_tests({"a": arm}, task="mnist")
+        >>> arm_table(arm, tests).splitlines()[0].split(" | ")[:2]
+        ['| family', 'n']
     """
+    names = list(dict.fromkeys(table["connectome"]))
+    if len(names) == 1:
+        return markdown_table(pd.DataFrame(_connectome_rows(table, tests)))
+    rows = [
+        {"connectome": name, **row}
+        for name in names
+        for row in _connectome_rows(
+            table[table["connectome"] == name], tests[tests["connectome"] == name]
+        )
+    ]
+    return markdown_table(pd.DataFrame(rows))
+
+
+def _connectome_rows(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict[str, object]]:
+    """The rows of :func:`arm_table` for one connectome and the families tested against it."""
     reference_rows = table[is_reference(table)]
     reference = reference_rows[METRIC].to_numpy(dtype=float)
     by_seed = reference_rows.groupby("seed")[METRIC].mean()
@@ -207,7 +244,7 @@ def arm_table(table: pd.DataFrame, tests: pd.DataFrame) -> str:
                 "q (study)": _number(test["q_study"]),
             }
         )
-    return markdown_table(pd.DataFrame(rows))
+    return rows
 
 
 def reading(table: pd.DataFrame, tests: pd.DataFrame) -> str:
@@ -218,6 +255,8 @@ def reading(table: pd.DataFrame, tests: pd.DataFrame) -> str:
         >>> reading(example_scarce_arm(), tests)[:46]
         'Different from the connectome after Benjamini–'
     """
+    if tests["connectome"].nunique() > 1:
+        return _stages_reading(table, tests)
     significant = tests[tests["q_arm"] < ALPHA]
     others = tests[~(tests["q_arm"] < ALPHA)]
     parts = []
@@ -250,6 +289,39 @@ def reading(table: pd.DataFrame, tests: pd.DataFrame) -> str:
             f"Among the arm's {len(wired) + 1} wired graphs (the connectome and every other "
             f"graph of the arm) the connectome's mean accuracy ranks {rank} of {len(wired) + 1}."
         )
+    return " ".join(parts)
+
+
+def _stages_reading(table: pd.DataFrame, tests: pd.DataFrame) -> str:
+    """:func:`reading` for an arm of several connectomes: each condition over the connectomes."""
+    parts = []
+    for label, chosen in tests.groupby(tests.apply(condition_label, axis=1), sort=False):
+        significant = chosen[chosen["q_arm"] < ALPHA]
+        below = int((chosen["difference"] < 0).sum())
+        parts.append(
+            f"{label}: {len(chosen)} connectomes, below its connectome's mean at {below} and "
+            f"above at {len(chosen) - below}; differences "
+            f"{100 * chosen['difference'].min():+.2f} to {100 * chosen['difference'].max():+.2f} "
+            f"points; q (arm) < 0.05 at {len(significant)}"
+            + (
+                " ("
+                + ", ".join(
+                    f"{r['connectome']} {100 * r['difference']:+.2f} "
+                    f"[{100 * r['difference_low']:+.2f}, {100 * r['difference_high']:+.2f}]"
+                    for _, r in significant.iterrows()
+                )
+                + ")"
+                if len(significant)
+                else ""
+            )
+            + "."
+        )
+    means = table[is_reference(table)].groupby("connectome", sort=False)[METRIC].mean()
+    parts.append(
+        "The connectomes' own mean accuracies: "
+        + ", ".join(f"{name} {100 * value:.2f} %" for name, value in means.items())
+        + "."
+    )
     return " ".join(parts)
 
 
@@ -321,9 +393,11 @@ def write_scarce_report(
     with atomic_path(out.parent / TESTS_CSV) as temporary:
         tests.to_csv(temporary, index=False)
     (out.parent / "figures").mkdir(parents=True, exist_ok=True)
+    several = tests.groupby("arm")["connectome"].transform("nunique") > 1
     forest_tests = tests.assign(
         condition=[
-            f"{arm}: {condition_label(r)}" for arm, (_, r) in zip(tests["arm"], tests.iterrows())
+            f"{arm}: {f'{r.connectome} ' if many else ''}{condition_label(r)}"
+            for arm, many, (_, r) in zip(tests["arm"], several, tests.iterrows())
         ]
     )
     forest = plot_forest(
@@ -341,7 +415,7 @@ def write_scarce_report(
             f"(elegans_keras/study/scarce.py) on {datetime.date.today().isoformat()} from "
             f"{', '.join(sorted({f'`{a.csv}`' for a in SCARCE_ARMS if a.name in tables}))}; "
             "the runs: `scripts/scarce_arms.sh "
-            "mnist2000|mnist5000|fashion2000|fashion5000 [workers]`. "
+            f"{'|'.join(arm.name for arm in SCARCE_ARMS)} [workers] [seeds]`. "
             "Every seed run is included; nothing was selected on the test split."
         ),
         "",
@@ -426,6 +500,7 @@ def write_scarce_report(
             ]
         graphs = graph_table({arm.name: table}, metric=METRIC, radius=budget.classifier_radius)
         graphs = graphs[graphs["family"] != "no_graph"]
+        graphs = with_graph_structure(graphs, update_graph_structure(folder, graphs))
         correlation = structure_correlations(
             graphs, metric=METRIC, statistics=STRUCTURE, n_boot=n_boot
         )
