@@ -633,6 +633,12 @@ def test_one_correction_over_every_arm_and_one_forest_of_them(tmp_path):
         np.testing.assert_allclose(mine["q_study"], tests["q_study"])
     assert set(every["arm"]) >= {"memory/reservoir (quick)", "species", "mnist2000"}
     assert study_tests(tmp_path)["q_study"].tolist() == every["q_study"].tolist()
+    # the corrected tests' power, per arm, at the level the study-wide correction applies
+    power = pd.read_csv(tmp_path / "topology_study_power.csv")
+    assert set(power["arm"]) == set(every["arm"])
+    assert (power["study_tests"] == len(every)).all()
+    assert (power["level"] <= 0.05).all() and (power["detectable_median"] > 0).all()
+    assert "Power of the corrected tests: Benjamini-Hochberg over all" in text
 
 
 def test_report_refuses_missing_inputs(tmp_path):

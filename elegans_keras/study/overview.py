@@ -30,7 +30,12 @@ import pandas as pd
 
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.plots.figures import new_figure, save_figure
-from elegans_keras.study.arms import FOREST_RADIUS, condition_name, draw_forest
+from elegans_keras.study.arms import (
+    FOREST_RADIUS,
+    condition_name,
+    corrected_power,
+    draw_forest,
+)
 from elegans_keras.study.stats import ALPHA, _adjust
 
 # The tests CSVs of the study, in the order of the forest plot.
@@ -54,7 +59,10 @@ COLUMNS = (
     "difference_low",
     "difference_high",
     "permutation_p",
+    "pooled_sd",
+    "connectome_n",
 )
+STUDY_POWER_CSV = "topology_study_power.csv"
 
 
 def study_tests(folder: str | os.PathLike) -> pd.DataFrame:
@@ -86,6 +94,27 @@ def study_tests(folder: str | os.PathLike) -> pd.DataFrame:
     tests["q_study"] = _adjust(tests["permutation_p"])
     tests["study_tests"] = int(tests["permutation_p"].notna().sum())
     return tests
+
+
+def study_power(tests: pd.DataFrame) -> pd.DataFrame:
+    """Per arm, metric and radius: the difference the study-wide corrected tests detect.
+
+    :func:`~elegans_keras.study.arms.corrected_power` over ``tests`` (from
+    :func:`study_tests`): the level Benjamini-Hochberg applies across every
+    test of the study, and at that level the smallest difference a t-test
+    detects with 80 % power from each comparison's pooled sd (minimum,
+    median, maximum over the arm's comparisons).
+
+    Example:
+        >>> import tempfile
+        >>> from elegans_keras.study.arms import arm_tests, example_arm
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> arm_tests({"species": example_arm()}).to_csv(
+        ...     folder / "topology_memory_arms_tests.csv", index=False)
+        >>> float(study_power(study_tests(folder))["level"].iloc[0])
+        0.05
+    """
+    return corrected_power(tests)
 
 
 def plot_study_forest(tests: pd.DataFrame, out: str | os.PathLike, dpi: int = 150) -> Path:

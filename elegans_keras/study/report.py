@@ -12,13 +12,14 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from elegans_keras.atomic import atomic_path
 from elegans_keras.errors import ConfigurationError
 from elegans_keras.plots.figures import save_figure
+from elegans_keras.study.arms import FOREST_RADIUS, arm_pvalues, read_arms, write_arms_report
 from elegans_keras.study.arms import MIN_SEEDS as MEMORY_MIN_SEEDS
-from elegans_keras.study.arms import arm_pvalues, read_arms, write_arms_report
 from elegans_keras.study.figures import (
     condition_label,
     plot_ablations,
@@ -29,8 +30,10 @@ from elegans_keras.study.figures import (
 from elegans_keras.study.markdown import markdown_table
 from elegans_keras.study.overview import (
     STUDY_FOREST,
+    STUDY_POWER_CSV,
     STUDY_TESTS_CSV,
     plot_study_forest,
+    study_power,
     study_tests,
 )
 from elegans_keras.study.runner import read_results
@@ -343,6 +346,9 @@ def _arm_reports(folder: Path, out_dir: Path) -> list[str]:
     with atomic_path(out_dir / STUDY_TESTS_CSV) as temporary:
         tests.to_csv(temporary, index=False)
     forest = plot_study_forest(tests, out_dir / "figures" / STUDY_FOREST)
+    power = study_power(tests)
+    with atomic_path(out_dir / STUDY_POWER_CSV) as temporary:
+        power.to_csv(temporary, index=False)
     significant = tests[tests["q_study"] < ALPHA]["arm"].value_counts(sort=False)
     per_arm = ", ".join(f"{arm}: {n}" for arm, n in significant.items()) or "none"
     return lines + [
@@ -357,6 +363,54 @@ def _arm_reports(folder: Path, out_dir: Path) -> list[str]:
         ),
         "",
         f"![every arm]({forest.parent.name}/{forest.name})",
+        "",
+        *_study_power_lines(power),
+    ]
+
+
+def _study_power_lines(power: pd.DataFrame) -> list[str]:
+    """The corrected tests' power per arm: memory capacity at radius 0.9, accuracy in points."""
+    shown = power[
+        (power["metric"] == "test_accuracy")
+        | (
+            (power["metric"] == "memory_capacity")
+            & np.isclose(power["spectral_radius"].astype(float), FOREST_RADIUS)
+        )
+    ]
+    if shown.empty:
+        return []
+    scale = np.where(shown["metric"] == "test_accuracy", 100.0, 1.0)
+    table = pd.DataFrame(
+        {
+            "arm": shown["arm"],
+            "metric": np.where(
+                shown["metric"] == "test_accuracy",
+                "test accuracy (points)",
+                f"memory capacity (ρ = {FOREST_RADIUS:g})",
+            ),
+            "comparisons": shown["comparisons"],
+            "detectable, median [range]": [
+                f"{m * k:.3g} [{lo * k:.3g}, {hi * k:.3g}]"
+                for m, lo, hi, k in zip(
+                    shown["detectable_median"],
+                    shown["detectable_min"],
+                    shown["detectable_max"],
+                    scale,
+                )
+            ],
+        }
+    )
+    first = power.iloc[0]
+    return [
+        (
+            f"Power of the corrected tests: Benjamini-Hochberg over all "
+            f"{int(first['study_tests'])} tests ({int(first['study_rejections'])} rejected) "
+            f"applies p ≤ {first['level']:.3g}; at that level a t-test detects with 80 % "
+            "power the differences below (from each comparison's pooled sd; every radius "
+            f"and metric in [`{STUDY_POWER_CSV}`]({STUDY_POWER_CSV})):"
+        ),
+        "",
+        markdown_table(table.reset_index(drop=True)),
         "",
     ]
 
