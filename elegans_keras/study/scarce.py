@@ -188,7 +188,7 @@ def arm_table(table: pd.DataFrame, tests: pd.DataFrame) -> str:
         >>> arm_table(arm, tests).splitlines()[0].split(" | ")[:2]
         ['| family', 'n']
     """
-    names = list(dict.fromkeys(table["connectome"]))
+    names = sorted(table["connectome"].unique())
     if len(names) == 1:
         return markdown_table(pd.DataFrame(_connectome_rows(table, tests)))
     rows = [
@@ -316,7 +316,7 @@ def _stages_reading(table: pd.DataFrame, tests: pd.DataFrame) -> str:
             )
             + "."
         )
-    means = table[is_reference(table)].groupby("connectome", sort=False)[METRIC].mean()
+    means = table[is_reference(table)].groupby("connectome")[METRIC].mean()
     parts.append(
         "The connectomes' own mean accuracies: "
         + ", ".join(f"{name} {100 * value:.2f} %" for name, value in means.items())
