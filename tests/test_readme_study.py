@@ -133,9 +133,13 @@ def study() -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
         runs = results[(results["task"] == task) & ~results["family"].isin(ABLATION_FAMILIES)]
         for metric, direction in spec.metrics.items():
             if metric in TABLE_METRICS:
+                # Each mode is its own arm: its q values correct over its own tests only.
                 computed[metric] = (
                     summarize(runs, metric),
-                    versus_connectome(runs, metric, direction == "higher"),
+                    pd.concat(
+                        versus_connectome(in_mode, metric, direction == "higher")
+                        for _, in_mode in runs.groupby("mode")
+                    ),
                 )
     return computed
 
