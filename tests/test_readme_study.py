@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from elegans_keras.study import TASKS, read_results, summarize, versus_connectome
-from elegans_keras.study.vocabulary import ABLATION_FAMILIES
+from elegans_keras.study.vocabulary import ABLATION_FAMILIES, ARM_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -133,12 +133,12 @@ def study() -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
         runs = results[(results["task"] == task) & ~results["family"].isin(ABLATION_FAMILIES)]
         for metric, direction in spec.metrics.items():
             if metric in TABLE_METRICS:
-                # Each mode is its own arm: its q values correct over its own tests only.
+                # Each arm (mode, budget, connectome) corrects its q values over its own tests.
                 computed[metric] = (
                     summarize(runs, metric),
                     pd.concat(
-                        versus_connectome(in_mode, metric, direction == "higher")
-                        for _, in_mode in runs.groupby("mode")
+                        versus_connectome(arm, metric, direction == "higher")
+                        for _, arm in runs.groupby(list(ARM_COLUMNS))
                     ),
                 )
     return computed

@@ -47,7 +47,7 @@ from elegans_keras.study.stats import (
     versus_connectome,
 )
 from elegans_keras.study.tasks import TASKS, budget_named
-from elegans_keras.study.vocabulary import ABLATION_FAMILIES, CORRELATES
+from elegans_keras.study.vocabulary import ABLATION_FAMILIES, ARM_COLUMNS, CORRELATES
 
 SIGNIFICANCE = 0.05
 WHOLE_TYPE_NOTE = (
@@ -461,8 +461,7 @@ def write_report(
     if discussion is not None:
         lines += ["## Discussion", "", Path(discussion).read_text(encoding="utf-8").strip(), ""]
     tests = []
-    keys = ["task", "mode", "budget", "connectome"]
-    for (task, mode, budget, connectome), group in table.groupby(keys, sort=True):
+    for (task, mode, budget, connectome), group in table.groupby(list(ARM_COLUMNS), sort=True):
         stem = f"topology_{task}_{mode}_{budget}"
         lines += [f"## {task} / {mode} ({budget} budget, {connectome})", ""]
         for metric, direction in TASKS[task].metrics.items():

@@ -55,9 +55,11 @@ ABLATION_LABELS = {"chemical": "electrical only", "electrical": "chemical only"}
 DEFAULT_WEIGHTS = "count"
 WEIGHT_VARIANTS = ("count", "random", "neurotransmitter")
 
-KEY_COLUMNS = ("task", "mode", "budget", "connectome", "family", "p", "ablation", "weights", "seed")
-CONTEXT = ("task", "mode", "budget", "connectome", "spectral_radius")
+# One arm of a results CSV (one report block; its tests are corrected together).
+ARM_COLUMNS = ("task", "mode", "budget", "connectome")
 CONDITION = ("family", "p", "ablation", "weights")
+KEY_COLUMNS = (*ARM_COLUMNS, *CONDITION, "seed")
+CONTEXT = (*ARM_COLUMNS, "spectral_radius")
 
 # Graph statistics correlated with each metric and drawn against it.
 CORRELATES = (
